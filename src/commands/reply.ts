@@ -1,0 +1,101 @@
+/**
+ * The platform-neutral reply. Commands build these; each adapter renders them
+ * (Block Kit, Discord embeds/components, plain text / JSON in the console).
+ */
+export type Visibility = 'channel' | 'ephemeral';
+
+export type ReplyBlock =
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'code'; readonly code: string; readonly language?: 'toml' | 'diff' | 'text' }
+  | { readonly kind: 'fields'; readonly fields: readonly { readonly label: string; readonly value: string }[] }
+  | { readonly kind: 'list'; readonly items: readonly string[] };
+
+export interface ReplyButton {
+  /** Short opaque id; the state behind it lives in the session store. */
+  readonly id: string;
+  readonly label: string;
+  readonly style?: 'primary' | 'danger';
+}
+
+export interface ReplyAttachment {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly content: string;
+}
+
+export interface Reply {
+  readonly ok: boolean;
+  readonly visibility: Visibility;
+  readonly blocks: readonly ReplyBlock[];
+  readonly warnings: readonly string[];
+  readonly buttons: readonly ReplyButton[];
+  readonly attachments: readonly ReplyAttachment[];
+  /** Machine-readable result (console --json `data`). */
+  readonly data?: unknown;
+}
+
+export interface ReplyInit {
+  visibility?: Visibility;
+  blocks?: readonly ReplyBlock[];
+  warnings?: readonly string[];
+  buttons?: readonly ReplyButton[];
+  attachments?: readonly ReplyAttachment[];
+  data?: unknown;
+}
+
+function build(ok: boolean, defaultVisibility: Visibility, init: ReplyInit): Reply {
+  const reply: Reply = {
+    ok,
+    visibility: init.visibility ?? defaultVisibility,
+    blocks: init.blocks ?? [],
+    warnings: init.warnings ?? [],
+    buttons: init.buttons ?? [],
+    attachments: init.attachments ?? [],
+  };
+  return init.data === undefined ? reply : { ...reply, data: init.data };
+}
+
+/** A change or result the channel should see. */
+export function success(text: string, init: ReplyInit = {}): Reply {
+  return build(true, 'channel', { ...init, blocks: [{ kind: 'text', text }, ...(init.blocks ?? [])] });
+}
+
+/** Help, listings and other answers only the person who asked needs. */
+export function privateAnswer(text: string, init: ReplyInit = {}): Reply {
+  return build(true, 'ephemeral', { ...init, blocks: [{ kind: 'text', text }, ...(init.blocks ?? [])] });
+}
+
+export function failure(text: string, init: ReplyInit = {}): Reply {
+  return build(false, 'ephemeral', { ...init, blocks: [{ kind: 'text', text }, ...(init.blocks ?? [])] });
+}
+
+/** Plain-text rendering shared by the console and by platform fallbacks (notification text). */
+export function renderPlain(reply: Reply): string {
+  const parts: string[] = [];
+  for (const block of reply.blocks) {
+    switch (block.kind) {
+      case 'text':
+        parts.push(block.text);
+        break;
+      case 'code':
+        parts.push(block.code.replace(/\n$/, ''));
+        break;
+      case 'fields':
+        parts.push(block.fields.map((f) => `${f.label}: ${f.value}`).join('\n'));
+        break;
+      case 'list':
+        parts.push(block.items.map((item) => `  • ${item}`).join('\n'));
+        break;
+    }
+  }
+  if (reply.warnings.length > 0) {
+    parts.push(`Warnings:\n${reply.warnings.map((w) => `  ⚠ ${w}`).join('\n')}`);
+  }
+  for (const attachment of reply.attachments) {
+    parts.push(`[attachment ${attachment.filename}, ${Buffer.byteLength(attachment.content)} bytes]`);
+  }
+  if (reply.buttons.length > 0) {
+    parts.push(reply.buttons.map((b) => `[${b.label}]`).join(' '));
+  }
+  return parts.join('\n');
+}

@@ -1,0 +1,66 @@
+import type { ChannelKey, SessionStore } from '../session/port.js';
+import type { Limits, TomlValue } from '../spec/types.js';
+import type { Reply } from './reply.js';
+
+export interface Actor {
+  /** Stable platform id (Slack user id, Discord snowflake, OS user in the console). */
+  readonly id: string;
+  /** Display name, used in history and "done by X". */
+  readonly name: string;
+}
+
+/** One command as typed by a person, already normalised to text by the adapter. */
+export interface Invocation {
+  readonly text: string;
+  readonly actor: Actor;
+  readonly channel: ChannelKey;
+}
+
+/** A `key=value` parameter; `raw` is the value's source text, for messages. */
+export interface Param {
+  readonly key: string;
+  readonly value: TomlValue;
+  readonly raw: string;
+}
+
+export interface ParsedCommand {
+  /** Lower-case command name without the slash: `add`. */
+  readonly name: string;
+  /** Bare words that are not `key=value`: `/remove logging level` → ["logging", "level"]. */
+  readonly positionals: readonly string[];
+  /** In the order typed; keys are unique (the parser rejects duplicates). */
+  readonly params: readonly Param[];
+}
+
+/**
+ * File access for `/load PATH` and `/save PATH`. Only the console provides it; it confines every
+ * path to its root directory.
+ */
+export interface FileAccess {
+  read(path: string): Promise<string>;
+  /** Returns the path as written, relative to the root. */
+  write(path: string, content: string): Promise<string>;
+}
+
+export interface CommandContext {
+  readonly invocation: Invocation;
+  readonly command: ParsedCommand;
+  readonly sessions: SessionStore;
+  readonly files: FileAccess | undefined;
+  readonly limits: Limits;
+  readonly now: () => Date;
+}
+
+export interface CommandDefinition {
+  readonly name: string;
+  /** One line for the /help index. */
+  readonly summary: string;
+  /** `/add SECTION key=value ...` */
+  readonly usage: string;
+  /** A paragraph for `/help NAME`. */
+  readonly description: string;
+  readonly examples: readonly string[];
+  /** Help grouping; also decides ordering in the index. */
+  readonly group: 'draft' | 'files' | 'history' | 'help';
+  run(context: CommandContext): Promise<Reply>;
+}
