@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: [],
+    globalSetup: ['test/support/global-build.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -65,7 +65,7 @@ export class ValidationError extends AitwsError {
   readonly findings: readonly Finding[];
   readonly warnings: readonly Finding[];
   constructor(findings: readonly Finding[], warnings: readonly Finding[] = [], message?: string) {
-    super('VALIDATION', message ?? `${findings.length} validation error${findings.length === 1 ? '' : 's'}`, {
+    super('VALIDATION', message ?? validationHeadline(findings), {
       details: findings.map(formatFinding),
     });
     this.findings = findings;
@@ -92,7 +92,10 @@ export class LimitError extends AitwsError {
 }
 
 export class StorageUnavailableError extends AitwsError {
-  constructor(message = 'Storage is unavailable right now; nothing was changed. Try again in a moment.', cause?: unknown) {
+  constructor(
+    message = 'Storage is unavailable right now; nothing was changed. Try again in a moment.',
+    cause?: unknown,
+  ) {
     super('STORAGE_UNAVAILABLE', message, { retryable: true, cause });
   }
 }
@@ -101,6 +104,12 @@ export class ConflictError extends AitwsError {
   constructor(message = 'Too many concurrent changes to this channel; nothing was changed. Try again.') {
     super('CONFLICT', message, { retryable: true });
   }
+}
+
+function validationHeadline(findings: readonly Finding[]): string {
+  const [first] = findings;
+  if (findings.length === 1 && first !== undefined) return formatFinding(first);
+  return `${findings.length} validation errors; nothing was changed.`;
 }
 
 export function formatFinding(finding: Finding): string {

@@ -7,7 +7,10 @@ export type Visibility = 'channel' | 'ephemeral';
 export type ReplyBlock =
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'code'; readonly code: string; readonly language?: 'toml' | 'diff' | 'text' }
-  | { readonly kind: 'fields'; readonly fields: readonly { readonly label: string; readonly value: string }[] }
+  | {
+      readonly kind: 'fields';
+      readonly fields: readonly { readonly label: string; readonly value: string }[];
+    }
   | { readonly kind: 'list'; readonly items: readonly string[] };
 
 export interface ReplyButton {

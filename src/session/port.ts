@@ -39,6 +39,8 @@ export interface HistoryEntry {
   readonly by: string;
   /** One-line description of the change, usually the command as typed. */
   readonly change: string;
+  /** Set when this version is an /undo: the version whose change it reverted. */
+  readonly reverts?: number;
 }
 
 export interface ChangeToWrite {
@@ -46,6 +48,8 @@ export interface ChangeToWrite {
   readonly at: string;
   readonly by: string;
   readonly change: string;
+  /** Stored with the history entry; see HistoryEntry.reverts. */
+  readonly reverts?: number;
 }
 
 export type WriteResult =

@@ -1,0 +1,79 @@
+/**
+ * Issue 2 benchmarks: document handling against bare smol-toml, and `/add` throughput through the
+ * console pipeline (dispatcher + file store) against a bare atomic file replace of the same bytes.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, open, rename, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'smol-toml';
+import { createDispatcher } from '../src/commands/dispatch.js';
+import { silentLogger } from '../src/logging.js';
+import { FileSessionStore } from '../src/session/file-store.js';
+import { parseDocument, stringifyDocument, validateDocument } from '../src/spec/index.js';
+import { DEFAULT_LIMITS } from '../src/spec/types.js';
+import { fmt, microsPerOp, verdict } from './lib.js';
+
+const SAMPLE = path.resolve(import.meta.dirname, '../../../shared/corpus/ruvnet-AiToml/ai.toml');
+
+export async function benchDocument(): Promise<void> {
+  const text = readFileSync(SAMPLE, 'utf8');
+  const options = { iterations: 300, rounds: 9 };
+  const bare = await microsPerOp(() => stringify(parse(text)), options);
+  const ours = await microsPerOp(() => {
+    const document = parseDocument(text, DEFAULT_LIMITS);
+    validateDocument(document, { mode: 'draft' });
+    return stringifyDocument(document);
+  }, options);
+  const ratio = ours / bare;
+  console.log('document: load + validate + save of the original sample (median µs/op)');
+  console.log(`  bare smol-toml parse+stringify  ${fmt(bare)} µs`);
+  console.log(`  aitws load+validate+save        ${fmt(ours)} µs`);
+  console.log(`  ratio                           ${fmt(ratio, 2)}x  (${verdict(ratio, 2)})`);
+}
+
+async function atomicReplace(file: string, content: string): Promise<void> {
+  const temporary = `${file}.tmp`;
+  const handle = await open(temporary, 'w');
+  await handle.writeFile(content);
+  await handle.sync();
+  await handle.close();
+  await rename(temporary, file);
+}
+
+export async function benchConsoleAdd(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'aitws-bench-'));
+  try {
+    const store = new FileSessionStore({ dataDir: path.join(dir, 'data'), historyLimit: 50 });
+    const dispatcher = createDispatcher({ sessions: store, limits: DEFAULT_LIMITS, logger: silentLogger });
+    const channel = { platform: 'console', workspace: 'local', channel: 'bench' } as const;
+    const actor = { id: 'bench', name: 'bench' };
+    const text = readFileSync(SAMPLE, 'utf8');
+    await dispatcher.handle({ text: '/create name="bench"', actor, channel });
+    let counter = 0;
+    const add = async () => {
+      counter += 1;
+      const reply = await dispatcher.handle({
+        text: `/add tasks name="T${counter % 200}" priority="high" description="bench ${counter}"`,
+        actor,
+        channel,
+      });
+      if (!reply.ok) throw new Error(`bench /add failed: ${JSON.stringify(reply.blocks)}`);
+    };
+    const options = { iterations: 100, rounds: 7, warmup: 200 };
+    const ours = await microsPerOp(add, options);
+    // The floor: one durable atomic replace of a file the size of what our store writes.
+    const record = JSON.stringify({
+      document: parse(text),
+      history: Array.from({ length: 50 }, () => parse(text)),
+    });
+    const floorFile = path.join(dir, 'floor.json');
+    const floor = await microsPerOp(() => atomicReplace(floorFile, record), options);
+    console.log('console pipeline: /add with the file store (median)');
+    console.log(`  /add per second                 ${fmt(1e6 / ours, 0)} (${fmt(ours)} µs each)`);
+    console.log(`  floor: fsync'd atomic replace   ${fmt(1e6 / floor, 0)} /s (${fmt(floor)} µs each)`);
+    console.log(`  ratio to floor                  ${fmt(ours / floor, 2)}x`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,14 @@
+/** `npm run bench`: every benchmark the issues ask for, one after another, in one process. */
+import { benchConsoleAdd, benchDocument } from './core.js';
+
+const benches: Record<string, () => Promise<void>> = {
+  document: benchDocument,
+  'console-add': benchConsoleAdd,
+};
+
+const only = process.argv.slice(2);
+for (const [name, run] of Object.entries(benches)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  console.log(`\n## ${name}`);
+  await run();
+}

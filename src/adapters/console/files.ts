@@ -1,0 +1,116 @@
+/**
+ * File access for the console's /load and /save, confined to one root directory: a path that
+ * leaves it (.., an absolute path elsewhere, or a symlink pointing out) is refused.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FileAccess } from '../../commands/types.js';
+import { AitwsError, LimitError } from '../../errors.js';
+
+function forbidden(requested: string): AitwsError {
+  return new AitwsError(
+    'PATH_FORBIDDEN',
+    `"${requested}" is outside the working directory; nothing was read or written.`,
+    {
+      hint: 'Use a path inside the directory the console was started in, e.g. workflow.toml or flows/retrain.toml.',
+    },
+  );
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const relative = path.relative(root, candidate);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}
+
+/** The deepest existing ancestor's real path, so a symlinked directory can't smuggle a write out. */
+async function realExistingAncestor(target: string): Promise<string> {
+  let current = target;
+  for (;;) {
+    try {
+      return path.join(await realpath(current), path.relative(current, target));
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+      const parent = path.dirname(current);
+      if (parent === current) return target;
+      current = parent;
+    }
+  }
+}
+
+export function createConfinedFiles(root: string, maxBytes: number): FileAccess {
+  const rootPath = path.resolve(root);
+
+  async function confine(requested: string): Promise<string> {
+    if (requested.length === 0 || requested.includes('\0')) throw forbidden(requested.replace(/\0/g, '\\0'));
+    const resolved = path.resolve(rootPath, requested);
+    if (!isInside(rootPath, resolved)) throw forbidden(requested);
+    const realRoot = await realpath(rootPath);
+    const real = await realExistingAncestor(resolved);
+    if (!isInside(realRoot, real)) throw forbidden(requested);
+    return resolved;
+  }
+
+  async function read(requested: string): Promise<string> {
+    const resolved = await confine(requested);
+    let size: number;
+    try {
+      const info = await stat(resolved);
+      if (!info.isFile()) {
+        throw new AitwsError('FILE_IO', `"${requested}" is not a file.`, {
+          hint: 'Give the path of a .toml file.',
+        });
+      }
+      size = info.size;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') {
+        throw new AitwsError('FILE_NOT_FOUND', `There is no file "${requested}".`, {
+          hint: `Paths are relative to ${rootPath}.`,
+        });
+      }
+      throw error;
+    }
+    if (size > maxBytes) {
+      throw new LimitError(`"${requested}" is ${size} bytes; the limit for a document is ${maxBytes} bytes.`);
+    }
+    const handle = await open(resolved, 'r');
+    try {
+      return await handle.readFile({ encoding: 'utf8' });
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async function write(requested: string, content: string): Promise<string> {
+    const resolved = await confine(requested);
+    await mkdir(path.dirname(resolved), { recursive: true });
+    const temporary = `${resolved}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      const handle = await open(temporary, 'wx');
+      try {
+        await handle.writeFile(content, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, resolved);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      if (errorCode(error) === 'EISDIR') {
+        throw new AitwsError('FILE_IO', `"${requested}" is a directory.`, {
+          hint: 'Give a file name, e.g. workflow.toml.',
+        });
+      }
+      throw error;
+    }
+    return path.relative(rootPath, resolved);
+  }
+
+  return { read, write };
+}

@@ -1,0 +1,105 @@
+/** `aitws validate FILE...` and `aitws fmt FILE` — for CI pipelines and editors. */
+import { readFile, writeFile } from 'node:fs/promises';
+import { AitwsError, type Finding, formatFinding, TomlSyntaxError } from '../errors.js';
+import { parseDocument, stringifyDocument, validateDocument } from '../spec/index.js';
+import { maskSecrets } from '../spec/redact.js';
+import type { Limits } from '../spec/types.js';
+
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_INVALID = 1;
+export const EXIT_UNREADABLE = 2;
+
+async function readText(file: string, output: Output): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    output.err(`${file}: cannot read the file (${reason})`);
+    return undefined;
+  }
+}
+
+function describeParseError(file: string, error: unknown, output: Output): void {
+  if (error instanceof TomlSyntaxError) {
+    output.err(`${file}:${error.line ?? 0}:${error.column ?? 0}: error: ${error.message}`);
+    if (error.excerpt !== undefined) output.err(error.excerpt);
+  } else if (error instanceof AitwsError) {
+    output.err(`${file}: error: ${error.message}`);
+  } else {
+    throw error;
+  }
+}
+
+function printFindings(file: string, level: string, findings: readonly Finding[], output: Output): void {
+  for (const finding of findings) output.out(`${file}: ${level}: ${maskSecrets(formatFinding(finding))}`);
+}
+
+export async function validateFiles(
+  files: readonly string[],
+  options: { strict: boolean; limits: Limits; json: boolean },
+  output: Output,
+): Promise<number> {
+  let exit = EXIT_OK;
+  const results: unknown[] = [];
+  for (const file of files) {
+    const text = await readText(file, output);
+    if (text === undefined) {
+      exit = EXIT_UNREADABLE;
+      continue;
+    }
+    let document: ReturnType<typeof parseDocument>;
+    try {
+      document = parseDocument(text, options.limits);
+    } catch (error) {
+      describeParseError(file, error, output);
+      exit = EXIT_UNREADABLE;
+      continue;
+    }
+    const report = validateDocument(document, { mode: options.strict ? 'run' : 'draft' });
+    if (report.errors.length > 0 && exit === EXIT_OK) exit = EXIT_INVALID;
+    if (options.json) {
+      results.push({ file, errors: report.errors, warnings: report.warnings, notices: report.notices });
+      continue;
+    }
+    printFindings(file, 'error', report.errors, output);
+    printFindings(file, 'warning', report.warnings, output);
+    printFindings(file, 'note', report.notices, output);
+    output.out(`${file}: ${report.errors.length} error(s), ${report.warnings.length} warning(s)`);
+  }
+  if (options.json) output.out(maskSecrets(JSON.stringify(results, null, 2)));
+  return exit;
+}
+
+export async function formatFile(
+  file: string,
+  options: { write: boolean; check: boolean; limits: Limits },
+  output: Output,
+): Promise<number> {
+  const text = await readText(file, output);
+  if (text === undefined) return EXIT_UNREADABLE;
+  let canonical: string;
+  try {
+    canonical = stringifyDocument(parseDocument(text, options.limits));
+  } catch (error) {
+    describeParseError(file, error, output);
+    return EXIT_UNREADABLE;
+  }
+  if (options.check) {
+    if (canonical === text) return EXIT_OK;
+    output.err(`${file}: not in canonical form (run: aitws fmt ${file} --write)`);
+    return EXIT_INVALID;
+  }
+  if (options.write) {
+    if (canonical !== text) await writeFile(file, canonical, 'utf8');
+    output.err(`${file}: ${canonical === text ? 'already canonical' : 'formatted'}`);
+    return EXIT_OK;
+  }
+  // stdout is the file's content: a terminal or a redirect, never a chat, so values stay real.
+  output.out(canonical.replace(/\n$/, ''));
+  return EXIT_OK;
+}

@@ -1,0 +1,38 @@
+import { AitwsError } from '../../errors.js';
+import { emptyDocument } from '../../spec/index.js';
+import { commitChange, documentTitle } from '../draft.js';
+import { success } from '../reply.js';
+import type { CommandDefinition } from '../types.js';
+import { optionalBoolean, optionalString, rejectUnknownParams } from './params.js';
+
+export const createCommand: CommandDefinition = {
+  name: 'create',
+  group: 'draft',
+  summary: 'Start a new draft workflow in this channel',
+  usage: '/create [name="…"] [version="…"] [force=true]',
+  description:
+    'Starts an empty draft with a [metadata] table. If the channel already has a draft, nothing is replaced unless you add force=true (and /undo brings the old one back).',
+  examples: ['/create', '/create name="Fraud model retraining" version="1.0.0"'],
+  async run(context) {
+    const { params } = context.command;
+    rejectUnknownParams(params, ['name', 'version', 'force'], this.usage);
+    const force = optionalBoolean(params, 'force') ?? false;
+    const document = emptyDocument(optionalString(params, 'name'), optionalString(params, 'version'));
+    const committed = await commitChange(context, (record) => {
+      if (record.document !== null && !force) {
+        throw new AitwsError(
+          'DRAFT_EXISTS',
+          `This channel already has a draft ("${documentTitle(record.document)}", v${record.version}).`,
+          {
+            hint: 'Replace it with /create force=true (/undo brings it back), or keep editing it with /add.',
+          },
+        );
+      }
+      return { document, result: record.document !== null };
+    });
+    const verb = committed.result ? 'Replaced the draft with' : 'Created';
+    return success(`${verb} "${documentTitle(document)}" · v${committed.version}`, {
+      data: { version: committed.version, replaced: committed.result },
+    });
+  },
+};

@@ -1,0 +1,116 @@
+import { AitwsError } from '../../errors.js';
+import { resolveSectionPath, SECTIONS } from '../../spec/sections.js';
+import { suggest } from '../../spec/suggest.js';
+import type { FieldSpec } from '../../spec/types.js';
+import type { ReplyBlock } from '../reply.js';
+import { privateAnswer } from '../reply.js';
+import type { CommandDefinition } from '../types.js';
+
+const GROUP_TITLES: Record<CommandDefinition['group'], string> = {
+  draft: 'Edit the draft',
+  files: 'Files and the workspace library',
+  history: 'History',
+  help: 'Help',
+};
+
+function describeField(field: FieldSpec): string {
+  const parts = [
+    `${field.name} (${field.type}${field.required === true ? ', required' : ''})`,
+    field.description,
+  ];
+  if (field.knownValues !== undefined) parts.push(`one of: ${field.knownValues.join(', ')}`);
+  if (field.min !== undefined || field.max !== undefined)
+    parts.push(`range ${field.min ?? '…'}–${field.max ?? '…'}`);
+  if (field.references !== undefined) parts.push(`names an entry of ${field.references}`);
+  return parts.join(' — ');
+}
+
+function indexBlocks(commands: readonly CommandDefinition[]): ReplyBlock[] {
+  const blocks: ReplyBlock[] = [];
+  for (const group of Object.keys(GROUP_TITLES) as CommandDefinition['group'][]) {
+    const inGroup = commands.filter((c) => c.group === group);
+    if (inGroup.length === 0) continue;
+    blocks.push(
+      { kind: 'text', text: GROUP_TITLES[group] },
+      { kind: 'list', items: inGroup.map((c) => `${c.usage} — ${c.summary}`) },
+    );
+  }
+  blocks.push({
+    kind: 'text',
+    text: 'Type /help COMMAND or /help SECTION (e.g. /help roles) for details; /help sections lists the sections.',
+  });
+  return blocks;
+}
+
+function sectionsBlocks(): ReplyBlock[] {
+  const line = (kind: 'table' | 'list') =>
+    SECTIONS.filter((s) => s.kind === kind)
+      .map((s) => s.name)
+      .join(', ');
+  return [
+    {
+      kind: 'fields',
+      fields: [
+        { label: 'Tables (one each)', value: line('table') },
+        { label: 'Lists (keyed entries)', value: `${line('list')}, stages.actions` },
+      ],
+    },
+    { kind: 'text', text: 'Sections starting with x_ are extensions and are kept as they are.' },
+  ];
+}
+
+export function createHelpCommand(commands: () => readonly CommandDefinition[]): CommandDefinition {
+  return {
+    name: 'help',
+    group: 'help',
+    summary: 'List commands, or explain a command or a section',
+    usage: '/help [COMMAND | SECTION]',
+    description:
+      'Without a topic lists every command. With a command name shows its usage and examples; with a section name shows its fields and an example.',
+    examples: ['/help', '/help add', '/help roles', '/help stages.actions'],
+    async run(context) {
+      const [topic] = context.command.positionals;
+      const all = commands();
+      if (topic === undefined) {
+        return privateAnswer('aitws builds AI workflows (aiTWS) in this channel. Commands:', {
+          blocks: indexBlocks(all),
+        });
+      }
+      const name = topic.replace(/^\//, '').toLowerCase();
+      if (name === 'sections')
+        return privateAnswer('Sections of an aiTWS document:', { blocks: sectionsBlocks() });
+      const command = all.find((c) => c.name === name);
+      if (command !== undefined) {
+        return privateAnswer(`${command.usage}`, {
+          blocks: [
+            { kind: 'text', text: command.description },
+            { kind: 'text', text: 'Examples:' },
+            { kind: 'code', language: 'text', code: command.examples.join('\n') },
+          ],
+        });
+      }
+      const resolved = resolveSectionPath(name);
+      if (resolved !== undefined) {
+        const spec = resolved.child ?? resolved.section;
+        const kind =
+          resolved.child !== undefined
+            ? `nested list: entries keyed by ${resolved.child.key}, chosen stage given with ${resolved.child.parentParam}=`
+            : resolved.section.kind === 'table'
+              ? 'table: one per document'
+              : `list: entries keyed by ${resolved.section.key ?? 'name'}`;
+        return privateAnswer(`${name} (${kind})`, {
+          blocks: [
+            { kind: 'text', text: spec.description },
+            { kind: 'list', items: spec.fields.map(describeField) },
+            { kind: 'text', text: 'Example:' },
+            { kind: 'code', language: 'text', code: spec.example },
+          ],
+        });
+      }
+      const guess = suggest(name, [...all.map((c) => c.name), ...SECTIONS.map((s) => s.name), 'sections']);
+      throw new AitwsError('USAGE', `No help topic "${topic}".`, {
+        hint: guess === undefined ? 'Type /help to list the commands.' : `Did you mean /help ${guess}?`,
+      });
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { AitwsError, formatFinding, ValidationError } from '../../errors.js';
+import { parseDocument, validateDocument } from '../../spec/index.js';
+import type { AitwsDocument } from '../../spec/types.js';
+import { commitChange, documentTitle } from '../draft.js';
+import { success } from '../reply.js';
+import type { CommandContext, CommandDefinition } from '../types.js';
+import { optionalString, rejectUnknownParams } from './params.js';
+
+async function readSource(
+  context: CommandContext,
+  usage: string,
+): Promise<{ label: string; document: AitwsDocument }> {
+  const { positionals, params } = context.command;
+  rejectUnknownParams(params, ['name'], usage);
+  const name = optionalString(params, 'name');
+  const [path, ...extra] = positionals;
+  if (extra.length > 0 || (name !== undefined && path !== undefined)) {
+    throw new AitwsError('USAGE', 'Give either a file path or name=NAME, not both.', {
+      hint: `Usage: ${usage}`,
+    });
+  }
+  if (name !== undefined) {
+    const { platform, workspace } = context.invocation.channel;
+    const saved = await context.sessions.loadNamed({ platform, workspace }, name);
+    if (saved === null) {
+      throw new AitwsError('FILE_NOT_FOUND', `Nothing is saved under the name "${name}" in this workspace.`, {
+        hint: 'Type /saved to list the saved workflows.',
+      });
+    }
+    return { label: `"${name}" from the workspace library`, document: saved.document };
+  }
+  if (path === undefined) {
+    throw new AitwsError('USAGE', 'Say what to load: a file path, or name=NAME from the workspace library.', {
+      hint: `Usage: ${usage}`,
+    });
+  }
+  if (context.files === undefined) {
+    throw new AitwsError('NOT_AVAILABLE', 'Loading a file by path only works in the local console.', {
+      hint: 'In chat, attach the .toml file, paste it with /load, or load a saved one with /load name=NAME.',
+    });
+  }
+  const text = await context.files.read(path);
+  return { label: path, document: parseDocument(text, context.limits) };
+}
+
+export const loadCommand: CommandDefinition = {
+  name: 'load',
+  group: 'files',
+  summary: 'Replace the draft with a TOML file or a saved workflow',
+  usage: '/load PATH | /load name=NAME',
+  description:
+    'Reads an aiTWS TOML document and makes it the channel draft (/undo restores the previous one). In the console PATH is relative to the current directory and may not leave it; name=NAME loads from the workspace library (see /save name=…). A document with errors is refused with the list of what to fix.',
+  examples: ['/load ai.toml', '/load name="baseline"'],
+  async run(context) {
+    const source = await readSource(context, this.usage);
+    const report = validateDocument(source.document, { mode: 'draft' });
+    if (report.errors.length > 0) {
+      throw new ValidationError(
+        report.errors,
+        report.warnings,
+        `${source.label} has errors; nothing was loaded.`,
+      );
+    }
+    const committed = await commitChange(context, () => ({ document: source.document, result: null }));
+    const sections = Object.keys(source.document).length;
+    return success(
+      `Loaded ${source.label} ("${documentTitle(source.document)}", ${sections} sections) · v${committed.version}`,
+      {
+        warnings: report.warnings.map(formatFinding),
+        data: { version: committed.version, sections },
+      },
+    );
+  },
+};

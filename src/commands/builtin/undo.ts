@@ -1,0 +1,66 @@
+import { AitwsError } from '../../errors.js';
+import type { ChannelKey, SessionStore } from '../../session/port.js';
+import type { AitwsDocument } from '../../spec/types.js';
+import { commitChange } from '../draft.js';
+import { success } from '../reply.js';
+import type { CommandDefinition } from '../types.js';
+import { rejectUnknownParams } from './params.js';
+
+function trimmedError(): AitwsError {
+  return new AitwsError(
+    'NOTHING_TO_UNDO',
+    'The change to undo is older than the history this channel keeps.',
+    {
+      hint: 'Type /history to see what can still be restored with /diff and /load.',
+    },
+  );
+}
+
+/**
+ * Finds the change that /undo should revert. An undo is itself a version, so walking back skips
+ * over undone ranges: after "v4 = undo of v3", the next /undo reverts v2, not v4.
+ */
+async function findChangeToRevert(
+  store: SessionStore,
+  key: ChannelKey,
+  currentVersion: number,
+): Promise<{ reverts: number; document: AitwsDocument | null }> {
+  let version = currentVersion;
+  while (version > 0) {
+    const entry = await store.historyEntry(key, version);
+    if (entry === null) throw trimmedError();
+    if (entry.reverts === undefined) {
+      if (version === 1) return { reverts: 1, document: null };
+      const previous = await store.historyEntry(key, version - 1);
+      if (previous === null) throw trimmedError();
+      return { reverts: version, document: previous.document };
+    }
+    version = entry.reverts - 1;
+  }
+  throw new AitwsError('NOTHING_TO_UNDO', 'There is nothing to undo in this channel.');
+}
+
+export const undoCommand: CommandDefinition = {
+  name: 'undo',
+  group: 'history',
+  summary: 'Revert the last change (again to go further back)',
+  usage: '/undo',
+  description:
+    'Restores the draft as it was before the last change. The undo is itself recorded as a new version, so /history stays complete; repeat /undo to step further back.',
+  examples: ['/undo'],
+  async run(context) {
+    rejectUnknownParams(context.command.params, [], this.usage);
+    const { sessions, invocation } = context;
+    const committed = await commitChange(
+      context,
+      async (record) => {
+        const target = await findChangeToRevert(sessions, invocation.channel, record.version);
+        return { document: target.document, result: target.reverts, reverts: target.reverts };
+      },
+      { skipValidation: true },
+    );
+    return success(`Undid v${committed.result} · now v${committed.version}`, {
+      data: { version: committed.version, reverted: committed.result },
+    });
+  },
+};

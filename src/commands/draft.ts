@@ -1,0 +1,104 @@
+/**
+ * What most commands share: reading the channel's draft, and changing it through the one
+ * compare-and-set loop so concurrent edits in a channel all land.
+ */
+
+import type { Finding } from '../errors.js';
+import { AitwsError, ValidationError } from '../errors.js';
+import { applyChange } from '../session/apply.js';
+import type { SessionRecord } from '../session/port.js';
+import { checkLimits, validateDocument } from '../spec/index.js';
+import type { AitwsDocument } from '../spec/types.js';
+import type { CommandContext } from './types.js';
+
+export function noDraftError(): AitwsError {
+  return new AitwsError('NO_DRAFT', 'This channel has no draft yet.', {
+    hint: 'Start one with /create name="My workflow", or /load a file.',
+  });
+}
+
+export async function readDraft(
+  context: CommandContext,
+): Promise<{ record: SessionRecord; document: AitwsDocument }> {
+  const record = await context.sessions.read(context.invocation.channel);
+  if (record.document === null) throw noDraftError();
+  return { record, document: record.document };
+}
+
+function findingId(finding: Finding): string {
+  return `${finding.code}|${finding.path}|${finding.message}`;
+}
+
+export interface DraftChange<T> {
+  readonly document: AitwsDocument | null;
+  readonly result: T;
+  /** Set by /undo: the version this change reverts. */
+  readonly reverts?: number;
+}
+
+export interface CommitOptions {
+  /** /undo restores a document that was accepted before; re-validating could block the way back. */
+  readonly skipValidation?: boolean;
+}
+
+/** History keeps the command as typed, cut to a sensible length. */
+const MAX_CHANGE_TEXT = 500;
+
+export interface CommittedChange<T> {
+  readonly version: number;
+  readonly result: T;
+  /** Warnings the change introduced (those the draft already had are not repeated). */
+  readonly newWarnings: readonly Finding[];
+}
+
+/**
+ * Runs `change` against the current record inside the CAS loop. The proposed document is checked
+ * against the limits and validated; any error aborts before anything is written.
+ */
+export async function commitChange<T>(
+  context: CommandContext,
+  change: (record: SessionRecord) => DraftChange<T> | Promise<DraftChange<T>>,
+  options: CommitOptions = {},
+): Promise<CommittedChange<T>> {
+  let newWarnings: readonly Finding[] = [];
+  const outcome = await applyChange(
+    context.sessions,
+    context.invocation.channel,
+    async (record) => {
+      const proposed = await change(record);
+      if (proposed.document !== null && options.skipValidation !== true) {
+        checkLimits(proposed.document, context.limits);
+        const report = validateDocument(proposed.document, { mode: 'draft' });
+        if (report.errors.length > 0) throw new ValidationError(report.errors, report.warnings);
+        const before =
+          record.document === null ? [] : validateDocument(record.document, { mode: 'draft' }).warnings;
+        const known = new Set(before.map(findingId));
+        newWarnings = report.warnings.filter((w) => !known.has(findingId(w)));
+      }
+      return {
+        document: proposed.document,
+        change: context.invocation.text.slice(0, MAX_CHANGE_TEXT),
+        by: context.invocation.actor.name,
+        result: proposed.result,
+        ...(proposed.reverts === undefined ? {} : { reverts: proposed.reverts }),
+      };
+    },
+    { now: context.now },
+  );
+  return { version: outcome.version, result: outcome.result, newWarnings };
+}
+
+/** The draft's display name, from [metadata] name. */
+export function documentTitle(document: AitwsDocument): string {
+  const metadata = document.metadata;
+  if (
+    typeof metadata === 'object' &&
+    metadata !== null &&
+    !Array.isArray(metadata) &&
+    !(metadata instanceof Date)
+  ) {
+    const name = metadata.name;
+    if (typeof name === 'string' && name.length > 0) return name;
+  }
+  return 'unnamed';
+}

@@ -1,0 +1,3 @@
+export { normalizeChatText } from './normalize.js';
+export type { ParseCommandOptions } from './parse.js';
+export { DEFAULT_MAX_COMMAND_LENGTH, parseCommandLine } from './parse.js';

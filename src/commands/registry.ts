@@ -1,0 +1,36 @@
+/**
+ * The explicit command registry. /help, the console, Slack's `/aitws` and Discord's command
+ * payload are all generated from this list; nothing is discovered by globbing.
+ */
+import { addCommand } from './builtin/add.js';
+import { createCommand } from './builtin/create.js';
+import { diffCommand } from './builtin/diff.js';
+import { createHelpCommand } from './builtin/help.js';
+import { historyCommand } from './builtin/history.js';
+import { loadCommand } from './builtin/load.js';
+import { removeCommand } from './builtin/remove.js';
+import { saveCommand } from './builtin/save.js';
+import { savedCommand } from './builtin/saved.js';
+import { showCommand } from './builtin/show.js';
+import { undoCommand } from './builtin/undo.js';
+import { validateCommand } from './builtin/validate.js';
+import type { CommandDefinition } from './types.js';
+
+export const COMMANDS: readonly CommandDefinition[] = [
+  createHelpCommand(() => COMMANDS),
+  createCommand,
+  addCommand,
+  removeCommand,
+  showCommand,
+  validateCommand,
+  loadCommand,
+  saveCommand,
+  savedCommand,
+  undoCommand,
+  historyCommand,
+  diffCommand,
+];
+
+export function findCommand(name: string): CommandDefinition | undefined {
+  return COMMANDS.find((command) => command.name === name);
+}

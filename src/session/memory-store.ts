@@ -1,0 +1,92 @@
+/**
+ * An in-memory SessionStore for tests and throwaway runs. It passes the same contract suite as
+ * the real stores and copies every document through the codec on the way in and out, so callers
+ * get exactly the values (and the isolation from later mutation) that a real store gives.
+ */
+import { cloneDocument } from './codec.js';
+import { assertSavedName, compareSavedNames } from './names.js';
+import type {
+  ChangeToWrite,
+  ChannelKey,
+  HistoryEntry,
+  SavedDocument,
+  SavedDocumentSummary,
+  SessionRecord,
+  SessionStore,
+  WorkspaceKey,
+  WriteResult,
+} from './port.js';
+
+function copyEntry(entry: HistoryEntry): HistoryEntry {
+  return { ...entry, document: entry.document === null ? null : cloneDocument(entry.document) };
+}
+
+function workspaceId(key: WorkspaceKey): string {
+  return JSON.stringify([key.platform, key.workspace]);
+}
+
+function channelKeyId(key: ChannelKey): string {
+  return JSON.stringify([key.platform, key.workspace, key.channel]);
+}
+
+export class MemorySessionStore implements SessionStore {
+  readonly #historyLimit: number;
+  /** Per channel, newest first. */
+  readonly #channels = new Map<string, HistoryEntry[]>();
+  readonly #libraries = new Map<string, Map<string, SavedDocument>>();
+
+  constructor(options: { readonly historyLimit?: number } = {}) {
+    this.#historyLimit = Math.max(1, options.historyLimit ?? 50);
+  }
+
+  async read(key: ChannelKey): Promise<SessionRecord> {
+    const newest = this.#channels.get(channelKeyId(key))?.[0];
+    if (newest === undefined) return { version: 0, document: null, updatedAt: null, updatedBy: null };
+    const { version, document, at, by } = copyEntry(newest);
+    return { version, document, updatedAt: at, updatedBy: by };
+  }
+
+  async write(key: ChannelKey, expectedVersion: number, change: ChangeToWrite): Promise<WriteResult> {
+    const history = this.#channels.get(channelKeyId(key)) ?? [];
+    const currentVersion = history[0]?.version ?? 0;
+    if (currentVersion !== expectedVersion) return { ok: false, currentVersion };
+    const version = currentVersion + 1;
+    const { at, by, reverts } = change;
+    const entry: HistoryEntry = { version, at, by, change: change.change, document: change.document };
+    const stored = copyEntry(reverts === undefined ? entry : { ...entry, reverts });
+    this.#channels.set(channelKeyId(key), [stored, ...history].slice(0, this.#historyLimit));
+    return { ok: true, version };
+  }
+
+  async history(key: ChannelKey, limit?: number): Promise<readonly HistoryEntry[]> {
+    const count = limit === undefined ? undefined : Math.max(0, Math.floor(limit));
+    return (this.#channels.get(channelKeyId(key)) ?? []).slice(0, count).map(copyEntry);
+  }
+
+  async historyEntry(key: ChannelKey, version: number): Promise<HistoryEntry | null> {
+    const entry = this.#channels.get(channelKeyId(key))?.find((candidate) => candidate.version === version);
+    return entry === undefined ? null : copyEntry(entry);
+  }
+
+  async saveNamed(workspace: WorkspaceKey, saved: SavedDocument): Promise<void> {
+    assertSavedName(saved.name);
+    const library = this.#libraries.get(workspaceId(workspace)) ?? new Map<string, SavedDocument>();
+    library.set(saved.name, { ...saved, document: cloneDocument(saved.document) });
+    this.#libraries.set(workspaceId(workspace), library);
+  }
+
+  async loadNamed(workspace: WorkspaceKey, name: string): Promise<SavedDocument | null> {
+    assertSavedName(name);
+    const saved = this.#libraries.get(workspaceId(workspace))?.get(name);
+    return saved === undefined ? null : { ...saved, document: cloneDocument(saved.document) };
+  }
+
+  async listNamed(workspace: WorkspaceKey): Promise<readonly SavedDocumentSummary[]> {
+    const library = this.#libraries.get(workspaceId(workspace)) ?? new Map<string, SavedDocument>();
+    return [...library.values()]
+      .map(({ name, at, by }) => ({ name, at, by }))
+      .sort((a, b) => compareSavedNames(a.name, b.name));
+  }
+
+  async close(): Promise<void> {}
+}

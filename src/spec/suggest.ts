@@ -1,0 +1,70 @@
+/**
+ * "Did you mean …" for section, field, command and entry names.
+ */
+
+/** Optimal-string-alignment Damerau-Levenshtein: a swap of two neighbours (`rloes`) costs one edit. */
+export function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[] = new Array<number>(rows * cols).fill(0);
+  const at = (i: number, j: number): number => d[i * cols + j] ?? 0;
+  for (let i = 0; i < rows; i++) d[i * cols] = i;
+  for (let j = 0; j < cols; j++) d[j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, at(i - 2, j - 2) + 1);
+      d[i * cols + j] = best;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** Crude English singular, enough for section names: repositories → repository, roles → role. */
+function singular(word: string): string {
+  if (word.endsWith('ies') && word.length > 4) return `${word.slice(0, -3)}y`;
+  if (/(ss|sh|ch|x)es$/.test(word)) return word.slice(0, -2);
+  if (word.endsWith('s') && !word.endsWith('ss') && word.length > 3) return word.slice(0, -1);
+  return word;
+}
+
+/** Short words tolerate fewer edits, so `ask` does not suggest `add`-like noise for every typo. */
+function maxDistance(length: number): number {
+  if (length <= 4) return 1;
+  if (length <= 8) return 2;
+  return 3;
+}
+
+/** Inputs this long are not names; comparing them would only cost time. */
+const MAX_INPUT = 64;
+
+/**
+ * The candidate the input most likely meant, or undefined when nothing is close. Case-insensitive;
+ * singular and plural forms match each other (`role` → `roles`). Ties go to the earlier candidate.
+ */
+export function suggest(input: string, candidates: readonly string[]): string | undefined {
+  const needle = input.trim().toLowerCase();
+  if (needle === '' || needle.length > MAX_INPUT) return undefined;
+  const needleSingular = singular(needle);
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const hay = candidate.toLowerCase();
+    if (hay === needle) return candidate;
+    const distance = singular(hay) === needleSingular ? 0.5 : editDistance(needle, hay);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  if (best !== undefined && bestDistance <= maxDistance(needle.length) && bestDistance < needle.length)
+    return best;
+  // A unique prefix is a strong hint (`ai_gov` → `ai_governance`) even when many edits away.
+  if (needle.length >= 3) {
+    const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(needle));
+    if (prefixed.length === 1) return prefixed[0];
+  }
+  return undefined;
+}

@@ -1,0 +1,325 @@
+/**
+ * The SessionStore contract: every implementation (memory, file, Redis) runs this one suite.
+ *
+ *   sessionStoreContract('FileSessionStore', async ({ historyLimit }) => ({ store, cleanup }));
+ *
+ * The factory builds a fresh, empty store with the history limit the suite asks for.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AitwsError } from '../../src/errors.js';
+import { applyChange } from '../../src/session/apply.js';
+import type { ChannelKey, SessionStore, WorkspaceKey } from '../../src/session/port.js';
+import type { AitwsDocument } from '../../src/spec/types.js';
+import { CHANNEL, changeOf, dateForms, richDocument, simpleDocument } from './session-store.fixtures.js';
+
+export interface ContractStoreOptions {
+  readonly historyLimit: number;
+}
+
+export interface ContractFixture {
+  readonly store: SessionStore;
+  cleanup(): Promise<void>;
+}
+
+export type ContractFactory = (options: ContractStoreOptions) => Promise<ContractFixture>;
+
+export interface ContractSettings {
+  /** History limit for the ordinary tests. Default 5. */
+  readonly historyLimit?: number;
+  /** Concurrent applyChange calls in the concurrency test. Default 50. */
+  readonly concurrentWriters?: number;
+}
+
+async function expectUsageError(promise: Promise<unknown>): Promise<void> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(AitwsError);
+  expect(error instanceof AitwsError ? error.code : undefined).toBe('USAGE');
+}
+
+function itemsOf(document: AitwsDocument | null): string[] {
+  const items = document?.items;
+  return Array.isArray(items) ? items.map(String) : [];
+}
+
+export function sessionStoreContract(
+  name: string,
+  factory: ContractFactory,
+  settings: ContractSettings = {},
+): void {
+  const historyLimit = settings.historyLimit ?? 5;
+  const writers = settings.concurrentWriters ?? 50;
+
+  describe(`SessionStore contract: ${name}`, () => {
+    let fixture: ContractFixture;
+    let store: SessionStore;
+
+    beforeEach(async () => {
+      fixture = await factory({ historyLimit });
+      store = fixture.store;
+    });
+    afterEach(async () => {
+      await fixture.store.close();
+      await fixture.cleanup();
+    });
+
+    async function writeVersions(key: ChannelKey, count: number): Promise<void> {
+      for (let n = 1; n <= count; n += 1) {
+        await expect(store.write(key, n - 1, changeOf(simpleDocument(`v${n}`), n))).resolves.toEqual({
+          ok: true,
+          version: n,
+        });
+      }
+    }
+
+    describe('records', () => {
+      it('reads a channel never written as version 0 with no draft', async () => {
+        await expect(store.read(CHANNEL)).resolves.toEqual({
+          version: 0,
+          document: null,
+          updatedAt: null,
+          updatedBy: null,
+        });
+        await expect(store.history(CHANNEL)).resolves.toEqual([]);
+        await expect(store.historyEntry(CHANNEL, 1)).resolves.toBeNull();
+      });
+
+      it('writes version 1 at expected version 0 and reads it back', async () => {
+        const change = changeOf(simpleDocument('first'), 1, 'bob');
+        await expect(store.write(CHANNEL, 0, change)).resolves.toEqual({ ok: true, version: 1 });
+        await expect(store.read(CHANNEL)).resolves.toEqual({
+          version: 1,
+          document: change.document,
+          updatedAt: change.at,
+          updatedBy: 'bob',
+        });
+      });
+
+      it('refuses a stale or future expected version and changes nothing', async () => {
+        await writeVersions(CHANNEL, 2);
+        const before = await store.read(CHANNEL);
+        await expect(store.write(CHANNEL, 1, changeOf(simpleDocument('late'), 9))).resolves.toEqual({
+          ok: false,
+          currentVersion: 2,
+        });
+        await expect(store.write(CHANNEL, 7, changeOf(simpleDocument('early'), 9))).resolves.toEqual({
+          ok: false,
+          currentVersion: 2,
+        });
+        await expect(store.read(CHANNEL)).resolves.toEqual(before);
+        await expect(store.history(CHANNEL)).resolves.toHaveLength(2);
+      });
+
+      it('stores a removed draft (null document) as a new version', async () => {
+        await writeVersions(CHANNEL, 1);
+        await expect(store.write(CHANNEL, 1, changeOf(null, 2))).resolves.toEqual({ ok: true, version: 2 });
+        const record = await store.read(CHANNEL);
+        expect(record).toMatchObject({ version: 2, document: null });
+        await expect(store.historyEntry(CHANNEL, 2)).resolves.toMatchObject({ version: 2, document: null });
+      });
+
+      it('returns copies: changing a written or returned document does not change the store', async () => {
+        const document = simpleDocument('original');
+        await store.write(CHANNEL, 0, changeOf(document, 1));
+        document.metadata = { name: 'changed after write' };
+        const read = await store.read(CHANNEL);
+        if (read.document !== null) read.document.metadata = { name: 'changed after read' };
+        await expect(store.read(CHANNEL)).resolves.toMatchObject({ document: simpleDocument('original') });
+      });
+    });
+
+    describe('history', () => {
+      it(`keeps the newest ${historyLimit} versions, newest first`, async () => {
+        const total = historyLimit + 3;
+        await writeVersions(CHANNEL, total);
+        const history = await store.history(CHANNEL);
+        expect(history.map((entry) => entry.version)).toEqual(
+          Array.from({ length: historyLimit }, (_, index) => total - index),
+        );
+        expect(history[0]).toEqual({ ...changeOf(simpleDocument(`v${total}`), total), version: total });
+        const two = await store.history(CHANNEL, 2);
+        expect(two.map((entry) => entry.version)).toEqual([total, total - 1]);
+      });
+
+      it('returns null for a trimmed, future or zero version', async () => {
+        const total = historyLimit + 2;
+        await writeVersions(CHANNEL, total);
+        await expect(store.historyEntry(CHANNEL, 1)).resolves.toBeNull();
+        await expect(store.historyEntry(CHANNEL, 2)).resolves.toBeNull();
+        await expect(store.historyEntry(CHANNEL, 3)).resolves.toMatchObject({
+          version: 3,
+          change: 'change 3',
+        });
+        await expect(store.historyEntry(CHANNEL, total)).resolves.toMatchObject({ version: total });
+        await expect(store.historyEntry(CHANNEL, total + 1)).resolves.toBeNull();
+        await expect(store.historyEntry(CHANNEL, 0)).resolves.toBeNull();
+      });
+
+      it('keeps `reverts` when given and leaves it out otherwise', async () => {
+        await writeVersions(CHANNEL, 2);
+        await store.write(CHANNEL, 2, { ...changeOf(simpleDocument('v1'), 3), reverts: 2 });
+        await expect(store.historyEntry(CHANNEL, 3)).resolves.toMatchObject({ reverts: 2 });
+        const plain = await store.historyEntry(CHANNEL, 2);
+        expect(plain).not.toBeNull();
+        expect(plain !== null && 'reverts' in plain).toBe(false);
+      });
+    });
+
+    describe('documents', () => {
+      it('round-trip deeply: dates keep their TOML form; tables, arrays of tables, unicode, odd floats', async () => {
+        const original = richDocument();
+        await store.write(CHANNEL, 0, changeOf(original, 1));
+        const workspace: WorkspaceKey = { platform: CHANNEL.platform, workspace: CHANNEL.workspace };
+        await store.saveNamed(workspace, { name: 'rich', document: original, at: 'now', by: 'alice' });
+        const copies = [
+          (await store.read(CHANNEL)).document,
+          (await store.historyEntry(CHANNEL, 1))?.document ?? null,
+          (await store.history(CHANNEL))[0]?.document ?? null,
+          (await store.loadNamed(workspace, 'rich'))?.document ?? null,
+        ];
+        const forms = dateForms(original);
+        expect(forms).toHaveLength(6);
+        for (const copy of copies) {
+          expect(copy).toEqual(original);
+          expect(dateForms(copy)).toEqual(forms);
+        }
+      });
+    });
+
+    describe('isolation', () => {
+      it('never mixes channels that share an id across workspaces or platforms', async () => {
+        const keys: ChannelKey[] = [
+          { platform: 'slack', workspace: 'T1', channel: 'general' },
+          { platform: 'slack', workspace: 'T2', channel: 'general' },
+          { platform: 'discord', workspace: 'T1', channel: 'general' },
+          { platform: 'slack', workspace: 'T1', channel: 'General' },
+          // Joined with ":" these two would be the same string.
+          { platform: 'console', workspace: 'a:b', channel: 'c' },
+          { platform: 'console', workspace: 'a', channel: 'b:c' },
+        ];
+        for (const [index, key] of keys.entries()) {
+          for (let n = 0; n <= index; n += 1) {
+            await store.write(key, n, changeOf(simpleDocument(`channel ${index}`), n + 1));
+          }
+        }
+        for (const [index, key] of keys.entries()) {
+          const record = await store.read(key);
+          expect(record).toMatchObject({ version: index + 1, document: simpleDocument(`channel ${index}`) });
+          await expect(store.history(key)).resolves.toHaveLength(Math.min(index + 1, historyLimit));
+        }
+      });
+    });
+
+    describe('named saves', () => {
+      const workspace: WorkspaceKey = { platform: 'slack', workspace: 'T1' };
+
+      it('round-trip, and saving a name again replaces it', async () => {
+        await expect(store.loadNamed(workspace, 'baseline')).resolves.toBeNull();
+        await expect(store.listNamed(workspace)).resolves.toEqual([]);
+        const first = {
+          name: 'baseline',
+          document: simpleDocument('one'),
+          at: '2024-01-01T00:00:00.000Z',
+          by: 'a',
+        };
+        await store.saveNamed(workspace, first);
+        await expect(store.loadNamed(workspace, 'baseline')).resolves.toEqual(first);
+        const second = {
+          name: 'baseline',
+          document: simpleDocument('two'),
+          at: '2024-01-02T00:00:00.000Z',
+          by: 'b',
+        };
+        await store.saveNamed(workspace, second);
+        await expect(store.loadNamed(workspace, 'baseline')).resolves.toEqual(second);
+        await expect(store.listNamed(workspace)).resolves.toEqual([
+          { name: 'baseline', at: second.at, by: 'b' },
+        ]);
+      });
+
+      it('list by name in code-unit order (uppercase before "_" before lowercase)', async () => {
+        const names = ['beta', 'alpha 2', 'Alpha', '_draft', 'gamma.v1', 'alpha'];
+        for (const name of names) {
+          await store.saveNamed(workspace, { name, document: simpleDocument(name), at: 'then', by: 'x' });
+        }
+        const listed = await store.listNamed(workspace);
+        expect(listed.map((saved) => saved.name)).toEqual([
+          'Alpha',
+          '_draft',
+          'alpha',
+          'alpha 2',
+          'beta',
+          'gamma.v1',
+        ]);
+      });
+
+      it('are separate per workspace and per platform', async () => {
+        const others: WorkspaceKey[] = [
+          { platform: 'slack', workspace: 'T2' },
+          { platform: 'discord', workspace: 'T1' },
+        ];
+        await store.saveNamed(workspace, {
+          name: 'shared',
+          document: simpleDocument('mine'),
+          at: 't',
+          by: 'x',
+        });
+        for (const other of others) {
+          await expect(store.loadNamed(other, 'shared')).resolves.toBeNull();
+          await expect(store.listNamed(other)).resolves.toEqual([]);
+        }
+      });
+
+      it('reject invalid names with a USAGE error', async () => {
+        for (const name of ['', 'a/b', '../escape', 'x'.repeat(65), 'tab\tname', 'ünï', '   ']) {
+          await expectUsageError(
+            store.saveNamed(workspace, { name, document: simpleDocument(name), at: 't', by: 'x' }),
+          );
+          await expectUsageError(store.loadNamed(workspace, name));
+        }
+        await expect(store.listNamed(workspace)).resolves.toEqual([]);
+      });
+    });
+
+    describe('concurrency', () => {
+      let wide: ContractFixture;
+      beforeEach(async () => {
+        wide = await factory({ historyLimit: writers + 10 });
+      });
+      afterEach(async () => {
+        await wide.store.close();
+        await wide.cleanup();
+      });
+
+      it(`lands all of ${writers} concurrent applyChange calls on one channel, versions contiguous`, async () => {
+        const ids = Array.from({ length: writers }, (_, index) => `w${index}`);
+        const applied = await Promise.all(
+          ids.map((id) =>
+            applyChange(wide.store, CHANNEL, (current) => ({
+              document: { items: [...itemsOf(current.document), id] },
+              change: `add ${id}`,
+              by: id,
+              result: id,
+            })),
+          ),
+        );
+        expect(applied.map((outcome) => outcome.version).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: writers }, (_, index) => index + 1),
+        );
+        const final = await wide.store.read(CHANNEL);
+        expect(final.version).toBe(writers);
+        expect(itemsOf(final.document).sort()).toEqual([...ids].sort());
+        const history = await wide.store.history(CHANNEL);
+        expect(history.map((entry) => entry.version)).toEqual(
+          Array.from({ length: writers }, (_, index) => writers - index),
+        );
+        for (const entry of history) {
+          expect(itemsOf(entry.document)).toHaveLength(entry.version);
+          expect(entry.change).toBe(`add ${entry.by}`);
+        }
+      });
+    });
+  });
+}
