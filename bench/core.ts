@@ -10,6 +10,7 @@ import { parse, stringify } from 'smol-toml';
 import { createDispatcher } from '../src/commands/dispatch.js';
 import { silentLogger } from '../src/logging.js';
 import { FileSessionStore } from '../src/session/file-store.js';
+import { MemoryInteractionStore } from '../src/session/memory-interactions.js';
 import { parseDocument, stringifyDocument, validateDocument } from '../src/spec/index.js';
 import { DEFAULT_LIMITS } from '../src/spec/types.js';
 import { fmt, microsPerOp, verdict } from './lib.js';
@@ -45,7 +46,12 @@ export async function benchConsoleAdd(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aitws-bench-'));
   try {
     const store = new FileSessionStore({ dataDir: path.join(dir, 'data'), historyLimit: 50 });
-    const dispatcher = createDispatcher({ sessions: store, limits: DEFAULT_LIMITS, logger: silentLogger });
+    const dispatcher = createDispatcher({
+      sessions: store,
+      interactions: new MemoryInteractionStore(),
+      limits: DEFAULT_LIMITS,
+      logger: silentLogger,
+    });
     const channel = { platform: 'console', workspace: 'local', channel: 'bench' } as const;
     const actor = { id: 'bench', name: 'bench' };
     const text = readFileSync(SAMPLE, 'utf8');

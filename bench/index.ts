@@ -1,9 +1,11 @@
 /** `npm run bench`: every benchmark the issues ask for, one after another, in one process. */
 import { benchConsoleAdd, benchDocument } from './core.js';
+import { benchRedisAdd } from './redis.js';
 
 const benches: Record<string, () => Promise<void>> = {
   document: benchDocument,
   'console-add': benchConsoleAdd,
+  'redis-add': benchRedisAdd,
 };
 
 const only = process.argv.slice(2);

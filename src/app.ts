@@ -7,12 +7,24 @@ import { createConfinedFiles } from './adapters/console/files.js';
 import { createDispatcher, type Dispatcher } from './commands/dispatch.js';
 import type { Config } from './config.js';
 import type { Logger } from './logging.js';
+import type { CommandMetrics } from './metrics.js';
 import { FileSessionStore } from './session/file-store.js';
+import type { InteractionStore } from './session/interaction-port.js';
+import { MemoryInteractionStore } from './session/memory-interactions.js';
 import type { SessionStore } from './session/port.js';
+import { createRedisClient, isRedisReady, type RedisClient } from './session/redis-client.js';
+import { RedisInteractionStore } from './session/redis-interactions.js';
+import { RedisSessionStore } from './session/redis-store.js';
 
 export interface Core {
   readonly dispatcher: Dispatcher;
   readonly sessions: SessionStore;
+  /** Button actions, event dedupe and counters (Redis when REDIS_URL is set, else in-process). */
+  readonly interactions: InteractionStore;
+  /** 'redis' or 'file': which session store is in use. */
+  readonly storeKind: 'redis' | 'file';
+  /** Readiness: can the session store serve a command right now? */
+  ready(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -23,25 +35,79 @@ export interface CoreOptions {
   readonly fileRoot?: string;
   /** Overrides config.dataDir (the console's --data-dir). */
   readonly dataDir?: string;
+  readonly metrics?: CommandMetrics;
 }
 
-export async function buildSessionStore(config: Config, dataDir: string | undefined): Promise<SessionStore> {
-  return new FileSessionStore({
-    dataDir: path.resolve(dataDir ?? config.dataDir),
-    historyLimit: config.historyLimit,
+interface BuiltStore {
+  readonly sessions: SessionStore;
+  readonly interactions: InteractionStore;
+  readonly kind: 'redis' | 'file';
+  ready(): Promise<boolean>;
+}
+
+/** Logs a Redis outage once when it starts and once when it ends, not at every reconnect attempt. */
+function watchRedis(client: RedisClient, logger: Logger): void {
+  let healthy = true;
+  client.on('error', (error: Error) => {
+    if (!healthy) return;
+    healthy = false;
+    logger.warn({ err: error }, 'Redis is unavailable; commands will fail until it is back');
+  });
+  client.on('ready', () => {
+    if (healthy) return;
+    healthy = true;
+    logger.info({}, 'Redis is available again');
   });
 }
 
-export async function buildCore(options: CoreOptions): Promise<Core> {
+function buildRedisStore(url: string, config: Config, logger: Logger): BuiltStore {
+  const client = createRedisClient(url, { commandTimeoutMs: config.redisTimeoutMs, connectionName: 'aitws' });
+  watchRedis(client, logger);
+  const sessions = new RedisSessionStore(client, {
+    prefix: config.redisPrefix,
+    historyLimit: config.historyLimit,
+    idleTtlSeconds: config.sessionTtlSeconds,
+    commandTimeoutMs: config.redisTimeoutMs,
+    ownsClient: true,
+  });
+  const interactions = new RedisInteractionStore(client, {
+    prefix: config.redisPrefix,
+    commandTimeoutMs: config.redisTimeoutMs,
+  });
+  return { sessions, interactions, kind: 'redis', ready: () => isRedisReady(client, config.redisTimeoutMs) };
+}
+
+export function buildSessionStore(config: Config, logger: Logger, dataDir?: string): BuiltStore {
+  if (config.redisUrl !== undefined) return buildRedisStore(config.redisUrl, config, logger);
+  const sessions = new FileSessionStore({
+    dataDir: path.resolve(dataDir ?? config.dataDir),
+    historyLimit: config.historyLimit,
+  });
+  return { sessions, interactions: new MemoryInteractionStore(), kind: 'file', ready: async () => true };
+}
+
+export function buildCore(options: CoreOptions): Core {
   const { config, logger } = options;
-  const sessions = await buildSessionStore(config, options.dataDir);
+  const store = buildSessionStore(config, logger, options.dataDir);
   const dispatcher = createDispatcher({
-    sessions,
+    sessions: store.sessions,
+    interactions: store.interactions,
     limits: config.limits,
     logger,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(options.fileRoot === undefined
       ? {}
       : { files: createConfinedFiles(options.fileRoot, config.limits.documentBytes) }),
   });
-  return { dispatcher, sessions, close: () => sessions.close() };
+  return {
+    dispatcher,
+    sessions: store.sessions,
+    interactions: store.interactions,
+    storeKind: store.kind,
+    ready: store.ready,
+    close: async () => {
+      await store.interactions.close();
+      await store.sessions.close();
+    },
+  };
 }

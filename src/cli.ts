@@ -10,6 +10,8 @@ import { EXIT_UNREADABLE, formatFile, type Output, validateFiles } from './cli/v
 import { type Config, loadConfig } from './config.js';
 import { AitwsError } from './errors.js';
 import { createLogger } from './logging.js';
+import { PLATFORMS } from './platforms.js';
+import { SETUP_HELP, startServer } from './serve.js';
 
 const USAGE = `Usage: aitws <command> [options]
 
@@ -19,6 +21,7 @@ Commands:
   validate FILE... [--strict] [--json]
                                   check aiTWS files; exit 0 valid, 1 errors, 2 unreadable
   fmt FILE [--write | --check]    print canonical TOML, rewrite the file, or check it
+  serve                           run the bot for every configured chat platform (see README)
   help                            this text
 
 Environment: AITWS_DATA_DIR (default .aitws), LOG_LEVEL, AITWS_MAX_* limits. See README.md.`;
@@ -41,7 +44,7 @@ async function consoleCommand(args: string[], config: Config): Promise<number> {
   });
   // The terminal is the chat, so the console only logs warnings unless LOG_LEVEL says otherwise.
   const logger = createLogger({ level: config.logLevel ?? 'warn' });
-  const core = await buildCore({
+  const core = buildCore({
     config,
     logger,
     fileRoot: process.cwd(),
@@ -61,6 +64,23 @@ async function consoleCommand(args: string[], config: Config): Promise<number> {
   } finally {
     await core.close();
   }
+}
+
+async function serveCommand(config: Config): Promise<number> {
+  const logger = createLogger({ level: config.logLevel ?? 'info' });
+  const running = await startServer(config, logger, PLATFORMS);
+  if (running === undefined) {
+    stdio.err(SETUP_HELP);
+    return EXIT_UNREADABLE;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  logger.info({}, 'shutting down');
+  await running.stop();
+  return 0;
 }
 
 async function validateCommand(args: string[], config: Config): Promise<number> {
@@ -106,6 +126,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await validateCommand(rest, config);
       case 'fmt':
         return await fmtCommand(rest, config);
+      case 'serve':
+        return await serveCommand(config);
       case 'help':
       case '--help':
       case '-h':

@@ -23,7 +23,49 @@ const EnvSchema = z.object({
   AITWS_MAX_STRING_BYTES: positiveInt.default(DEFAULT_LIMITS.stringBytes),
   AITWS_MAX_NESTING: positiveInt.max(64).default(DEFAULT_LIMITS.nestingDepth),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must be a bot token (xoxb-…)').optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must be an app-level token (xapp-…)').optional(),
+  SLACK_API_URL: z.url().optional(),
+  DISCORD_TOKEN: z.string().min(1).optional(),
+  DISCORD_APPLICATION_ID: z
+    .string()
+    .regex(/^\d{5,25}$/, 'must be the numeric application id')
+    .optional(),
+  DISCORD_PUBLIC_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be the 64-hex-digit public key')
+    .optional(),
+  DISCORD_API_URL: z.url().optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.url().optional(),
+  AITWS_MODEL: z.string().min(1).optional(),
 });
+
+export interface SlackConfig {
+  readonly botToken: string;
+  readonly signingSecret: string | undefined;
+  /** Set: Socket Mode. Unset: HTTP on PORT at /slack/events. */
+  readonly appToken: string | undefined;
+  readonly apiUrl: string | undefined;
+}
+
+export interface DiscordConfig {
+  /** Gateway mode (and REST calls such as follow-ups and registration). */
+  readonly token: string | undefined;
+  readonly applicationId: string | undefined;
+  /** HTTP interactions mode at POST /discord/interactions. */
+  readonly publicKey: string | undefined;
+  readonly apiUrl: string | undefined;
+}
+
+export interface AnthropicConfig {
+  readonly apiKey: string | undefined;
+  readonly baseUrl: string | undefined;
+  readonly model: string | undefined;
+}
 
 export interface Config {
   readonly dataDir: string;
@@ -35,6 +77,41 @@ export interface Config {
   readonly limits: Limits;
   /** Unset means each mode picks its own default (the console stays quiet, servers log info). */
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  readonly http: { readonly port: number; readonly host: string };
+  /** Undefined when Slack is not configured (no SLACK_BOT_TOKEN). */
+  readonly slack: SlackConfig | undefined;
+  /** Undefined when Discord is not configured (neither DISCORD_TOKEN nor DISCORD_PUBLIC_KEY). */
+  readonly discord: DiscordConfig | undefined;
+  readonly anthropic: AnthropicConfig;
+}
+
+function slackConfig(e: z.infer<typeof EnvSchema>): SlackConfig | undefined {
+  if (e.SLACK_BOT_TOKEN === undefined) return undefined;
+  if (e.SLACK_APP_TOKEN === undefined && e.SLACK_SIGNING_SECRET === undefined) {
+    throw new AitwsError(
+      'CONFIG',
+      'Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).',
+    );
+  }
+  return {
+    botToken: e.SLACK_BOT_TOKEN,
+    signingSecret: e.SLACK_SIGNING_SECRET,
+    appToken: e.SLACK_APP_TOKEN,
+    apiUrl: e.SLACK_API_URL,
+  };
+}
+
+function discordConfig(e: z.infer<typeof EnvSchema>): DiscordConfig | undefined {
+  if (e.DISCORD_TOKEN === undefined && e.DISCORD_PUBLIC_KEY === undefined) return undefined;
+  if (e.DISCORD_APPLICATION_ID === undefined) {
+    throw new AitwsError('CONFIG', 'Discord needs DISCORD_APPLICATION_ID as well.');
+  }
+  return {
+    token: e.DISCORD_TOKEN,
+    applicationId: e.DISCORD_APPLICATION_ID,
+    publicKey: e.DISCORD_PUBLIC_KEY,
+    apiUrl: e.DISCORD_API_URL,
+  };
 }
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
@@ -58,5 +135,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       nestingDepth: e.AITWS_MAX_NESTING,
     },
     logLevel: e.LOG_LEVEL,
+    http: { port: e.PORT, host: e.HOST },
+    slack: slackConfig(e),
+    discord: discordConfig(e),
+    anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL, model: e.AITWS_MODEL },
   };
 }

@@ -1,30 +1,42 @@
 /**
- * The core entry point every adapter calls: normalise → parse → find the command → run → mask.
- * It never throws; every failure becomes a Reply.
+ * The core entry points every adapter calls. `handle`: normalise → parse → find the command → run
+ * → mask. `handleButton`: decide a stored pending action once, then run what it offered as the
+ * person who clicked. Neither throws; every failure becomes a Reply.
  */
+
+import { performance } from 'node:perf_hooks';
 import { AitwsError } from '../errors.js';
 import type { Logger } from '../logging.js';
+import type { CommandMetrics } from '../metrics.js';
+import type { InteractionStore } from '../session/interaction-port.js';
+import { KeyedQueue } from '../session/keyed-queue.js';
 import type { SessionStore } from '../session/port.js';
 import { maskSecrets } from '../spec/redact.js';
 import { suggest } from '../spec/suggest.js';
 import type { Limits } from '../spec/types.js';
+import { parseButtonId } from './buttons.js';
 import { normalizeChatText, parseCommandLine } from './grammar/index.js';
 import { COMMANDS } from './registry.js';
 import { renderError } from './render-error.js';
 import type { Reply, ReplyBlock } from './reply.js';
-import type { CommandDefinition, FileAccess, Invocation } from './types.js';
+import { privateAnswer, success } from './reply.js';
+import type { ButtonClick, CommandDefinition, FileAccess, Invocation } from './types.js';
+import { WarningCache } from './warning-cache.js';
 
 export interface DispatcherDeps {
   readonly sessions: SessionStore;
+  readonly interactions: InteractionStore;
   readonly files?: FileAccess;
   readonly limits: Limits;
   readonly logger: Logger;
   readonly now?: () => Date;
   readonly commands?: readonly CommandDefinition[];
+  readonly metrics?: CommandMetrics;
 }
 
 export interface Dispatcher {
   handle(invocation: Invocation): Promise<Reply>;
+  handleButton(click: ButtonClick): Promise<Reply>;
   readonly commands: readonly CommandDefinition[];
 }
 
@@ -57,6 +69,8 @@ function maskReply(reply: Reply): Reply {
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const commands = deps.commands ?? COMMANDS;
   const now = deps.now ?? (() => new Date());
+  const changeQueue = new KeyedQueue();
+  const warningCache = new WarningCache();
 
   function resolve(name: string): CommandDefinition {
     const command = commands.find((c) => c.name === name);
@@ -73,20 +87,26 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     });
   }
 
+  async function run(invocation: Invocation): Promise<Reply> {
+    const text = normalizeChatText(invocation.text);
+    const command = parseCommandLine(text);
+    const definition = resolve(command.name);
+    return definition.run({
+      invocation: { ...invocation, text },
+      command,
+      sessions: deps.sessions,
+      interactions: deps.interactions,
+      changeQueue,
+      warningCache,
+      files: deps.files,
+      limits: deps.limits,
+      now,
+    });
+  }
+
   async function handle(invocation: Invocation): Promise<Reply> {
     try {
-      const text = normalizeChatText(invocation.text);
-      const command = parseCommandLine(text);
-      const definition = resolve(command.name);
-      const reply = await definition.run({
-        invocation: { ...invocation, text },
-        command,
-        sessions: deps.sessions,
-        files: deps.files,
-        limits: deps.limits,
-        now,
-      });
-      return maskReply(reply);
+      return maskReply(await run(invocation));
     } catch (error) {
       return maskReply(
         renderError(error, deps.logger, { channel: invocation.channel, actor: invocation.actor.id }),
@@ -94,5 +114,40 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
   }
 
-  return { handle, commands };
+  async function decide(click: ButtonClick): Promise<Reply> {
+    const { actionId, choice } = parseButtonId(click.buttonId);
+    const decided = await deps.interactions.decideAction(actionId, click.channel, {
+      choice,
+      byId: click.actor.id,
+      by: click.actor.name,
+      at: now().toISOString(),
+    });
+    if (decided.status === 'unknown') {
+      throw new AitwsError('NOT_AVAILABLE', 'This button has expired.', { hint: 'Run the command again.' });
+    }
+    if (decided.status === 'already') {
+      const verb = decided.decision.choice === 'confirm' ? 'done' : 'cancelled';
+      return privateAnswer(`Already ${verb} by ${decided.decision.by}.`, {
+        data: { alreadyDecided: decided.decision },
+      });
+    }
+    const { action } = decided;
+    if (choice === 'cancel') return success(`Cancelled by ${click.actor.name}: ${action.summary}`);
+    let last: Reply = success(action.summary);
+    for (const text of action.commands) {
+      last = await run({ text, actor: click.actor, channel: click.channel });
+      if (!last.ok) break;
+    }
+    return last;
+  }
+
+  async function handleButton(click: ButtonClick): Promise<Reply> {
+    try {
+      return maskReply(await decide(click));
+    } catch (error) {
+      return maskReply(renderError(error, deps.logger, { channel: click.channel, actor: click.actor.id }));
+    }
+  }
+
+  return { handle, handleButton, commands };
 }

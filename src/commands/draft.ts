@@ -6,10 +6,11 @@
 import type { Finding } from '../errors.js';
 import { AitwsError, ValidationError } from '../errors.js';
 import { applyChange } from '../session/apply.js';
-import type { SessionRecord } from '../session/port.js';
+import { channelId, type SessionRecord } from '../session/port.js';
 import { checkLimits, validateDocument } from '../spec/index.js';
 import type { AitwsDocument } from '../spec/types.js';
 import type { CommandContext } from './types.js';
+import { findingId } from './warning-cache.js';
 
 export function noDraftError(): AitwsError {
   return new AitwsError('NO_DRAFT', 'This channel has no draft yet.', {
@@ -23,10 +24,6 @@ export async function readDraft(
   const record = await context.sessions.read(context.invocation.channel);
   if (record.document === null) throw noDraftError();
   return { record, document: record.document };
-}
-
-function findingId(finding: Finding): string {
-  return `${finding.code}|${finding.path}|${finding.message}`;
 }
 
 export interface DraftChange<T> {
@@ -61,31 +58,45 @@ export async function commitChange<T>(
   options: CommitOptions = {},
 ): Promise<CommittedChange<T>> {
   let newWarnings: readonly Finding[] = [];
-  const outcome = await applyChange(
-    context.sessions,
-    context.invocation.channel,
-    async (record) => {
-      const proposed = await change(record);
-      if (proposed.document !== null && options.skipValidation !== true) {
-        checkLimits(proposed.document, context.limits);
-        const report = validateDocument(proposed.document, { mode: 'draft' });
-        if (report.errors.length > 0) throw new ValidationError(report.errors, report.warnings);
-        const before =
-          record.document === null ? [] : validateDocument(record.document, { mode: 'draft' }).warnings;
-        const known = new Set(before.map(findingId));
-        newWarnings = report.warnings.filter((w) => !known.has(findingId(w)));
-      }
-      return {
-        document: proposed.document,
-        change: context.invocation.text.slice(0, MAX_CHANGE_TEXT),
-        by: context.invocation.actor.name,
-        result: proposed.result,
-        ...(proposed.reverts === undefined ? {} : { reverts: proposed.reverts }),
-      };
-    },
-    { now: context.now },
+  let allWarnings: readonly Finding[] | undefined;
+  const { channel } = context.invocation;
+  const id = channelId(channel);
+  const outcome = await context.changeQueue.run(id, () =>
+    applyChange(
+      context.sessions,
+      channel,
+      async (record) => {
+        const proposed = await change(record);
+        if (proposed.document !== null && options.skipValidation !== true) {
+          checkLimits(proposed.document, context.limits);
+          const report = validateDocument(proposed.document, { mode: 'draft' });
+          if (report.errors.length > 0) throw new ValidationError(report.errors, report.warnings);
+          const known = knownWarnings(context, id, record);
+          newWarnings = report.warnings.filter((w) => !known.has(findingId(w)));
+          allWarnings = report.warnings;
+        } else {
+          allWarnings = undefined;
+        }
+        return {
+          document: proposed.document,
+          change: context.invocation.text.slice(0, MAX_CHANGE_TEXT),
+          by: context.invocation.actor.name,
+          result: proposed.result,
+          ...(proposed.reverts === undefined ? {} : { reverts: proposed.reverts }),
+        };
+      },
+      { now: context.now },
+    ),
   );
+  if (allWarnings !== undefined) context.warningCache.set(id, outcome.version, allWarnings);
   return { version: outcome.version, result: outcome.result, newWarnings };
+}
+
+function knownWarnings(context: CommandContext, id: string, record: SessionRecord): ReadonlySet<string> {
+  if (record.document === null) return new Set();
+  const cached = context.warningCache.get(id, record.version);
+  if (cached !== undefined) return cached;
+  return new Set(validateDocument(record.document, { mode: 'draft' }).warnings.map(findingId));
 }
 
 /** The draft's display name, from [metadata] name. */

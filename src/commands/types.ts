@@ -1,6 +1,9 @@
+import type { InteractionStore } from '../session/interaction-port.js';
+import type { KeyedQueue } from '../session/keyed-queue.js';
 import type { ChannelKey, SessionStore } from '../session/port.js';
 import type { Limits, TomlValue } from '../spec/types.js';
 import type { Reply } from './reply.js';
+import type { WarningCache } from './warning-cache.js';
 
 export interface Actor {
   /** Stable platform id (Slack user id, Discord snowflake, OS user in the console). */
@@ -12,6 +15,17 @@ export interface Actor {
 /** One command as typed by a person, already normalised to text by the adapter. */
 export interface Invocation {
   readonly text: string;
+  readonly actor: Actor;
+  readonly channel: ChannelKey;
+  /** The adapter can show buttons (Slack, Discord); the console cannot. */
+  readonly supportsButtons?: boolean;
+  /** A document the person handed over with the command (a pasted or attached file), for /load. */
+  readonly content?: { readonly filename: string; readonly text: string };
+}
+
+/** A click on one of our buttons, as the adapter received it. */
+export interface ButtonClick {
+  readonly buttonId: string;
   readonly actor: Actor;
   readonly channel: ChannelKey;
 }
@@ -46,6 +60,11 @@ export interface CommandContext {
   readonly invocation: Invocation;
   readonly command: ParsedCommand;
   readonly sessions: SessionStore;
+  readonly interactions: InteractionStore;
+  /** Serialises this process's changes per channel (see KeyedQueue). */
+  readonly changeQueue: KeyedQueue;
+  /** Warnings of the latest versions this process wrote (see WarningCache). */
+  readonly warningCache: WarningCache;
   readonly files: FileAccess | undefined;
   readonly limits: Limits;
   readonly now: () => Date;

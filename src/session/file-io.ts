@@ -25,12 +25,13 @@ export async function removeIfPresent(file: string): Promise<void> {
   }
 }
 
-/**
- * Replaces `file` so that readers and a crash see either the old bytes or the new ones, never a
- * mix: write a temporary sibling, fsync it, rename it over. Owner-only permissions, because drafts
- * can hold credentials.
- */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
+export interface FileContent {
+  readonly file: string;
+  readonly content: string;
+}
+
+/** Writes `content` to a new temporary sibling of `file` and fsyncs it; returns its path. */
+async function writeTemporary({ file, content }: FileContent): Promise<string> {
   const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   let handle: FileHandle | undefined;
   try {
@@ -39,10 +40,40 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await rename(temporary, file);
+    return temporary;
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await rm(temporary, { force: true });
     throw error;
   }
+}
+
+/**
+ * Replaces each file so that readers and a crash see either its old bytes or its new ones, never a
+ * mix: every new content goes to a temporary sibling and is fsynced (all at once, so the flushes
+ * overlap), and only then are they renamed over their targets one by one, in the order given. A
+ * failure or crash part-way leaves the earlier files replaced and the later ones untouched.
+ * Owner-only permissions, because drafts can hold credentials.
+ */
+export async function replaceFilesAtomic(files: readonly FileContent[]): Promise<void> {
+  const prepared = await Promise.allSettled(files.map(writeTemporary));
+  const temporaries = prepared.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+  let renamed = 0;
+  try {
+    for (const outcome of prepared) if (outcome.status === 'rejected') throw outcome.reason;
+    for (const [index, temporary] of temporaries.entries()) {
+      const target = files[index];
+      if (target === undefined) break;
+      await rename(temporary, target.file);
+      renamed += 1;
+    }
+  } catch (error) {
+    await Promise.all(temporaries.slice(renamed).map((temporary) => rm(temporary, { force: true })));
+    throw error;
+  }
+}
+
+/** replaceFilesAtomic for one file. */
+export function writeFileAtomic(file: string, content: string): Promise<void> {
+  return replaceFilesAtomic([{ file, content }]);
 }

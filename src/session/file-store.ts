@@ -1,17 +1,16 @@
 /**
  * The embedded-mode session store: plain JSON files under one data directory.
  *
- *   <dataDir>/channels/<label>.<hash>.json   one channel: its retained history, newest first
- *                                              (the newest entry is the current record)
- *   <dataDir>/library/<label>.<hash>.json    one workspace's named saves
+ *   <dataDir>/channels/<label>.<hash>/     one channel: current.json plus one file per retained
+ *                                           version (see src/session/file-store-channel.ts)
+ *   <dataDir>/library/<label>.<hash>.json   one workspace's named saves
  *
- * File names are a lower-cased, character-filtered label for people plus a SHA-256 of the exact
- * key, so no channel or workspace string can leave the directory, collide with another (also on
- * case-insensitive file systems) or exceed name limits. Every change takes the file's lock
- * (src/session/file-lock.ts), re-reads, checks the version and replaces the file atomically, so
- * several processes can share one data directory. Readers take no lock: a rename is atomic.
+ * Names are a readable label plus a SHA-256 of the exact key (storageName), so no channel or
+ * workspace string can leave the data directory. Every change takes a lock file
+ * (src/session/file-lock.ts), re-reads what it depends on, checks and replaces files atomically,
+ * so several processes can share one data directory. Readers take no lock: a rename is atomic,
+ * and retained version files never change.
  */
-import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -19,21 +18,27 @@ import { AitwsError, StorageUnavailableError } from '../errors.js';
 import {
   decodeDocument,
   encodeDocument,
-  historyEntryMetaSchema,
-  type JsonObject,
-  type JsonValue,
   parseStored,
   savedDocumentToJson,
   unreadableDataError,
 } from './codec.js';
 import { errorCode, readIfExists, writeFileAtomic } from './file-io.js';
 import { type LockOptions, withFileLock } from './file-lock.js';
+import {
+  type ChannelFiles,
+  channelFiles,
+  commitVersion,
+  PLATFORMS,
+  readCurrent,
+  readVersion,
+  storageName,
+  trimVersions,
+} from './file-store-channel.js';
 import { assertSavedName, compareSavedNames } from './names.js';
 import type {
   ChangeToWrite,
   ChannelKey,
   HistoryEntry,
-  Platform,
   SavedDocument,
   SavedDocumentSummary,
   SessionRecord,
@@ -55,26 +60,9 @@ export const FILE_STORE_DEFAULTS = {
   lockTimeoutMs: 10_000,
 } as const satisfies Required<Omit<FileSessionStoreOptions, 'dataDir'>>;
 
-const CHANNEL_FORMAT = 'aitws.channel/1';
 const LIBRARY_FORMAT = 'aitws.library/1';
-const PLATFORMS = ['console', 'slack', 'discord'] as const satisfies readonly Platform[];
 
 const EMPTY_RECORD: SessionRecord = { version: 0, document: null, updatedAt: null, updatedBy: null };
-
-const rawEntrySchema = historyEntryMetaSchema.extend({ document: z.unknown() });
-type RawEntry = z.infer<typeof rawEntrySchema>;
-
-const channelFileSchema = z
-  .object({
-    format: z.literal(CHANNEL_FORMAT),
-    key: z.object({ platform: z.enum(PLATFORMS), workspace: z.string(), channel: z.string() }),
-    history: z.array(rawEntrySchema).min(1),
-  })
-  .refine(
-    ({ history }) => history.every((entry, index) => entry.version === (history[0]?.version ?? 0) - index),
-    { message: 'history versions must run newest first without gaps', path: ['history'] },
-  );
-type ChannelFile = z.infer<typeof channelFileSchema>;
 
 const savedRowSchema = z.object({ name: z.string(), at: z.string(), by: z.string(), document: z.unknown() });
 type SavedRow = z.infer<typeof savedRowSchema>;
@@ -85,31 +73,6 @@ const libraryFileSchema = z.object({
   saved: z.array(savedRowSchema),
 });
 type LibraryFile = z.infer<typeof libraryFileSchema>;
-
-/** `<label>.<hash>.json`: readable, bounded, and unique per exact key. */
-function fileNameFor(parts: readonly string[]): string {
-  const label = parts
-    .join('-')
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]+/g, '_')
-    .slice(0, 48);
-  // JSON keeps the parts apart: ("a:b", "c") and ("a", "b:c") must not share a file.
-  const digest = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
-  return `${label}.${digest}.json`;
-}
-
-function toHistoryEntry(raw: RawEntry, source: string): HistoryEntry {
-  const document = raw.document === null ? null : decodeDocument(raw.document, source);
-  const entry: HistoryEntry = { version: raw.version, document, at: raw.at, by: raw.by, change: raw.change };
-  return raw.reverts === undefined ? entry : { ...entry, reverts: raw.reverts };
-}
-
-function entryJson(version: number, change: ChangeToWrite, document: JsonValue): JsonObject {
-  const { at, by, reverts } = change;
-  const json: JsonObject = { version, at, by, change: change.change, document };
-  if (reverts !== undefined) json.reverts = reverts;
-  return json;
-}
 
 function positiveInteger(value: number, name: string): number {
   if (Number.isInteger(value) && value >= 1) return value;
@@ -135,65 +98,78 @@ export class FileSessionStore implements SessionStore {
     this.#lock = { staleMs, waitMs: Math.ceil(staleMs * 1.5) };
   }
 
-  /** Where a channel's file lives (for operators and tests). */
+  /** A channel's directory: current.json and the retained version files (for operators and tests). */
+  channelDir(key: ChannelKey): string {
+    return this.#channel(key).dir;
+  }
+
+  /** A channel's current.json, the file that decides its version. */
   channelFile(key: ChannelKey): string {
-    return path.join(this.dataDir, 'channels', fileNameFor([key.platform, key.workspace, key.channel]));
+    return this.#channel(key).current;
   }
 
   /** Where a workspace's named saves live. */
   libraryFile(workspace: WorkspaceKey): string {
-    return path.join(this.dataDir, 'library', fileNameFor([workspace.platform, workspace.workspace]));
+    const name = `${storageName([workspace.platform, workspace.workspace])}.json`;
+    return path.join(this.dataDir, 'library', name);
   }
 
   async read(key: ChannelKey): Promise<SessionRecord> {
-    const file = this.channelFile(key);
-    const stored = await this.#io('read', file, () => this.#readChannel(key, file));
-    const newest = stored?.history[0];
-    if (newest === undefined) return EMPTY_RECORD;
-    const { version, document, at, by } = toHistoryEntry(newest, file);
+    const channel = this.#channel(key);
+    const current = await this.#io('read', channel.current, () => readCurrent(channel));
+    if (current === null) return EMPTY_RECORD;
+    const { version, document, at, by } = current;
     return { version, document, updatedAt: at, updatedBy: by };
   }
 
   async write(key: ChannelKey, expectedVersion: number, change: ChangeToWrite): Promise<WriteResult> {
-    const file = this.channelFile(key);
+    const channel = this.#channel(key);
     // Encoded before locking: a document that cannot be stored fails without holding anyone up.
     const document = change.document === null ? null : encodeDocument(change.document);
-    return this.#io('write', file, async () => {
-      await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-      return withFileLock(`${file}.lock`, this.#lock, async (): Promise<WriteResult> => {
-        const stored = await this.#readChannel(key, file);
-        const newest = stored?.history[0];
-        // Older entries are decoded only when asked for; the current one must be sound, or a
-        // write would bury an unreadable draft under a new version instead of reporting it.
-        if (newest !== undefined) toHistoryEntry(newest, file);
-        const currentVersion = newest?.version ?? 0;
+    return this.#io('write', channel.dir, async () => {
+      await mkdir(channel.dir, { recursive: true, mode: 0o700 });
+      return withFileLock(channel.lock, this.#lock, async (): Promise<WriteResult> => {
+        // Only current.json: what the write depends on, and (decoded) proof it is readable.
+        const currentVersion = (await readCurrent(channel))?.version ?? 0;
         if (currentVersion !== expectedVersion) return { ok: false, currentVersion };
         const version = currentVersion + 1;
-        const history = [entryJson(version, change, document), ...(stored?.history ?? [])];
-        const { platform, workspace, channel } = key;
-        const content = {
-          format: CHANNEL_FORMAT,
-          key: { platform, workspace, channel },
-          history: history.slice(0, this.#historyLimit),
-        };
-        await writeFileAtomic(file, JSON.stringify(content));
+        await commitVersion(channel, version, change, document);
+        await trimVersions(channel, version - this.#historyLimit + 1);
         return { ok: true, version };
       });
     });
   }
 
   async history(key: ChannelKey, limit?: number): Promise<readonly HistoryEntry[]> {
-    const file = this.channelFile(key);
-    const stored = await this.#io('read', file, () => this.#readChannel(key, file));
-    const count = limit === undefined ? undefined : Math.max(0, Math.floor(limit));
-    return (stored?.history ?? []).slice(0, count).map((entry) => toHistoryEntry(entry, file));
+    const channel = this.#channel(key);
+    return this.#io('read', channel.dir, async () => {
+      const current = await readCurrent(channel);
+      if (current === null) return [];
+      const wanted = limit === undefined ? this.#historyLimit : Math.max(0, Math.floor(limit));
+      const count = Math.min(wanted, this.#historyLimit, current.version);
+      if (count === 0) return [];
+      // The newest entry is current.json itself; older ones are their version files. Versions
+      // above the current one are orphans of an interrupted write and are never looked at.
+      const older = await Promise.all(
+        Array.from({ length: count - 1 }, (_, index) => readVersion(channel, current.version - 1 - index)),
+      );
+      const gap = older.indexOf(null);
+      const kept = gap === -1 ? older : older.slice(0, gap);
+      return [current, ...kept.filter((entry) => entry !== null)];
+    });
   }
 
   async historyEntry(key: ChannelKey, version: number): Promise<HistoryEntry | null> {
-    const file = this.channelFile(key);
-    const stored = await this.#io('read', file, () => this.#readChannel(key, file));
-    const entry = stored?.history.find((candidate) => candidate.version === version);
-    return entry === undefined ? null : toHistoryEntry(entry, file);
+    const channel = this.#channel(key);
+    return this.#io('read', channel.dir, async () => {
+      const current = await readCurrent(channel);
+      if (current === null || !Number.isInteger(version)) return null;
+      if (version === current.version) return current;
+      if (version > current.version || version <= current.version - this.#historyLimit || version < 1) {
+        return null;
+      }
+      return readVersion(channel, version);
+    });
   }
 
   async saveNamed(workspace: WorkspaceKey, saved: SavedDocument): Promise<void> {
@@ -235,15 +211,8 @@ export class FileSessionStore implements SessionStore {
 
   async close(): Promise<void> {}
 
-  async #readChannel(key: ChannelKey, file: string): Promise<ChannelFile | null> {
-    const text = await readIfExists(file);
-    if (text === null) return null;
-    const stored = parseStored(channelFileSchema, text, file);
-    const { platform, workspace, channel } = stored.key;
-    if (platform !== key.platform || workspace !== key.workspace || channel !== key.channel) {
-      throw unreadableDataError(file, `it belongs to another channel (${platform}:${workspace}:${channel})`);
-    }
-    return stored;
+  #channel(key: ChannelKey): ChannelFiles {
+    return channelFiles(path.join(this.dataDir, 'channels'), key);
   }
 
   async #readLibrary(key: WorkspaceKey, file: string): Promise<LibraryFile | null> {

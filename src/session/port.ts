@@ -90,6 +90,7 @@ export interface SessionStore {
   close(): Promise<void>;
 }
 
+/** An unambiguous string for a channel (components may themselves contain ':'), for in-memory maps. */
 export function channelId(key: ChannelKey): string {
-  return `${key.platform}:${key.workspace}:${key.channel}`;
+  return JSON.stringify([key.platform, key.workspace, key.channel]);
 }

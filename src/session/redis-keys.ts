@@ -7,6 +7,10 @@
  *   <prefix>:{<platform>:<workspace>}:saved               hash: name -> encoded saved document
  *   <prefix>:{<platform>:<workspace>}:saved-index         hash: name -> encoded summary
  *
+ *   <prefix>:{action:<id>}:action                           hash: action, channel, decision
+ *   <prefix>:{claim:<scope>:<id>}:claim                     string, SET NX with a TTL
+ *   <prefix>:{counter:<scope>:<id>}:counter                 integer with a TTL (fixed window)
+ *
  * The braces are a Redis Cluster hash tag: one channel's keys (and one workspace's library) always
  * land in the same slot, so a single Lua script may touch all of them.
  */
@@ -25,13 +29,20 @@ export interface WorkspaceKeys {
   readonly savedIndex: string;
 }
 
+export interface InteractionKeys {
+  action(id: string): string;
+  claim(scope: string, id: string): string;
+  counter(scope: string, id: string): string;
+}
+
 export interface RedisKeys {
   readonly prefix: string;
   channel(key: ChannelKey): ChannelKeys;
   workspace(key: WorkspaceKey): WorkspaceKeys;
+  readonly interactions: InteractionKeys;
 }
 
-type Suffix = 'session' | 'history' | 'saved' | 'saved-index';
+type Suffix = 'session' | 'history' | 'saved' | 'saved-index' | 'action' | 'claim' | 'counter';
 
 export function createRedisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
   // A brace in the prefix would become the hash tag and put every channel in one slot, or split a
@@ -52,6 +63,11 @@ export function createRedisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKey
     workspace: (k) => {
       const parts = [k.platform, k.workspace];
       return { saved: key(parts, 'saved'), savedIndex: key(parts, 'saved-index') };
+    },
+    interactions: {
+      action: (id) => key(['action', id], 'action'),
+      claim: (scope, id) => key(['claim', scope, id], 'claim'),
+      counter: (scope, id) => key(['counter', scope, id], 'counter'),
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 import { LimitError, ValidationError } from '../errors.js';
 import { getSection } from './sections.js';
-import { entryLabel, joinPath } from './tree.js';
+import { entryLabel, isTable, joinPath } from './tree.js';
 import type { AitwsDocument, Limits, TomlValue } from './types.js';
 
 /** Keys that would reach Object.prototype or a constructor if any consumer ever merged carelessly. */
@@ -43,65 +43,108 @@ function forbiddenKey(key: string, path: string): ValidationError {
   );
 }
 
-interface Walk {
-  readonly limits: Limits;
+/**
+ * The walk builds no paths: `trail` holds the keys (strings) and list positions (numbers) from the
+ * section down, and a path is rebuilt from it only for an error message.
+ */
+class Walk {
   /** A lower bound of the serialised size, so a huge in-memory draft fails before stringifying. */
-  bytes: number;
-}
+  bytes = 0;
+  private readonly trail: (string | number)[] = [];
 
-function checkString(text: string, path: string, walk: Walk, what: string): void {
-  const { stringBytes } = walk.limits;
-  // At most 3 UTF-8 bytes per UTF-16 unit: short strings cannot be over and skip the count.
-  const bytes = text.length * 3 <= stringBytes ? text.length : utf8Bytes(text);
-  walk.bytes += bytes;
-  if (bytes > stringBytes) {
-    throw new LimitError(
-      `${what} at ${path} is ${formatBytes(bytes)}; the limit is ${formatBytes(stringBytes)} per string.`,
-      'Keep long text (prompts, documents) outside the workflow and refer to it.',
-    );
-  }
-}
+  constructor(
+    private readonly document: AitwsDocument,
+    private readonly limits: Limits,
+  ) {}
 
-/** `keyField` names the entries of an array in paths: `roles[Developer]` rather than `roles[#2]`. */
-function checkValue(value: TomlValue, path: string, depth: number, keyField: string, walk: Walk): void {
-  const { limits } = walk;
-  if (typeof value === 'string') {
-    checkString(value, path, walk, 'A string');
-    return;
-  }
-  if (typeof value !== 'object' || value instanceof Date) {
-    walk.bytes += 1;
-    return;
-  }
-  if (depth > limits.nestingDepth) {
-    throw new LimitError(
-      `The value at ${path} is nested ${depth} levels deep; the limit is ${limits.nestingDepth} levels of nesting.`,
-      'Flatten the structure.',
-    );
-  }
-  if (Array.isArray(value)) {
-    if (value.length > limits.entriesPerList) {
-      throw new LimitError(
-        `${path} has ${value.length} entries; the limit is ${limits.entriesPerList} per list.`,
-        'Split the list or remove entries.',
-      );
-    }
-    value.forEach((item, index) => {
-      checkValue(item, joinPath(path, entryLabel(item, keyField, index)), depth + 1, 'name', walk);
+  /** `roles[Developer]` rather than `roles[#2]`: a section's own entries by its key field, others by `name`. */
+  private path(): string {
+    let path = '';
+    let current: TomlValue | undefined = this.document;
+    this.trail.forEach((step, depth) => {
+      if (typeof step === 'number') {
+        const item: TomlValue | undefined = Array.isArray(current) ? current[step] : undefined;
+        const section = depth === 1 ? getSection(String(this.trail[0])) : undefined;
+        path = joinPath(path, entryLabel(item, section?.key ?? 'name', step));
+        current = item;
+        return;
+      }
+      path = depth === 0 ? step : joinPath(path, step);
+      current = isTable(current) ? current[step] : undefined;
     });
-    return;
+    return path;
   }
-  for (const [key, item] of Object.entries(value)) {
-    const itemPath = joinPath(path, key);
-    if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key, path);
-    checkString(key, itemPath, walk, 'A key');
-    if (walk.bytes > limits.documentBytes) {
+
+  private checkString(text: string, what: string): void {
+    const { stringBytes } = this.limits;
+    // At most 3 UTF-8 bytes per UTF-16 unit: short strings cannot be over and skip the count.
+    const bytes = text.length * 3 <= stringBytes ? text.length : utf8Bytes(text);
+    this.bytes += bytes;
+    if (bytes > stringBytes) {
       throw new LimitError(
-        `The document is over ${formatBytes(limits.documentBytes)}, the limit.`,
-        'Split the workflow or remove sections it does not need.',
+        `${what} at ${this.path()} is ${formatBytes(bytes)}; the limit is ${formatBytes(stringBytes)} per string.`,
+        'Keep long text (prompts, documents) outside the workflow and refer to it.',
       );
     }
-    checkValue(item, itemPath, depth + 1, 'name', walk);
+  }
+
+  private item(index: number, value: TomlValue | undefined, depth: number): void {
+    this.trail.push(index);
+    this.check(value, depth);
+    this.trail.pop();
+  }
+
+  check(value: TomlValue | undefined, depth: number): void {
+    const { limits } = this;
+    if (typeof value === 'string') {
+      this.checkString(value, 'A string');
+      return;
+    }
+    if (typeof value !== 'object' || value instanceof Date) {
+      this.bytes += 1;
+      return;
+    }
+    if (depth > limits.nestingDepth) {
+      throw new LimitError(
+        `The value at ${this.path()} is nested ${depth} levels deep; the limit is ${limits.nestingDepth} levels of nesting.`,
+        'Flatten the structure.',
+      );
+    }
+    if (Array.isArray(value)) {
+      if (value.length > limits.entriesPerList) {
+        throw new LimitError(
+          `${this.path()} has ${value.length} entries; the limit is ${limits.entriesPerList} per list.`,
+          'Split the list or remove entries.',
+        );
+      }
+      // Holes are skipped, as `forEach` skipped them, so the byte count stays what it was.
+      for (let index = 0; index < value.length; index++) {
+        if (index in value) this.item(index, value[index], depth + 1);
+      }
+      return;
+    }
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key, this.path());
+      this.trail.push(key);
+      this.checkString(key, 'A key');
+      if (this.bytes > limits.documentBytes) {
+        throw new LimitError(
+          `The document is over ${formatBytes(limits.documentBytes)}, the limit.`,
+          'Split the workflow or remove sections it does not need.',
+        );
+      }
+      this.check(value[key], depth + 1);
+      this.trail.pop();
+    }
+  }
+
+  /** A section: unlike a nested key, its key is not held against the document size yet. */
+  section(key: string, value: TomlValue | undefined): void {
+    if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key, '');
+    this.trail.push(key);
+    this.checkString(key, 'A key');
+    this.check(value, 1);
+    this.trail.pop();
   }
 }
 
@@ -112,12 +155,7 @@ function checkValue(value: TomlValue, path: string, depth: number, keyField: str
  * Returns a lower bound of the serialised size.
  */
 export function checkStructure(document: AitwsDocument, limits: Limits): number {
-  const walk: Walk = { limits, bytes: 0 };
-  for (const [key, value] of Object.entries(document)) {
-    if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key, '');
-    checkString(key, key, walk, 'A key');
-    const spec = getSection(key);
-    checkValue(value, key, 1, spec?.key ?? 'name', walk);
-  }
+  const walk = new Walk(document, limits);
+  for (const key of Object.keys(document)) walk.section(key, document[key]);
   return walk.bytes;
 }

@@ -3,55 +3,65 @@
  * draft, because the original sample has such names, and an error when a version is about to run.
  */
 import type { Finding } from '../errors.js';
-import { BUILTIN_ACTION_TYPES, SECTIONS } from './sections.js';
+import { BUILTIN_ACTION_TYPES, getSection, SECTIONS } from './sections.js';
 import { suggest } from './suggest.js';
 import { entryLabel, isTable, joinPath } from './tree.js';
-import type { AitwsDocument, FieldSpec, SectionSpec, TomlTable, TomlValue } from './types.js';
+import type { AitwsDocument, FieldSpec, NestedListSpec, SectionSpec, TomlTable, TomlValue } from './types.js';
 
 /** Alternatives in a `references` value are joined by " or ": `stages.actions or stages`. */
 const BUILTIN_ACTIONS = 'built-in actions';
 const SHOWN_NAMES = 8;
 
-function keyNames(value: TomlValue | undefined, keyField: string): string[] {
-  if (!Array.isArray(value)) return [];
-  return value.flatMap((entry) => {
+function keyNames(value: TomlValue | undefined, keyField: string, into: string[]): void {
+  if (!Array.isArray(value)) return;
+  for (const entry of value) {
     const key = isTable(entry) ? entry[keyField] : undefined;
-    return typeof key === 'string' ? [key] : [];
-  });
-}
-
-function stageTables(document: AitwsDocument): TomlTable[] {
-  const stages = document.stages;
-  return Array.isArray(stages) ? stages.filter(isTable) : [];
+    if (typeof key === 'string') into.push(key);
+  }
 }
 
 /** Names a reference target resolves to, computed once per validation. */
 export class ReferenceIndex {
   private readonly cache = new Map<string, readonly string[]>();
+  private readonly sets = new Map<string, ReadonlySet<string>>();
 
   constructor(private readonly document: AitwsDocument) {}
 
   namesFor(references: string): readonly string[] {
     const cached = this.cache.get(references);
     if (cached !== undefined) return cached;
-    const names = references.split(' or ').flatMap((target) => this.namesOf(target.trim()));
+    const names: string[] = [];
+    for (const target of references.split(' or ')) this.namesOf(target.trim(), names);
     this.cache.set(references, names);
     return names;
   }
 
-  private namesOf(target: string): string[] {
-    if (target === 'stages.actions')
-      return stageTables(this.document).flatMap((stage) => keyNames(stage.actions, 'name'));
-    if (target === BUILTIN_ACTIONS) {
-      // `Notify<Role>` notifies the members of a declared role (the sample's NotifyAdministrator).
-      const roles = keyNames(this.document.roles, 'name');
-      return [
-        ...BUILTIN_ACTION_TYPES,
-        ...roles.flatMap((role) => [`Notify${role}`, `Notify${role.replace(/\s+/g, '')}`]),
-      ];
+  /** The same names as a set, for membership tests on every referring field. */
+  knownFor(references: string): ReadonlySet<string> {
+    const cached = this.sets.get(references);
+    if (cached !== undefined) return cached;
+    const known = new Set(this.namesFor(references));
+    this.sets.set(references, known);
+    return known;
+  }
+
+  private namesOf(target: string, into: string[]): void {
+    if (target === 'stages.actions') {
+      const stages = this.document.stages;
+      if (!Array.isArray(stages)) return;
+      for (const stage of stages) if (isTable(stage)) keyNames(stage.actions, 'name', into);
+      return;
     }
-    const section = SECTIONS.find((spec) => spec.name === target);
-    return section?.kind === 'list' ? keyNames(this.document[target], section.key ?? 'name') : [];
+    if (target === BUILTIN_ACTIONS) {
+      into.push(...BUILTIN_ACTION_TYPES);
+      // `Notify<Role>` notifies the members of a declared role (the sample's NotifyAdministrator).
+      const roles: string[] = [];
+      keyNames(this.document.roles, 'name', roles);
+      for (const role of roles) into.push(`Notify${role}`, `Notify${role.replace(/\s+/g, '')}`);
+      return;
+    }
+    const section = getSection(target);
+    if (section?.kind === 'list') keyNames(this.document[target], section.key ?? 'name', into);
   }
 }
 
@@ -71,60 +81,82 @@ function describeTargets(references: string, names: readonly string[]): string {
   return names.length === 0 ? `${where}, which has no entries yet` : `${where}: ${shown.join(', ')}`;
 }
 
-function checkField(
-  table: TomlTable,
-  field: FieldSpec,
-  path: string,
-  index: ReferenceIndex,
-  findings: Finding[],
-): void {
-  const references = field.references;
-  const value = table[field.name];
-  if (references === undefined || value === undefined) return;
+/** The names a field points to that do not exist, each once and in order; none is the common case. */
+function missingNames(value: TomlValue, known: ReadonlySet<string>): string[] | undefined {
+  if (typeof value === 'string') return known.has(value) ? undefined : [value];
   // Values of the wrong type are reported by the schema check; here only names count.
-  const wanted = (Array.isArray(value) ? value : [value]).filter(
-    (item): item is string => typeof item === 'string',
-  );
-  const names = index.namesFor(references);
-  const known = new Set(names);
-  const missing = [...new Set(wanted.filter((name) => !known.has(name)))];
-  if (missing.length === 0) return;
-  const suggestion = missing.map((name) => suggest(name, names)).find((guess) => guess !== undefined);
-  findings.push({
-    path: joinPath(path, field.name),
-    message: `unknown ${noun(field, references, missing.length)} ${missing.map((name) => `"${name}"`).join(', ')}`,
-    expected: describeTargets(references, names),
-    code: 'DANGLING_REFERENCE',
-    ...(suggestion === undefined ? {} : { suggestion }),
-  });
+  if (!Array.isArray(value)) return undefined;
+  let missing: string[] | undefined;
+  for (const item of value) {
+    if (typeof item !== 'string' || known.has(item)) continue;
+    missing ??= [];
+    if (!missing.includes(item)) missing.push(item);
+  }
+  return missing;
 }
 
-function checkEntries(
-  spec: SectionSpec,
-  value: TomlValue | undefined,
+/** Fields are only read when some field of the table refers elsewhere. */
+function checkTable(
+  table: TomlTable,
+  fields: readonly FieldSpec[],
+  path: () => string,
   index: ReferenceIndex,
   findings: Finding[],
 ): void {
-  const withReferences = spec.fields.filter((field) => field.references !== undefined);
-  const tables: [TomlTable, string][] = [];
-  if (spec.kind === 'table' && isTable(value)) tables.push([value, spec.name]);
-  if (spec.kind === 'list' && Array.isArray(value)) {
-    value.forEach((entry, i) => {
-      if (isTable(entry)) tables.push([entry, `${spec.name}${entryLabel(entry, spec.key ?? 'name', i)}`]);
+  for (const field of fields) {
+    const references = field.references;
+    const value = table[field.name];
+    if (references === undefined || value === undefined) continue;
+    const missing = missingNames(value, index.knownFor(references));
+    if (missing === undefined) continue;
+    const names = index.namesFor(references);
+    let suggestion: string | undefined;
+    for (const name of missing) {
+      suggestion = suggest(name, names);
+      if (suggestion !== undefined) break;
+    }
+    findings.push({
+      path: joinPath(path(), field.name),
+      message: `unknown ${noun(field, references, missing.length)} ${missing.map((name) => `"${name}"`).join(', ')}`,
+      expected: describeTargets(references, names),
+      code: 'DANGLING_REFERENCE',
+      ...(suggestion === undefined ? {} : { suggestion }),
     });
   }
-  for (const [table, path] of tables) {
-    for (const field of withReferences) checkField(table, field, path, index, findings);
-    for (const child of spec.children ?? []) {
-      const entries = table[child.name];
-      if (!Array.isArray(entries)) continue;
-      const childFields = child.fields.filter((field) => field.references !== undefined);
-      entries.forEach((entry, i) => {
-        if (!isTable(entry)) return;
-        const childPath = joinPath(path, `${child.name}${entryLabel(entry, child.key, i)}`);
-        for (const field of childFields) checkField(entry, field, childPath, index, findings);
-      });
-    }
+}
+
+interface Referring {
+  readonly spec: SectionSpec;
+  readonly fields: readonly FieldSpec[];
+  readonly children: readonly { readonly child: NestedListSpec; readonly fields: readonly FieldSpec[] }[];
+}
+
+const referringFields = (fields: readonly FieldSpec[]): FieldSpec[] =>
+  fields.filter((field) => field.references !== undefined);
+
+/** Sections with a referring field somewhere, in registry order; the others need no look. */
+const REFERRING: readonly Referring[] = SECTIONS.map((spec) => ({
+  spec,
+  fields: referringFields(spec.fields),
+  children: (spec.children ?? []).map((child) => ({ child, fields: referringFields(child.fields) })),
+})).filter((entry) => entry.fields.length > 0 || entry.children.some((child) => child.fields.length > 0));
+
+function checkEntry(
+  { fields, children }: Referring,
+  table: TomlTable,
+  path: () => string,
+  index: ReferenceIndex,
+  findings: Finding[],
+): void {
+  checkTable(table, fields, path, index, findings);
+  for (const { child, fields: childFields } of children) {
+    const entries = table[child.name];
+    if (!Array.isArray(entries) || childFields.length === 0) continue;
+    entries.forEach((entry, i) => {
+      if (!isTable(entry)) return;
+      const childPath = () => joinPath(path(), `${child.name}${entryLabel(entry, child.key, i)}`);
+      checkTable(entry, childFields, childPath, index, findings);
+    });
   }
 }
 
@@ -132,8 +164,21 @@ function checkEntries(
 export function danglingReferences(document: AitwsDocument): Finding[] {
   const index = new ReferenceIndex(document);
   const findings: Finding[] = [];
-  for (const spec of SECTIONS) {
-    if (Object.hasOwn(document, spec.name)) checkEntries(spec, document[spec.name], index, findings);
+  for (const referring of REFERRING) {
+    const { spec } = referring;
+    if (!Object.hasOwn(document, spec.name)) continue;
+    const value = document[spec.name];
+    if (spec.kind === 'table' && isTable(value)) {
+      checkEntry(referring, value, () => spec.name, index, findings);
+    } else if (spec.kind === 'list' && Array.isArray(value)) {
+      const keyField = spec.key ?? 'name';
+      value.forEach((entry, i) => {
+        if (isTable(entry)) {
+          const path = () => `${spec.name}${entryLabel(entry, keyField, i)}`;
+          checkEntry(referring, entry, path, index, findings);
+        }
+      });
+    }
   }
   return findings;
 }

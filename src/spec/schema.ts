@@ -83,6 +83,88 @@ function fieldSchema(field: FieldSpec, child: NestedListSpec | undefined): z.Zod
   }
 }
 
+/**
+ * The same rules as `fieldSchema` as a plain predicate. zod's object parsing cost most of a
+ * validation, yet nearly every table passes; so tables that pass this are not given to zod, and
+ * the ones that fail are, for zod's issues. It must never pass what the schema refuses; refusing
+ * more only costs a zod run.
+ */
+type Conforms = (value: unknown) => boolean;
+
+function inRange(field: FieldSpec, value: number): boolean {
+  return (field.min === undefined || value >= field.min) && (field.max === undefined || value <= field.max);
+}
+
+/** Indexed rather than iterated, so a hole in an in-memory list fails as zod sees it: undefined. */
+function everyItem(value: unknown, conforms: Conforms): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) if (!conforms(value[i])) return false;
+  return true;
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+function fieldPredicate(field: FieldSpec, child: NestedListSpec | undefined): Conforms {
+  switch (field.type) {
+    case 'string':
+      return field.required === true ? (value) => isString(value) && value !== '' : isString;
+    case 'integer':
+      return (value) => Number.isSafeInteger(value) && inRange(field, Number(value));
+    case 'number':
+      return (value) => typeof value === 'number' && Number.isFinite(value) && inRange(field, value);
+    case 'boolean':
+      return (value) => typeof value === 'boolean';
+    case 'string[]':
+      return (value) => everyItem(value, isString);
+    case 'duration':
+      return (value) => isString(value) && isDuration(value);
+    case 'url':
+      return (value) => isString(value) && isUrlLike(value);
+    case 'table':
+      return isTable;
+    case 'table[]': {
+      const entry: Conforms = child === undefined ? isTable : (value) => conformsTo(child, value);
+      return (value) => everyItem(value, entry);
+    }
+    case 'any':
+      return () => true;
+  }
+}
+
+interface FieldRule {
+  readonly name: string;
+  readonly required: boolean;
+  readonly conforms: Conforms;
+}
+
+const fieldRules = new WeakMap<SectionSpec | NestedListSpec, readonly FieldRule[]>();
+
+function rulesOf(spec: SectionSpec | NestedListSpec): readonly FieldRule[] {
+  const cached = fieldRules.get(spec);
+  if (cached !== undefined) return cached;
+  const children = 'children' in spec ? (spec.children ?? []) : [];
+  const rules = spec.fields.map((field) => ({
+    name: field.name,
+    required: field.required === true,
+    conforms: fieldPredicate(
+      field,
+      children.find((candidate) => candidate.name === field.name),
+    ),
+  }));
+  fieldRules.set(spec, rules);
+  return rules;
+}
+
+/** Whether `entrySchema(spec)` certainly accepts the value; false means "ask zod". */
+export function conformsTo(spec: SectionSpec | NestedListSpec, value: unknown): boolean {
+  if (!isTable(value)) return false;
+  for (const rule of rulesOf(spec)) {
+    const item = value[rule.name];
+    if (item === undefined ? rule.required : !rule.conforms(item)) return false;
+  }
+  return true;
+}
+
 const entrySchemas = new WeakMap<SectionSpec | NestedListSpec, z.ZodType>();
 
 /**

@@ -2,24 +2,54 @@
  * "Did you mean …" for section, field, command and entry names.
  */
 
+/**
+ * Rows reused across calls: suggestions run on every dangling name of every validation, and
+ * allocating a matrix per comparison dominated their cost.
+ */
+let rows: [Int32Array, Int32Array, Int32Array] = [new Int32Array(32), new Int32Array(32), new Int32Array(32)];
+
+function scratch(size: number): [Int32Array, Int32Array, Int32Array] {
+  if (rows[0].length < size) {
+    const length = Math.max(size, rows[0].length * 2);
+    rows = [new Int32Array(length), new Int32Array(length), new Int32Array(length)];
+  }
+  return rows;
+}
+
+/**
+ * The distance when it is at most `bound`, otherwise some number above `bound`. The length
+ * difference is a lower bound, and row minima never decrease, so far-off pairs stop early.
+ */
+function boundedDistance(a: string, b: string, bound: number): number {
+  if (Math.abs(a.length - b.length) > bound) return bound + 1;
+  const cols = b.length + 1;
+  let [older, previous, current] = scratch(cols);
+  for (let j = 0; j < cols; j++) previous[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    current[0] = i;
+    let rowMin = i;
+    const ai = a.charCodeAt(i - 1);
+    for (let j = 1; j < cols; j++) {
+      const bj = b.charCodeAt(j - 1);
+      const cost = ai === bj ? 0 : 1;
+      let best = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj)
+        best = Math.min(best, (older[j - 2] ?? 0) + 1);
+      current[j] = best;
+      if (best < rowMin) rowMin = best;
+    }
+    if (rowMin > bound) return bound + 1;
+    const spare = older;
+    older = previous;
+    previous = current;
+    current = spare;
+  }
+  return previous[b.length] ?? 0;
+}
+
 /** Optimal-string-alignment Damerau-Levenshtein: a swap of two neighbours (`rloes`) costs one edit. */
 export function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[] = new Array<number>(rows * cols).fill(0);
-  const at = (i: number, j: number): number => d[i * cols + j] ?? 0;
-  for (let i = 0; i < rows; i++) d[i * cols] = i;
-  for (let j = 0; j < cols; j++) d[j] = j;
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        best = Math.min(best, at(i - 2, j - 2) + 1);
-      d[i * cols + j] = best;
-    }
-  }
-  return at(a.length, b.length);
+  return boundedDistance(a, b, Number.POSITIVE_INFINITY);
 }
 
 /** Crude English singular, enough for section names: repositories → repository, roles → role. */
@@ -40,31 +70,57 @@ function maxDistance(length: number): number {
 /** Inputs this long are not names; comparing them would only cost time. */
 const MAX_INPUT = 64;
 
+/** Candidates lowercased once, for a list that is suggested from many times. */
+export class Candidates {
+  readonly lower: readonly string[];
+
+  constructor(readonly names: readonly string[]) {
+    this.lower = names.map((name) => name.toLowerCase());
+  }
+}
+
 /**
  * The candidate the input most likely meant, or undefined when nothing is close. Case-insensitive;
  * singular and plural forms match each other (`role` → `roles`). Ties go to the earlier candidate.
  */
 export function suggest(input: string, candidates: readonly string[]): string | undefined {
+  return suggestAmong(input, new Candidates(candidates));
+}
+
+/** `suggest` over prepared candidates. */
+export function suggestAmong(input: string, { names, lower }: Candidates): string | undefined {
   const needle = input.trim().toLowerCase();
   if (needle === '' || needle.length > MAX_INPUT) return undefined;
   const needleSingular = singular(needle);
+  // Distances past the limit are never suggested, so only their being past it matters.
+  const limit = maxDistance(needle.length);
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of candidates) {
-    const hay = candidate.toLowerCase();
-    if (hay === needle) return candidate;
-    const distance = singular(hay) === needleSingular ? 0.5 : editDistance(needle, hay);
+  for (let i = 0; i < names.length; i++) {
+    const hay = lower[i] ?? '';
+    if (hay === needle) return names[i];
+    // A singular is at most two units shorter than its word; other lengths cannot match.
+    const sameWord =
+      hay.length >= needleSingular.length &&
+      hay.length - 2 <= needleSingular.length &&
+      singular(hay) === needleSingular;
+    if (!sameWord && Math.abs(hay.length - needle.length) > limit) continue;
+    const distance = sameWord ? 0.5 : boundedDistance(needle, hay, limit);
     if (distance < bestDistance) {
-      best = candidate;
+      best = names[i];
       bestDistance = distance;
     }
   }
-  if (best !== undefined && bestDistance <= maxDistance(needle.length) && bestDistance < needle.length)
-    return best;
+  if (best !== undefined && bestDistance <= limit && bestDistance < needle.length) return best;
   // A unique prefix is a strong hint (`ai_gov` → `ai_governance`) even when many edits away.
   if (needle.length >= 3) {
-    const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(needle));
-    if (prefixed.length === 1) return prefixed[0];
+    let prefixed: string | undefined;
+    for (let i = 0; i < names.length; i++) {
+      if (!(lower[i] ?? '').startsWith(needle)) continue;
+      if (prefixed !== undefined) return undefined;
+      prefixed = names[i];
+    }
+    return prefixed;
   }
   return undefined;
 }

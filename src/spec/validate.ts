@@ -7,9 +7,10 @@
  */
 import type { z } from 'zod';
 import { type Finding, formatFinding, ValidationError } from '../errors.js';
-import { hasUrlPassword, isSecretKey, isSecretReference, MASK, maskSecrets } from './redact.js';
+import { maskSecrets } from './redact.js';
 import { danglingReferences } from './references.js';
-import { describeExpected, entrySchema } from './schema.js';
+import { conformsTo, describeExpected, entrySchema } from './schema.js';
+import { scanSecrets } from './secret-scan.js';
 import { acceptsExtraFields, getSection, sectionNames } from './sections.js';
 import { suggest } from './suggest.js';
 import { entryLabel, isTable, isTableArray, joinPath } from './tree.js';
@@ -113,17 +114,45 @@ function issueFinding(
   return { path, message: `got ${describeValue(value)}`, expected, code: 'WRONG_TYPE' };
 }
 
+/** What the checks of one table need from its spec, derived once rather than per table. */
+interface TablePlan {
+  readonly known: ReadonlySet<string>;
+  /** Field names in registry order: suggestions prefer the earlier of two equally close names. */
+  readonly names: readonly string[];
+  readonly withValues: readonly FieldSpec[];
+  readonly children: readonly { readonly spec: NestedListSpec; readonly open: boolean }[];
+}
+
+const plans = new WeakMap<SectionSpec | NestedListSpec, TablePlan>();
+
+function planOf(spec: SectionSpec | NestedListSpec): TablePlan {
+  const cached = plans.get(spec);
+  if (cached !== undefined) return cached;
+  const names = spec.fields.map((field) => field.name);
+  const children = 'children' in spec ? (spec.children ?? []) : [];
+  const plan: TablePlan = {
+    known: new Set(names),
+    names,
+    withValues: spec.fields.filter((field) => field.knownValues !== undefined),
+    children: children.map((child) => ({
+      spec: child,
+      open: acceptsExtraFields(`${spec.name}.${child.name}`),
+    })),
+  };
+  plans.set(spec, plan);
+  return plan;
+}
+
 function checkUnknownFields(
-  spec: SectionSpec | NestedListSpec,
+  plan: TablePlan,
   table: TomlTable,
   path: string,
   open: boolean,
   report: ValidationReport,
 ): void {
-  const known = spec.fields.map((field) => field.name);
   for (const key of Object.keys(table)) {
-    if (known.includes(key) || key.startsWith('x_')) continue;
-    const suggestion = suggest(key, known);
+    if (plan.known.has(key) || key.startsWith('x_')) continue;
+    const suggestion = suggest(key, plan.names);
     // In free-form lists only a near miss of a known field is worth a warning.
     if (open && suggestion === undefined) continue;
     report.warnings.push({
@@ -135,30 +164,32 @@ function checkUnknownFields(
   }
 }
 
-function checkKnownValues(
-  spec: SectionSpec | NestedListSpec,
-  table: TomlTable,
+function checkKnownValue(
+  field: FieldSpec,
+  allowed: readonly string[],
+  item: TomlValue | undefined,
   path: string,
   report: ValidationReport,
 ): void {
-  for (const field of spec.fields) {
+  if (typeof item !== 'string' || allowed.includes(item)) return;
+  const suggestion = suggest(item, allowed);
+  report.warnings.push({
+    path: joinPath(path, field.name),
+    message: `${describeValue(item)} is not a supported value`,
+    expected: `one of ${allowed.join(', ')}`,
+    code: 'UNKNOWN_VALUE',
+    ...(suggestion === undefined ? {} : { suggestion }),
+  });
+}
+
+function checkKnownValues(plan: TablePlan, table: TomlTable, path: string, report: ValidationReport): void {
+  for (const field of plan.withValues) {
     const allowed = field.knownValues;
     const value = table[field.name];
     if (allowed === undefined || value === undefined) continue;
-    const values = (Array.isArray(value) ? value : [value]).filter(
-      (item): item is string => typeof item === 'string',
-    );
-    for (const item of values) {
-      if (allowed.includes(item)) continue;
-      const suggestion = suggest(item, allowed);
-      report.warnings.push({
-        path: joinPath(path, field.name),
-        message: `${describeValue(item)} is not a supported value`,
-        expected: `one of ${allowed.join(', ')}`,
-        code: 'UNKNOWN_VALUE',
-        ...(suggestion === undefined ? {} : { suggestion }),
-      });
-    }
+    if (!Array.isArray(value)) checkKnownValue(field, allowed, value, path, report);
+    // `forEach` skips holes, as the filter this replaces did.
+    else value.forEach((item) => checkKnownValue(field, allowed, item, path, report));
   }
 }
 
@@ -192,29 +223,31 @@ function checkTable(
   open: boolean,
   report: ValidationReport,
 ): void {
-  const result = entrySchema(spec).safeParse(table);
-  if (!result.success) {
-    const seen = new Set<string>();
-    for (const issue of result.error.issues) {
-      const finding = issueFinding(spec, path, table, issue);
-      if (seen.has(finding.path)) continue;
-      seen.add(finding.path);
-      report.errors.push(finding);
+  if (!conformsTo(spec, table)) {
+    const result = entrySchema(spec).safeParse(table);
+    if (!result.success) {
+      const seen = new Set<string>();
+      for (const issue of result.error.issues) {
+        const finding = issueFinding(spec, path, table, issue);
+        if (seen.has(finding.path)) continue;
+        seen.add(finding.path);
+        report.errors.push(finding);
+      }
     }
   }
-  checkUnknownFields(spec, table, path, open, report);
-  checkKnownValues(spec, table, path, report);
-  if (!('children' in spec)) return;
-  for (const child of spec.children ?? []) {
+  const plan = planOf(spec);
+  checkUnknownFields(plan, table, path, open, report);
+  checkKnownValues(plan, table, path, report);
+  for (const { spec: child, open: childOpen } of plan.children) {
     const entries = table[child.name];
     // A wrong shape here is already a schema error; only well-formed entries are looked into.
     if (!isTableArray(entries)) continue;
     const childPath = joinPath(path, child.name);
-    const childOpen = acceptsExtraFields(`${spec.name}.${child.name}`);
+    const childPlan = planOf(child);
     entries.forEach((entry, i) => {
       const entryPath = `${childPath}${entryLabel(entry, child.key, i)}`;
-      checkUnknownFields(child, entry, entryPath, childOpen, report);
-      checkKnownValues(child, entry, entryPath, report);
+      checkUnknownFields(childPlan, entry, entryPath, childOpen, report);
+      checkKnownValues(childPlan, entry, entryPath, report);
     });
     checkDuplicates(entries, child.key, childPath, report);
   }
@@ -250,55 +283,13 @@ function checkSection(spec: SectionSpec, value: TomlValue, report: ValidationRep
   checkDuplicates(value, keyField, spec.name, report);
 }
 
-/** `DATABASE_PASSWORD` for `external_services[Database].url`: a name to suggest for the secret. */
-function secretName(path: string): string {
-  const labels = [...path.matchAll(/\[([^\]#][^\]]*)\]/g)].map((match) => match[1] ?? '');
-  const base = (labels.at(-1) ?? 'NAME')
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toUpperCase()
-    .replace(/[^A-Z0-9]+/g, '_')
-    .replace(/^_|_$/g, '');
-  return `${base === '' ? 'NAME' : base}_PASSWORD`;
-}
-
-function checkSecrets(value: TomlValue, path: string, key: string, report: ValidationReport): void {
-  if (typeof value === 'string') {
-    if (isSecretKey(key) && value !== '' && value !== MASK && !isSecretReference(value)) {
-      report.notices.push({
-        path,
-        message: 'holds a secret in plain text; it is masked in chat and logs but saved in the file',
-        expected: `a reference such as \${secret:${secretName(path).replace(/_PASSWORD$/, `_${key.toUpperCase()}`)}}`,
-        code: 'SECRET_IN_DOCUMENT',
-      });
-    } else if (hasUrlPassword(value)) {
-      report.notices.push({
-        path,
-        message: 'has a password in a URL; it is masked in chat and logs but saved in the file',
-        expected: `a reference such as \${secret:${secretName(path)}} in place of the password`,
-        code: 'SECRET_IN_URL',
-      });
-    }
-    return;
-  }
-  if (Array.isArray(value)) {
-    const keyField = getSection(key)?.key ?? 'name';
-    value.forEach((item, i) => {
-      checkSecrets(item, joinPath(path, entryLabel(item, keyField, i)), key, report);
-    });
-  } else if (isTable(value)) {
-    for (const [field, item] of Object.entries(value))
-      checkSecrets(item, joinPath(path, field), field, report);
-  }
-}
-
 export function validateDocument(document: AitwsDocument, options: ValidationOptions = {}): ValidationReport {
   const report: ValidationReport = { errors: [], warnings: [], notices: [] };
-  const known = sectionNames();
   for (const [name, value] of Object.entries(document)) {
     const spec = getSection(name);
     if (spec !== undefined) checkSection(spec, value, report);
     else if (!name.startsWith('x_')) {
-      const suggestion = suggest(name, known);
+      const suggestion = suggest(name, sectionNames());
       report.warnings.push({
         path: name,
         message: `unknown section "${name}"; it is kept as it is`,
@@ -306,7 +297,7 @@ export function validateDocument(document: AitwsDocument, options: ValidationOpt
         ...(suggestion === undefined ? {} : { suggestion }),
       });
     }
-    checkSecrets(value, name, name, report);
+    scanSecrets(document, name, report.notices);
   }
   const dangling = danglingReferences(document);
   (options.mode === 'run' ? report.errors : report.warnings).push(...dangling);

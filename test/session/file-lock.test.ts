@@ -6,6 +6,7 @@ import { threadId } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AitwsError } from '../../src/errors.js';
 import { FileSessionStore } from '../../src/session/file-store.js';
+import { versionFileName } from '../../src/session/file-store-channel.js';
 import type { ChannelKey } from '../../src/session/port.js';
 import { changeOf, simpleDocument } from '../contracts/session-store.fixtures.js';
 
@@ -46,9 +47,9 @@ describe('FileSessionStore locking', () => {
       ok: true,
       version: 1,
     });
-    await expect(readdir(path.dirname(store.channelFile(KEY)))).resolves.toEqual([
-      path.basename(store.channelFile(KEY)),
-    ]);
+    // The lock is gone; only the data is left.
+    const files = await readdir(store.channelDir(KEY));
+    expect(files.sort()).toEqual([path.basename(store.channelFile(KEY)), versionFileName(1)]);
   }
 
   it('takes over at once a lock whose owner process has exited', async () => {

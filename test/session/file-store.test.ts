@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AitwsError } from '../../src/errors.js';
 import { FileSessionStore } from '../../src/session/file-store.js';
+import { versionFileName } from '../../src/session/file-store-channel.js';
 import type { ChannelKey, WorkspaceKey } from '../../src/session/port.js';
 import { sessionStoreContract } from '../contracts/session-store.contract.js';
 import { changeOf, simpleDocument } from '../contracts/session-store.fixtures.js';
@@ -35,6 +36,15 @@ async function rejection(promise: Promise<unknown>): Promise<AitwsError> {
   throw new Error(`expected an AitwsError, got ${String(error)}`);
 }
 
+/** The versions that have a file in a channel directory, in order. */
+async function versionsIn(dir: string): Promise<number[]> {
+  const names = await readdir(dir);
+  return names
+    .flatMap((name) => /^v(\d+)\.json$/.exec(name)?.[1] ?? [])
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
 const KEY: ChannelKey = { platform: 'console', workspace: 'local', channel: 'main' };
 const WORKSPACE: WorkspaceKey = { platform: 'console', workspace: 'local' };
 
@@ -61,21 +71,63 @@ describe('FileSessionStore on disk', () => {
     await expect(readdir(base)).resolves.toEqual(['data']);
   });
 
-  it('replaces files atomically, leaving only the data files, readable by the owner only', async () => {
+  it('keeps current.json plus one file per retained version, owner-only, and nothing else', async () => {
     for (let n = 1; n <= 8; n += 1) await store.write(KEY, n - 1, changeOf(simpleDocument(`v${n}`), n));
     await store.saveNamed(WORKSPACE, { name: 'kept', document: simpleDocument('k'), at: 't', by: 'x' });
+    const channel = path.relative(dataDir, store.channelDir(KEY));
     const files = await listFiles(dataDir);
     expect(files).toEqual(
       [
-        path.relative(dataDir, store.channelFile(KEY)),
+        path.join(channel, 'current.json'),
+        ...[4, 5, 6, 7, 8].map((version) => path.join(channel, versionFileName(version))),
         path.relative(dataDir, store.libraryFile(WORKSPACE)),
       ].sort(),
     );
-    const mode = (await stat(store.channelFile(KEY))).mode & 0o777;
-    expect(mode).toBe(0o600);
-    const onDisk = z.object({ history: z.array(z.object({ version: z.number() })) });
-    const stored = onDisk.parse(JSON.parse(await readFile(store.channelFile(KEY), 'utf8')));
-    expect(stored.history.map((entry) => entry.version)).toEqual([8, 7, 6, 5, 4]);
+    for (const file of files) expect((await stat(path.join(dataDir, file))).mode & 0o777).toBe(0o600);
+    for (const dir of [dataDir, path.dirname(store.channelDir(KEY)), store.channelDir(KEY)]) {
+      expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    }
+    const onDisk = z.object({ version: z.number(), change: z.string() });
+    const current = onDisk.parse(JSON.parse(await readFile(store.channelFile(KEY), 'utf8')));
+    expect(current).toEqual({ version: 8, change: 'change 8' });
+    const newest = await readFile(path.join(store.channelDir(KEY), versionFileName(8)), 'utf8');
+    await expect(readFile(store.channelFile(KEY), 'utf8')).resolves.toBe(newest);
+  });
+
+  it('trims version files left beyond the window, also after the history limit shrank', async () => {
+    const wide = new FileSessionStore({ dataDir, historyLimit: 10 });
+    for (let n = 1; n <= 12; n += 1) await wide.write(KEY, n - 1, changeOf(simpleDocument(`v${n}`), n));
+    await expect(versionsIn(store.channelDir(KEY))).resolves.toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    // The narrower store reads only its own window, and its next write trims the rest.
+    const history = await store.history(KEY);
+    expect(history.map((entry) => entry.version)).toEqual([12, 11, 10, 9, 8]);
+    await expect(store.historyEntry(KEY, 7)).resolves.toBeNull();
+    await store.write(KEY, 12, changeOf(simpleDocument('v13'), 13));
+    await expect(versionsIn(store.channelDir(KEY))).resolves.toEqual([9, 10, 11, 12, 13]);
+  });
+
+  it('ignores a version file newer than current.json (an interrupted write) and replaces it', async () => {
+    for (let n = 1; n <= 3; n += 1) await store.write(KEY, n - 1, changeOf(simpleDocument(`v${n}`), n));
+    const orphan = path.join(store.channelDir(KEY), versionFileName(4));
+    await writeFile(orphan, 'half-written, never committed');
+    await expect(store.read(KEY)).resolves.toMatchObject({ version: 3, document: simpleDocument('v3') });
+    const history = await store.history(KEY);
+    expect(history.map((entry) => entry.version)).toEqual([3, 2, 1]);
+    await expect(store.historyEntry(KEY, 4)).resolves.toBeNull();
+    await expect(store.write(KEY, 3, changeOf(simpleDocument('v4'), 4))).resolves.toEqual({
+      ok: true,
+      version: 4,
+    });
+    await expect(store.historyEntry(KEY, 4)).resolves.toMatchObject({ document: simpleDocument('v4') });
+    await expect(readFile(orphan, 'utf8')).resolves.toBe(await readFile(store.channelFile(KEY), 'utf8'));
+  });
+
+  it('shows history only down to a missing version file', async () => {
+    for (let n = 1; n <= 5; n += 1) await store.write(KEY, n - 1, changeOf(simpleDocument(`v${n}`), n));
+    await rm(path.join(store.channelDir(KEY), versionFileName(3)));
+    const history = await store.history(KEY);
+    expect(history.map((entry) => entry.version)).toEqual([5, 4]);
+    await expect(store.historyEntry(KEY, 3)).resolves.toBeNull();
   });
 
   it('keeps any channel or workspace string inside the data directory', async () => {
@@ -109,9 +161,12 @@ describe('FileSessionStore on disk', () => {
     }
     await expect(readdir(base)).resolves.toEqual(['data']);
     const files = await listFiles(dataDir);
-    expect(files.length).toBe(keys.length + new Set(keys.map((key) => key.workspace)).size);
-    for (const file of files)
-      expect(file).toMatch(/^(channels|library)\/[a-z0-9_-]{0,48}\.[0-9a-f]{32}\.json$/);
+    expect(files.length).toBe(2 * keys.length + new Set(keys.map((key) => key.workspace)).size);
+    for (const file of files) {
+      expect(file).toMatch(
+        /^(channels\/[a-z0-9_-]{0,48}\.[0-9a-f]{32}\/(current|v00000001)|library\/[a-z0-9_-]{0,48}\.[0-9a-f]{32})\.json$/,
+      );
+    }
     for (const [index, key] of keys.entries()) {
       await expect(store.read(key)).resolves.toMatchObject({
         version: 1,
@@ -159,6 +214,34 @@ describe('FileSessionStore on disk', () => {
         }
         await expect(readFile(file, 'utf8')).resolves.toBe(bytes);
         await expect(store.read(other)).resolves.toMatchObject({ version: 1 });
+      });
+    }
+
+    const versionCorruptions: Record<string, (file: string, dir: string) => Promise<void>> = {
+      'garbage in': (file) => writeFile(file, 'garbage'),
+      'another version in': (file, dir) => copyFile(path.join(dir, versionFileName(3)), file),
+    };
+
+    for (const [name, corrupt] of Object.entries(versionCorruptions)) {
+      it(`reports a retained version file with ${name} it when asked for, and leaves it alone`, async () => {
+        for (const n of [2, 3]) await store.write(KEY, n - 1, changeOf(simpleDocument(`v${n}`), n));
+        const file = path.join(store.channelDir(KEY), versionFileName(2));
+        await corrupt(file, store.channelDir(KEY));
+        const bytes = await readFile(file, 'utf8');
+        for (const attempt of [() => store.history(KEY), () => store.historyEntry(KEY, 2)]) {
+          const error = await rejection(attempt());
+          expect(error.code).toBe('STORAGE_UNAVAILABLE');
+          expect(error.retryable).toBe(false);
+          expect(error.message).toContain(file);
+        }
+        // The record and newer versions do not depend on it.
+        await expect(store.history(KEY, 1)).resolves.toHaveLength(1);
+        await expect(store.write(KEY, 3, changeOf(simpleDocument('v4'), 4))).resolves.toEqual({
+          ok: true,
+          version: 4,
+        });
+        await expect(store.historyEntry(KEY, 3)).resolves.toMatchObject({ version: 3 });
+        await expect(readFile(file, 'utf8')).resolves.toBe(bytes);
       });
     }
 

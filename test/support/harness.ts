@@ -8,6 +8,7 @@ import { createDispatcher, type Dispatcher } from '../../src/commands/dispatch.j
 import type { Reply } from '../../src/commands/reply.js';
 import { silentLogger } from '../../src/logging.js';
 import { FileSessionStore } from '../../src/session/file-store.js';
+import { MemoryInteractionStore } from '../../src/session/memory-interactions.js';
 import type { ChannelKey } from '../../src/session/port.js';
 import { DEFAULT_LIMITS } from '../../src/spec/types.js';
 
@@ -31,6 +32,7 @@ export async function createHarness(channel = 'test'): Promise<Harness> {
   const store = new FileSessionStore({ dataDir, historyLimit: 50 });
   const dispatcher = createDispatcher({
     sessions: store,
+    interactions: new MemoryInteractionStore(),
     files: createConfinedFiles(workDir, DEFAULT_LIMITS.documentBytes),
     limits: DEFAULT_LIMITS,
     logger: silentLogger,

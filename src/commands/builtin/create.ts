@@ -1,5 +1,6 @@
 import { AitwsError } from '../../errors.js';
 import { emptyDocument } from '../../spec/index.js';
+import { offerChoice } from '../buttons.js';
 import { commitChange, documentTitle } from '../draft.js';
 import { success } from '../reply.js';
 import type { CommandDefinition } from '../types.js';
@@ -18,6 +19,18 @@ export const createCommand: CommandDefinition = {
     rejectUnknownParams(params, ['name', 'version', 'force'], this.usage);
     const force = optionalBoolean(params, 'force') ?? false;
     const document = emptyDocument(optionalString(params, 'name'), optionalString(params, 'version'));
+    if (!force && context.invocation.supportsButtons === true) {
+      const current = await context.sessions.read(context.invocation.channel);
+      if (current.document !== null) {
+        return offerChoice(context, {
+          question: `This channel already has a draft ("${documentTitle(current.document)}", v${current.version}). Replace it with "${documentTitle(document)}"? /undo brings it back.`,
+          summary: `Replace the draft with "${documentTitle(document)}"`,
+          confirmLabel: 'Replace',
+          danger: true,
+          commands: [`${context.invocation.text} force=true`],
+        });
+      }
+    }
     const committed = await commitChange(context, (record) => {
       if (record.document !== null && !force) {
         throw new AitwsError(

@@ -14,10 +14,15 @@ async function readSource(
   rejectUnknownParams(params, ['name'], usage);
   const name = optionalString(params, 'name');
   const [path, ...extra] = positionals;
-  if (extra.length > 0 || (name !== undefined && path !== undefined)) {
-    throw new AitwsError('USAGE', 'Give either a file path or name=NAME, not both.', {
+  const { content } = context.invocation;
+  const sources = [name, path, content].filter((source) => source !== undefined).length;
+  if (extra.length > 0 || sources > 1) {
+    throw new AitwsError('USAGE', 'Give one source: a file path, name=NAME, or an attached file.', {
       hint: `Usage: ${usage}`,
     });
+  }
+  if (content !== undefined) {
+    return { label: content.filename, document: parseDocument(content.text, context.limits) };
   }
   if (name !== undefined) {
     const { platform, workspace } = context.invocation.channel;

@@ -1,0 +1,69 @@
+/**
+ * Buttons carry only a short id; what they do is a PendingAction in the interaction store, so a
+ * click works after a restart and a double click (or a second person's) has no second effect.
+ */
+import { randomBytes } from 'node:crypto';
+import { AitwsError } from '../errors.js';
+import type { Choice } from '../session/interaction-port.js';
+import type { Reply } from './reply.js';
+import { privateAnswer } from './reply.js';
+import type { CommandContext } from './types.js';
+
+/** Long enough to decide, short enough that a stale button is not a lingering way in. */
+export const ACTION_TTL_SECONDS = 24 * 3600;
+
+const BUTTON_ID = /^aitws:([A-Za-z0-9_-]{8,32}):(confirm|cancel)$/;
+
+export function buttonId(actionId: string, choice: Choice): string {
+  return `aitws:${actionId}:${choice}`;
+}
+
+export function parseButtonId(id: string): { actionId: string; choice: Choice } {
+  const match = BUTTON_ID.exec(id);
+  const actionId = match?.[1];
+  const choice = match?.[2];
+  if (actionId === undefined || (choice !== 'confirm' && choice !== 'cancel')) {
+    throw new AitwsError('USAGE', 'That button is not one of ours, or it is damaged.', {
+      hint: 'Run the command again to get fresh buttons.',
+    });
+  }
+  return { actionId, choice };
+}
+
+export interface ChoiceOffer {
+  /** The question shown above the buttons. */
+  readonly question: string;
+  /** One line recorded with the decision ("Replace the draft with …"). */
+  readonly summary: string;
+  readonly confirmLabel: string;
+  readonly cancelLabel?: string;
+  readonly danger?: boolean;
+  /** Run as the person who confirms. */
+  readonly commands: readonly string[];
+}
+
+export async function offerChoice(context: CommandContext, offer: ChoiceOffer): Promise<Reply> {
+  const id = randomBytes(9).toString('base64url');
+  await context.interactions.putAction(
+    {
+      id,
+      channel: context.invocation.channel,
+      commands: offer.commands,
+      summary: offer.summary,
+      createdBy: context.invocation.actor.name,
+      createdAt: context.now().toISOString(),
+    },
+    ACTION_TTL_SECONDS,
+  );
+  return privateAnswer(offer.question, {
+    buttons: [
+      {
+        id: buttonId(id, 'confirm'),
+        label: offer.confirmLabel,
+        ...(offer.danger === true ? { style: 'danger' } : {}),
+      },
+      { id: buttonId(id, 'cancel'), label: offer.cancelLabel ?? 'Cancel' },
+    ],
+    data: { actionId: id },
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * Chat interactions that outlive a process: buttons whose state is stored (not held in memory),
+ * so they still work after a restart, and one-time claims that make a retried delivery apply once.
+ */
+import type { ChannelKey } from './port.js';
+
+export type Choice = 'confirm' | 'cancel';
+
+/** What a button pair offers: commands to run, as the person who confirms, in the channel. */
+export interface PendingAction {
+  /** Short opaque id carried by the buttons. */
+  readonly id: string;
+  readonly channel: ChannelKey;
+  readonly commands: readonly string[];
+  /** One line shown when the action is decided ("Replace the draft with …"). */
+  readonly summary: string;
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+export interface Decision {
+  readonly choice: Choice;
+  readonly byId: string;
+  readonly by: string;
+  readonly at: string;
+}
+
+export type DecideResult =
+  | { readonly status: 'decided'; readonly action: PendingAction }
+  | { readonly status: 'already'; readonly action: PendingAction; readonly decision: Decision }
+  | { readonly status: 'unknown' };
+
+export interface InteractionStore {
+  putAction(action: PendingAction, ttlSeconds: number): Promise<void>;
+  /**
+   * Atomically records the first decision; every later one gets the first back. A click from
+   * another channel than the action's is treated as unknown and decides nothing.
+   */
+  decideAction(id: string, channel: ChannelKey, decision: Decision): Promise<DecideResult>;
+  /**
+   * True exactly once per (scope, id) within the TTL, across every process sharing the store:
+   * the first delivery of a retried event claims it, the rest are duplicates.
+   */
+  claimOnce(scope: string, id: string, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Adds `amount` to a counter shared by every process and returns the new total. The counter
+   * starts at 0 and expires `ttlSeconds` after its first increment: a fixed window, for rate
+   * limits and budgets.
+   */
+  increment(scope: string, id: string, amount: number, ttlSeconds: number): Promise<number>;
+  close(): Promise<void>;
+}

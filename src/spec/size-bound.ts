@@ -1,0 +1,86 @@
+/**
+ * An upper bound of the canonical TOML size of a document, so the size limit of an in-memory draft
+ * is checked without writing the draft out. Only a bound under the limit is trusted; near the limit,
+ * or for a value the writer could refuse, the caller writes the document and measures it exactly.
+ *
+ * The constants follow smol-toml's writer: `key = value\n` lines, `[a.b]` and `[[a.b]]` headers with
+ * the full dotted key, inline `[ a, b ]` and `{ k = v }` values, blank lines between tables.
+ */
+import { isTable } from './tree.js';
+import type { AitwsDocument, TomlValue } from './types.js';
+
+/** JSON escapes (`\u0000`) are the widest form of one UTF-16 unit: 6 bytes; plus the quotes. */
+const stringBound = (text: string): number => 6 * text.length + 2;
+/** The longest number text is about 24 characters (`-1.2345678901234567e-100`). */
+const NUMBER_BOUND = 32;
+/** ISO dates and times are under 30 characters. */
+const DATE_BOUND = 64;
+/** Separators, brackets and blank lines around one member, generously. */
+const SLACK = 8;
+/** Far below the writer's own depth limit of 1000. */
+const MAX_DEPTH = 512;
+
+/** Keys with surrogates may be refused by the writer (a lone one throws); they get no bound. */
+function keyBound(key: string): number {
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdfff) return Number.POSITIVE_INFINITY;
+  }
+  return stringBound(key);
+}
+
+/** A value written inline: a plain field, an item of an inline list, a member of an inline table. */
+function inlineBound(value: TomlValue | undefined, depth: number): number {
+  if (depth > MAX_DEPTH) return Number.POSITIVE_INFINITY;
+  switch (typeof value) {
+    case 'string':
+      return stringBound(value);
+    case 'number':
+      return NUMBER_BOUND;
+    case 'bigint':
+      return String(value).length;
+    case 'boolean':
+      return 5;
+    case 'object':
+      break;
+    default:
+      return Number.POSITIVE_INFINITY;
+  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? Number.POSITIVE_INFINITY : DATE_BOUND;
+  let total = SLACK;
+  if (Array.isArray(value)) {
+    // A hole or null inside a list makes the writer throw; that is left to the exact path.
+    for (let i = 0; i < value.length; i++) total += inlineBound(value[i], depth + 1) + SLACK;
+    return total;
+  }
+  if (!isTable(value)) return Number.POSITIVE_INFINITY;
+  for (const key of Object.keys(value)) total += keyBound(key) + inlineBound(value[key], depth + 1) + SLACK;
+  return total;
+}
+
+function isListOfTables(value: readonly TomlValue[]): boolean {
+  return value.length > 0 && value.every((item) => isTable(item));
+}
+
+/** A table written with headers; `prefix` bounds the dotted key its headers repeat. */
+function tableBound(table: TomlValue, prefix: number, depth: number): number {
+  if (depth > MAX_DEPTH || !isTable(table)) return Number.POSITIVE_INFINITY;
+  let total = prefix + SLACK;
+  for (const key of Object.keys(table)) {
+    const value = table[key];
+    const inner = prefix + 1 + keyBound(key);
+    if (Array.isArray(value) && isListOfTables(value)) {
+      for (const entry of value) total += inner + SLACK + tableBound(entry, inner, depth + 1);
+    } else if (isTable(value)) {
+      total += inner + SLACK + tableBound(value, inner, depth + 1);
+    } else {
+      total += keyBound(key) + inlineBound(value, depth + 1) + SLACK;
+    }
+  }
+  return total;
+}
+
+/** At least the UTF-8 size of `stringifyDocument(document)`; infinite when no bound is known. */
+export function serialisedBound(document: AitwsDocument): number {
+  return tableBound(document, 0, 0);
+}
