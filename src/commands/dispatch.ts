@@ -104,14 +104,24 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     });
   }
 
+  /** A bounded label set for metrics: known command names, or "unknown". */
+  function metricName(text: string): string {
+    const name = /^\s*\/?([A-Za-z][A-Za-z0-9_-]*)/.exec(text)?.[1]?.toLowerCase();
+    return name !== undefined && commands.some((c) => c.name === name) ? name : 'unknown';
+  }
+
   async function handle(invocation: Invocation): Promise<Reply> {
+    const started = performance.now();
+    let reply: Reply;
     try {
-      return maskReply(await run(invocation));
+      reply = maskReply(await run(invocation));
     } catch (error) {
-      return maskReply(
+      reply = maskReply(
         renderError(error, deps.logger, { channel: invocation.channel, actor: invocation.actor.id }),
       );
     }
+    deps.metrics?.observeCommand(metricName(invocation.text), reply.ok, (performance.now() - started) / 1000);
+    return reply;
   }
 
   async function decide(click: ButtonClick): Promise<Reply> {

@@ -9,6 +9,7 @@ import type { Reply } from '../../commands/reply.js';
 import { renderPlain } from '../../commands/reply.js';
 import type { Actor } from '../../commands/types.js';
 import type { ChannelKey } from '../../session/port.js';
+import { sectionNames } from '../../spec/sections.js';
 import { renderForConsole } from './render.js';
 
 export interface ConsoleOptions {
@@ -61,15 +62,34 @@ async function runBatch(options: ConsoleOptions): Promise<number> {
   return 0;
 }
 
+const SECTION_COMMANDS = new Set(['add', 'remove', 'show', 'help']);
+
+/** Tab completion: command names first, then section names for the commands that take one. */
+export function completeLine(line: string, commandNames: readonly string[]): [string[], string] {
+  const words = line.split(/\s+/);
+  const current = words.at(-1) ?? '';
+  if (words.length <= 1) {
+    const typed = current.startsWith('/') ? current : `/${current}`;
+    return [commandNames.map((name) => `/${name}`).filter((name) => name.startsWith(typed)), current];
+  }
+  const command = (words[0] ?? '').replace(/^\//, '');
+  if (words.length === 2 && SECTION_COMMANDS.has(command)) {
+    return [[...sectionNames(), 'stages.actions'].filter((name) => name.startsWith(current)), current];
+  }
+  return [[], current];
+}
+
 async function runInteractive(options: ConsoleOptions): Promise<number> {
   const { channel, actor } = options;
   const prompt = `\u001b[36maitws\u001b[0m:${channel.channel}> `;
+  const names = options.dispatcher.commands.map((command) => command.name);
   const rl = createInterface({
     input: options.input,
     output: options.output,
     terminal: true,
     historySize: 500,
     prompt,
+    completer: (line: string) => completeLine(line, names),
   });
   options.output.write(
     `aitws console — channel "${channel.channel}" as ${actor.name}. Type /help for commands, /exit to leave.\n`,
