@@ -1,11 +1,17 @@
 /** `npm run bench`: every benchmark the issues ask for, one after another, in one process. */
+import { benchAssistant } from './assistant.js';
 import { benchConsoleAdd, benchDocument } from './core.js';
+import { benchDiscord } from './discord.js';
 import { benchRedisAdd } from './redis.js';
+import { benchSlack } from './slack.js';
 
 const benches: Record<string, () => Promise<void>> = {
   document: benchDocument,
   'console-add': benchConsoleAdd,
   'redis-add': benchRedisAdd,
+  slack: benchSlack,
+  'discord-http': benchDiscord,
+  assistant: benchAssistant,
 };
 
 const only = process.argv.slice(2);

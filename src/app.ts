@@ -4,6 +4,9 @@
  */
 import path from 'node:path';
 import { createConfinedFiles } from './adapters/console/files.js';
+import { type Assistant, createAssistant } from './assistant/assistant.js';
+import type { AssistantLimits } from './assistant/guard.js';
+import { createAnthropicProvider } from './assistant/provider-anthropic.js';
 import { createDispatcher, type Dispatcher } from './commands/dispatch.js';
 import type { Config } from './config.js';
 import type { Logger } from './logging.js';
@@ -36,6 +39,8 @@ export interface CoreOptions {
   /** Overrides config.dataDir (the console's --data-dir). */
   readonly dataDir?: string;
   readonly metrics?: CommandMetrics;
+  /** Overrides the assistant's default rate limits and daily budget. */
+  readonly assistantLimits?: Partial<AssistantLimits>;
 }
 
 interface BuiltStore {
@@ -86,6 +91,27 @@ export function buildSessionStore(config: Config, logger: Logger, dataDir?: stri
   return { sessions, interactions: new MemoryInteractionStore(), kind: 'file', ready: async () => true };
 }
 
+/** Online with ANTHROPIC_API_KEY; without it /ask searches the built-in reference. */
+function buildAssistant(options: CoreOptions, interactions: InteractionStore): Assistant {
+  const { apiKey, baseUrl, model, askPerUserPerMinute, askPerChannelPerHour, dailyTokens } =
+    options.config.anthropic;
+  const provider =
+    apiKey === undefined
+      ? undefined
+      : createAnthropicProvider({ apiKey, baseUrl, model, logger: options.logger });
+  return createAssistant({
+    provider,
+    interactions,
+    logger: options.logger,
+    limits: {
+      perUser: { max: askPerUserPerMinute, windowSeconds: 60 },
+      perChannel: { max: askPerChannelPerHour, windowSeconds: 3600 },
+      dailyTokens,
+      ...options.assistantLimits,
+    },
+  });
+}
+
 export function buildCore(options: CoreOptions): Core {
   const { config, logger } = options;
   const store = buildSessionStore(config, logger, options.dataDir);
@@ -94,6 +120,7 @@ export function buildCore(options: CoreOptions): Core {
     interactions: store.interactions,
     limits: config.limits,
     logger,
+    assistant: buildAssistant(options, store.interactions),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(options.fileRoot === undefined
       ? {}

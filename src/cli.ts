@@ -22,6 +22,8 @@ Commands:
                                   check aiTWS files; exit 0 valid, 1 errors, 2 unreadable
   fmt FILE [--write | --check]    print canonical TOML, rewrite the file, or check it
   serve                           run the bot for every configured chat platform (see README)
+  discord commands                print the Discord application commands payload (JSON)
+  discord register [--guild ID]   register the commands with Discord (bulk overwrite)
   help                            this text
 
 Environment: AITWS_DATA_DIR (default .aitws), LOG_LEVEL, AITWS_MAX_* limits. See README.md.`;
@@ -128,6 +130,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await fmtCommand(rest, config);
       case 'serve':
         return await serveCommand(config);
+      case 'discord': {
+        // Loaded on demand: discord.js takes about a second to import.
+        const { discordCli } = await import('./adapters/discord/cli.js');
+        return await discordCli(rest, config, stdio);
+      }
       case 'help':
       case '--help':
       case '-h':

@@ -42,6 +42,9 @@ const EnvSchema = z.object({
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.url().optional(),
   AITWS_MODEL: z.string().min(1).optional(),
+  AITWS_ASK_PER_USER_PER_MINUTE: positiveInt.default(5),
+  AITWS_ASK_PER_CHANNEL_PER_HOUR: positiveInt.default(30),
+  AITWS_ASK_DAILY_TOKENS: positiveInt.default(2_000_000),
 });
 
 export interface SlackConfig {
@@ -65,6 +68,10 @@ export interface AnthropicConfig {
   readonly apiKey: string | undefined;
   readonly baseUrl: string | undefined;
   readonly model: string | undefined;
+  /** /ask limits: per person per minute, per channel per hour, tokens per workspace per UTC day. */
+  readonly askPerUserPerMinute: number;
+  readonly askPerChannelPerHour: number;
+  readonly dailyTokens: number;
 }
 
 export interface Config {
@@ -138,6 +145,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     http: { port: e.PORT, host: e.HOST },
     slack: slackConfig(e),
     discord: discordConfig(e),
-    anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL, model: e.AITWS_MODEL },
+    anthropic: {
+      apiKey: e.ANTHROPIC_API_KEY,
+      baseUrl: e.ANTHROPIC_BASE_URL,
+      model: e.AITWS_MODEL,
+      askPerUserPerMinute: e.AITWS_ASK_PER_USER_PER_MINUTE,
+      askPerChannelPerHour: e.AITWS_ASK_PER_CHANNEL_PER_HOUR,
+      dailyTokens: e.AITWS_ASK_DAILY_TOKENS,
+    },
   };
 }

@@ -23,7 +23,13 @@ export type ErrorCode =
   | 'VERSION_NOT_FOUND'
   | 'CONFLICT'
   | 'STORAGE_UNAVAILABLE'
-  | 'CONFIG';
+  | 'CONFIG'
+  | 'RATE_LIMITED'
+  | 'BUDGET_EXHAUSTED'
+  | 'ASSISTANT_UNAVAILABLE'
+  | 'ASSISTANT_BAD_ANSWER'
+  | 'NO_PROPOSAL'
+  | 'PROPOSAL_STALE';
 
 export interface Finding {
   /** `roles[DataScientist].privileges`, `communication.port`, `nonsense` */

@@ -2,6 +2,8 @@
  * The chat platforms `aitws serve` knows. Each factory returns undefined when its platform is not
  * configured, so serve starts exactly the configured ones.
  */
+import { discordPlatform } from './adapters/discord/index.js';
+import { slackPlatform } from './adapters/slack/index.js';
 import type { PlatformFactory } from './serve.js';
 
-export const PLATFORMS: readonly PlatformFactory[] = [];
+export const PLATFORMS: readonly PlatformFactory[] = [slackPlatform, discordPlatform];

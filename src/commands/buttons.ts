@@ -4,10 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AitwsError } from '../errors.js';
-import type { Choice } from '../session/interaction-port.js';
+import type { Choice, InteractionStore, PendingAction } from '../session/interaction-port.js';
 import type { Reply } from './reply.js';
 import { privateAnswer } from './reply.js';
-import type { CommandContext } from './types.js';
+import type { CommandContext, Invocation } from './types.js';
 
 /** Long enough to decide, short enough that a stale button is not a lingering way in. */
 export const ACTION_TTL_SECONDS = 24 * 3600;
@@ -42,19 +42,39 @@ export interface ChoiceOffer {
   readonly commands: readonly string[];
 }
 
-export async function offerChoice(context: CommandContext, offer: ChoiceOffer): Promise<Reply> {
-  const id = randomBytes(9).toString('base64url');
-  await context.interactions.putAction(
+export interface ActionToStore {
+  readonly commands: readonly string[];
+  readonly summary: string;
+  readonly kind?: PendingAction['kind'];
+  /** Set by callers that must find the action again without its button (the latest proposal). */
+  readonly id?: string;
+}
+
+/** Stores what a button will do and returns the id its buttons carry. */
+export async function storeAction(
+  interactions: InteractionStore,
+  origin: Pick<Invocation, 'channel' | 'actor'>,
+  at: Date,
+  action: ActionToStore,
+): Promise<string> {
+  const id = action.id ?? randomBytes(9).toString('base64url');
+  await interactions.putAction(
     {
       id,
-      channel: context.invocation.channel,
-      commands: offer.commands,
-      summary: offer.summary,
-      createdBy: context.invocation.actor.name,
-      createdAt: context.now().toISOString(),
+      channel: origin.channel,
+      commands: action.commands,
+      summary: action.summary,
+      createdBy: origin.actor.name,
+      createdAt: at.toISOString(),
+      ...(action.kind === undefined ? {} : { kind: action.kind }),
     },
     ACTION_TTL_SECONDS,
   );
+  return id;
+}
+
+export async function offerChoice(context: CommandContext, offer: ChoiceOffer): Promise<Reply> {
+  const id = await storeAction(context.interactions, context.invocation, context.now(), offer);
   return privateAnswer(offer.question, {
     buttons: [
       {

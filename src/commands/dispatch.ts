@@ -5,6 +5,7 @@
  */
 
 import { performance } from 'node:perf_hooks';
+import type { Assistant } from '../assistant/assistant.js';
 import { AitwsError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { CommandMetrics } from '../metrics.js';
@@ -14,13 +15,21 @@ import type { SessionStore } from '../session/port.js';
 import { maskSecrets } from '../spec/redact.js';
 import { suggest } from '../spec/suggest.js';
 import type { Limits } from '../spec/types.js';
-import { parseButtonId } from './buttons.js';
+import { applyBatch } from './batch.js';
+import { buttonId, parseButtonId, storeAction } from './buttons.js';
 import { normalizeChatText, parseCommandLine } from './grammar/index.js';
 import { COMMANDS } from './registry.js';
-import { renderError } from './render-error.js';
+import { clarifyingQuestion, renderError } from './render-error.js';
 import type { Reply, ReplyBlock } from './reply.js';
 import { privateAnswer, success } from './reply.js';
-import type { ButtonClick, CommandDefinition, FileAccess, Invocation } from './types.js';
+import type {
+  ButtonClick,
+  CommandContext,
+  CommandDefinition,
+  FileAccess,
+  Invocation,
+  ParsedCommand,
+} from './types.js';
 import { WarningCache } from './warning-cache.js';
 
 export interface DispatcherDeps {
@@ -32,6 +41,7 @@ export interface DispatcherDeps {
   readonly now?: () => Date;
   readonly commands?: readonly CommandDefinition[];
   readonly metrics?: CommandMetrics;
+  readonly assistant?: Assistant;
 }
 
 export interface Dispatcher {
@@ -87,12 +97,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     });
   }
 
-  async function run(invocation: Invocation): Promise<Reply> {
-    const text = normalizeChatText(invocation.text);
-    const command = parseCommandLine(text);
-    const definition = resolve(command.name);
-    return definition.run({
-      invocation: { ...invocation, text },
+  function contextFor(invocation: Invocation, command: ParsedCommand): CommandContext {
+    return {
+      invocation,
       command,
       sessions: deps.sessions,
       interactions: deps.interactions,
@@ -101,7 +108,48 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       files: deps.files,
       limits: deps.limits,
       now,
-    });
+      ...(deps.assistant === undefined ? {} : { assistant: deps.assistant }),
+    };
+  }
+
+  /** A command that takes free text (rawArgs) gets the rest of the line as its one positional. */
+  function parse(text: string): ParsedCommand {
+    const match = /^\s*\/?([A-Za-z][A-Za-z0-9_-]*)(?:\s+([\s\S]*))?$/.exec(text);
+    const name = match?.[1]?.toLowerCase();
+    if (name === undefined || commands.find((c) => c.name === name)?.rawArgs !== true)
+      return parseCommandLine(text);
+    const rest = match?.[2]?.trim() ?? '';
+    return { name, positionals: rest === '' ? [] : [rest], params: [] };
+  }
+
+  async function run(invocation: Invocation): Promise<Reply> {
+    const text = normalizeChatText(invocation.text);
+    const command = parse(text);
+    const definition = resolve(command.name);
+    return definition.run(contextFor({ ...invocation, text }, command));
+  }
+
+  /** When a command fails validation, offer to ask the assistant: a button in chat, a hint otherwise. */
+  async function offerClarification(reply: Reply, error: unknown, invocation: Invocation): Promise<Reply> {
+    if (deps.assistant?.online !== true) return reply;
+    const buttons = invocation.supportsButtons === true;
+    const question = clarifyingQuestion(error, invocation.text, buttons ? 'full' : 'short');
+    if (question === undefined) return reply;
+    if (!buttons)
+      return { ...reply, blocks: [...reply.blocks, { kind: 'text', text: `Not sure why? ${question}` }] };
+    try {
+      const id = await storeAction(deps.interactions, invocation, now(), {
+        commands: [question],
+        summary: 'Ask the assistant about this error',
+      });
+      return {
+        ...reply,
+        buttons: [...reply.buttons, { id: buttonId(id, 'confirm'), label: 'Ask the assistant' }],
+      };
+    } catch (storeError) {
+      deps.logger.warn({ err: storeError }, 'could not offer to ask the assistant about an error');
+      return reply;
+    }
   }
 
   /** A bounded label set for metrics: known command names, or "unknown". */
@@ -116,9 +164,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     try {
       reply = maskReply(await run(invocation));
     } catch (error) {
-      reply = maskReply(
-        renderError(error, deps.logger, { channel: invocation.channel, actor: invocation.actor.id }),
-      );
+      const rendered = renderError(error, deps.logger, {
+        channel: invocation.channel,
+        actor: invocation.actor.id,
+      });
+      reply = maskReply(await offerClarification(rendered, error, invocation));
     }
     deps.metrics?.observeCommand(metricName(invocation.text), reply.ok, (performance.now() - started) / 1000);
     return reply;
@@ -143,6 +193,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     const { action } = decided;
     if (choice === 'cancel') return success(`Cancelled by ${click.actor.name}: ${action.summary}`);
+    if (action.kind === 'batch') {
+      const invocation = { text: action.summary, actor: click.actor, channel: click.channel };
+      return applyBatch(
+        contextFor(invocation, { name: 'apply', positionals: [], params: [] }),
+        action,
+        commands,
+      );
+    }
     let last: Reply = success(action.summary);
     for (const text of action.commands) {
       last = await run({ text, actor: click.actor, channel: click.channel });

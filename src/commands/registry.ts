@@ -3,8 +3,11 @@
  * payload are all generated from this list; nothing is discovered by globbing.
  */
 import { addCommand } from './builtin/add.js';
+import { createApplyCommand } from './builtin/apply.js';
+import { createAskCommand } from './builtin/ask.js';
 import { createCommand } from './builtin/create.js';
 import { diffCommand } from './builtin/diff.js';
+import { discardCommand } from './builtin/discard.js';
 import { createHelpCommand } from './builtin/help.js';
 import { historyCommand } from './builtin/history.js';
 import { loadCommand } from './builtin/load.js';
@@ -29,6 +32,9 @@ export const COMMANDS: readonly CommandDefinition[] = [
   undoCommand,
   historyCommand,
   diffCommand,
+  createAskCommand(() => COMMANDS),
+  createApplyCommand(() => COMMANDS),
+  discardCommand,
 ];
 
 export function findCommand(name: string): CommandDefinition | undefined {

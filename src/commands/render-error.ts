@@ -3,8 +3,9 @@
  * anything else is logged with a reference id and answered generically, so internals never leak.
  */
 import { randomBytes } from 'node:crypto';
-import { AitwsError, formatFinding, TomlSyntaxError, ValidationError } from '../errors.js';
+import { AitwsError, type ErrorCode, formatFinding, TomlSyntaxError, ValidationError } from '../errors.js';
 import type { Logger } from '../logging.js';
+import { maskSecrets } from '../spec/redact.js';
 import type { Reply, ReplyBlock } from './reply.js';
 import { failure } from './reply.js';
 
@@ -40,5 +41,47 @@ export function renderError(error: unknown, logger: Logger, context: Record<stri
     {
       data: { error: { code: 'INTERNAL', reference, retryable: true } },
     },
+  );
+}
+
+/** Mistakes in a command, which the assistant can explain; not outages, limits or the assistant's own errors. */
+const CLARIFIABLE: ReadonlySet<ErrorCode> = new Set([
+  'VALIDATION',
+  'PARSE',
+  'USAGE',
+  'UNKNOWN_COMMAND',
+  'UNKNOWN_SECTION',
+  'UNKNOWN_FIELD',
+  'UNKNOWN_ENTRY',
+  'TOML_SYNTAX',
+]);
+
+const NOT_CLARIFIED: ReadonlySet<string> = new Set(['ask', 'apply', 'discard']);
+
+/** A button carries the whole context; a console hint must stay one readable line. */
+const QUESTION_PART_CHARS = { full: 1500, short: 160 } as const;
+
+function clip(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/**
+ * The `/ask …` command that asks the assistant why `commandText` failed with `error`, or undefined
+ * when the failure is not a mistake in the command. Credentials in the command are masked here,
+ * before the question is stored or shown.
+ */
+export function clarifyingQuestion(
+  error: unknown,
+  commandText: string,
+  size: keyof typeof QUESTION_PART_CHARS,
+): string | undefined {
+  if (!(error instanceof AitwsError) || !CLARIFIABLE.has(error.code)) return undefined;
+  const name = /^\s*\/?([A-Za-z][A-Za-z0-9_-]*)/.exec(commandText)?.[1]?.toLowerCase();
+  if (name === undefined || NOT_CLARIFIED.has(name)) return undefined;
+  const problem = [error.message, ...error.details.filter((detail) => detail !== error.message)].join(' ');
+  const max = QUESTION_PART_CHARS[size];
+  return maskSecrets(
+    `/ask Why does this command fail, and how do I fix it? Command: ${clip(commandText, max)} Error: ${clip(problem, max)}`,
   );
 }

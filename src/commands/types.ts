@@ -1,3 +1,4 @@
+import type { Assistant } from '../assistant/assistant.js';
 import type { InteractionStore } from '../session/interaction-port.js';
 import type { KeyedQueue } from '../session/keyed-queue.js';
 import type { ChannelKey, SessionStore } from '../session/port.js';
@@ -68,6 +69,8 @@ export interface CommandContext {
   readonly files: FileAccess | undefined;
   readonly limits: Limits;
   readonly now: () => Date;
+  /** The LLM helper behind /ask; absent, /ask answers from the built-in reference. */
+  readonly assistant?: Assistant;
 }
 
 export interface CommandDefinition {
@@ -81,5 +84,10 @@ export interface CommandDefinition {
   readonly examples: readonly string[];
   /** Help grouping; also decides ordering in the index. */
   readonly group: 'draft' | 'files' | 'history' | 'help';
+  /**
+   * Free text after the name (/ask): the dispatcher skips key=value parsing, which would trip over
+   * apostrophes and quotes in prose, and passes the rest of the line as the only positional.
+   */
+  readonly rawArgs?: boolean;
   run(context: CommandContext): Promise<Reply>;
 }

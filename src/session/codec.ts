@@ -1,188 +1,38 @@
 /**
- * The JSON form of documents and session records, shared by every store (files, Redis).
+ * The stored form of documents and session records, shared by every store (files, Redis). How
+ * values that JSON cannot hold are tagged lives in src/session/codec-values.ts.
  *
- * JSON cannot hold everything a TOML document can, so a few values travel as one-key tagged
- * objects: dates as `{"$toml_date": "1979-05-27"}` (TomlDate's own text, which keeps the local
- * date / local time / local date-time / offset form), non-finite floats and -0 as `{"$float": …}`,
- * bigints as `{"$bigint": "…"}`. A real table that happens to look like a tag is wrapped in
- * `{"$table": …}`, so decoding is never ambiguous.
- *
- * Stored data is a boundary: everything read back goes through zod, and any problem becomes one
- * AitwsError that names where the data came from.
+ * Stored data is a boundary: everything read back is validated, and any problem becomes one
+ * AitwsError that names where the data came from. The text functions (encodeDocumentText,
+ * decodeHistoryEntry, …) are the stores' hot path, so they avoid a second copy of the tree: plain
+ * JSON.stringify when nothing needs a tag, JSON.parse plus an in-place check of the document
+ * (zod only for the small envelope). Whatever that fast path does not accept goes through the
+ * zod schemas below, which stay the reference and produce the error.
  */
-import { TomlDate } from 'smol-toml';
 import { z } from 'zod';
 import { AitwsError } from '../errors.js';
-import type { AitwsDocument, TomlTable, TomlValue } from '../spec/types.js';
+import type { AitwsDocument } from '../spec/types.js';
+import {
+  documentSchema,
+  encodeDocument,
+  isPlainDocument,
+  isRecord,
+  type JsonObject,
+  type JsonValue,
+  reviveDocument,
+} from './codec-values.js';
 import type { HistoryEntry, SavedDocument, SessionRecord } from './port.js';
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
-export interface JsonObject {
-  [key: string]: JsonValue;
-}
-
-const DATE_TAG = '$toml_date';
-const FLOAT_TAG = '$float';
-const BIGINT_TAG = '$bigint';
-const TABLE_TAG = '$table';
-const TAGS: ReadonlySet<string> = new Set([DATE_TAG, FLOAT_TAG, BIGINT_TAG, TABLE_TAG]);
+export {
+  documentSchema,
+  encodeDocument,
+  encodeValue,
+  type JsonObject,
+  type JsonValue,
+} from './codec-values.js';
 
 /** Where data came from, when the caller does not say (errors name it). */
 const UNNAMED_SOURCE = 'the session store';
-
-const SPECIAL_FLOATS = new Map<string, number>([
-  ['nan', Number.NaN],
-  ['inf', Number.POSITIVE_INFINITY],
-  ['-inf', Number.NEGATIVE_INFINITY],
-  ['-0', -0],
-]);
-
-// ---------------------------------------------------------------------------------------------
-// Values
-// ---------------------------------------------------------------------------------------------
-
-function encodeNumber(value: number): JsonValue {
-  if (Number.isFinite(value) && !Object.is(value, -0)) return value;
-  for (const [name, special] of SPECIAL_FLOATS) {
-    if (Object.is(value, special)) return { [FLOAT_TAG]: name };
-  }
-  return { [FLOAT_TAG]: 'nan' };
-}
-
-function encodeDate(value: Date): string {
-  if (Number.isNaN(value.getTime())) {
-    throw new AitwsError('VALIDATION', 'The document holds an invalid date, which cannot be stored.');
-  }
-  // A plain Date has no TOML form of its own; it is an offset date-time in UTC.
-  return value instanceof TomlDate ? value.toISOString() : new TomlDate(value.toISOString()).toISOString();
-}
-
-function encodeEntries(table: TomlTable): JsonObject {
-  // fromEntries defines own properties, so a "__proto__" key stays a key.
-  return Object.fromEntries(Object.entries(table).map(([key, value]) => [key, encodeValue(value)]));
-}
-
-/** A nested table; the top level is always a table, so only nested ones can be mistaken for tags. */
-function encodeTable(table: TomlTable): JsonObject {
-  const encoded = encodeEntries(table);
-  const keys = Object.keys(encoded);
-  const [only] = keys;
-  return keys.length === 1 && only !== undefined && TAGS.has(only) ? { [TABLE_TAG]: encoded } : encoded;
-}
-
-/** A TOML value as plain JSON (see the tags above). */
-export function encodeValue(value: TomlValue): JsonValue {
-  if (typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return encodeNumber(value);
-  if (typeof value === 'bigint') return { [BIGINT_TAG]: value.toString() };
-  if (value instanceof Date) return { [DATE_TAG]: encodeDate(value) };
-  if (Array.isArray(value)) return value.map(encodeValue);
-  if (typeof value !== 'object' || value === null) {
-    throw new AitwsError(
-      'VALIDATION',
-      `The document holds a ${typeof value} value, which TOML cannot represent.`,
-    );
-  }
-  return encodeTable(value);
-}
-
-export function encodeDocument(document: AitwsDocument): JsonObject {
-  return encodeEntries(document);
-}
-
-/** A problem found while decoding; the path is filled in on the way out, so success allocates none. */
-class DecodeIssue extends Error {
-  readonly path: (string | number)[] = [];
-}
-
-function entriesOf(value: object): [string, unknown][] {
-  return Object.entries(value);
-}
-
-function locate(error: unknown, segment: string | number): unknown {
-  if (error instanceof DecodeIssue) error.path.unshift(segment);
-  return error;
-}
-
-function decodeTag(tag: string, payload: unknown): TomlValue {
-  if (tag === TABLE_TAG) {
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-      throw new DecodeIssue('expected a table');
-    }
-    return decodeTable(payload);
-  }
-  if (typeof payload !== 'string') throw new DecodeIssue('expected a string');
-  if (tag === DATE_TAG) {
-    const date = new TomlDate(payload);
-    if (!date.isValid() || Number.isNaN(date.getTime())) throw new DecodeIssue(`invalid date "${payload}"`);
-    return date;
-  }
-  if (tag === BIGINT_TAG) {
-    if (!/^-?\d+$/.test(payload)) throw new DecodeIssue(`invalid integer "${payload}"`);
-    return BigInt(payload);
-  }
-  const special = SPECIAL_FLOATS.get(payload);
-  if (special === undefined) throw new DecodeIssue(`unknown float "${payload}"`);
-  return special;
-}
-
-function decodeTable(value: object): TomlTable {
-  // Null prototype, as smol-toml produces: there, assigning "__proto__" makes an ordinary key.
-  const table: TomlTable = Object.create(null);
-  for (const [key, item] of entriesOf(value)) {
-    try {
-      table[key] = decodeJsonValue(item);
-    } catch (error) {
-      throw locate(error, key);
-    }
-  }
-  return table;
-}
-
-function decodeArray(items: readonly unknown[]): TomlValue[] {
-  const decoded: TomlValue[] = new Array(items.length);
-  for (let index = 0; index < items.length; index += 1) {
-    try {
-      decoded[index] = decodeJsonValue(items[index]);
-    } catch (error) {
-      throw locate(error, index);
-    }
-  }
-  return decoded;
-}
-
-function decodeJsonValue(value: unknown): TomlValue {
-  if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return value;
-  if (Array.isArray(value)) return decodeArray(value);
-  if (typeof value !== 'object' || value === null) {
-    throw new DecodeIssue(`unexpected ${value === null ? 'null' : typeof value}`);
-  }
-  const entries = entriesOf(value);
-  const [first] = entries;
-  if (entries.length === 1 && first !== undefined && TAGS.has(first[0])) {
-    try {
-      return decodeTag(first[0], first[1]);
-    } catch (error) {
-      throw locate(error, first[0]);
-    }
-  }
-  return decodeTable(value);
-}
-
-/** Encoded JSON → document, reporting malformed tags as zod issues with their path. */
-export const documentSchema: z.ZodType<AitwsDocument, unknown> = z.unknown().transform((value, context) => {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    context.issues.push({ code: 'custom', message: 'expected a document (a table)', input: value });
-    return z.NEVER;
-  }
-  try {
-    return decodeTable(value);
-  } catch (error) {
-    if (!(error instanceof DecodeIssue)) throw error;
-    context.issues.push({ code: 'custom', message: error.message, path: [...error.path], input: value });
-    return z.NEVER;
-  }
-});
 
 const nullableDocumentSchema = z.union([z.null(), documentSchema]);
 
@@ -241,7 +91,7 @@ export function savedDocumentToJson(saved: SavedDocument): JsonObject {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Text and errors
+// Errors
 // ---------------------------------------------------------------------------------------------
 
 /**
@@ -295,35 +145,115 @@ export function parseStored<T>(schema: z.ZodType<T, unknown>, text: string, sour
   return parseStoredJson(schema, json, source);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Text: what the stores write and read
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * JSON.parse, zod for the small envelope, then the document in place; undefined for anything
+ * unexpected, so the caller can hand the text to the reference schema for the precise error.
+ */
+function reviveEnveloped<M>(
+  text: string,
+  envelope: z.ZodType<M, unknown>,
+): { readonly meta: M; readonly document: AitwsDocument | null } | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(json)) return undefined;
+  const meta = envelope.safeParse(json);
+  if (!meta.success) return undefined;
+  if (json.document === null) return { meta: meta.data, document: null };
+  const document = reviveDocument(json.document);
+  return document === undefined ? undefined : { meta: meta.data, document };
+}
+
+/** `meta` as JSON with the already encoded document appended as its last member. */
+function withDocument(meta: JsonObject, document: string): string {
+  return `${JSON.stringify(meta).slice(0, -1)},"document":${document}}`;
+}
+
+/** A document as JSON text: one JSON.stringify when nothing needs a tag (the common case). */
+export function encodeDocumentText(document: AitwsDocument): string {
+  return JSON.stringify(isPlainDocument(document) ? document : encodeDocument(document));
+}
+
+export function decodeDocumentText(text: string, source = UNNAMED_SOURCE): AitwsDocument {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return reviveDocument(json) ?? parseStored(documentSchema, text, source);
+}
+
+function encodeNullableDocumentText(document: AitwsDocument | null): string {
+  return document === null ? 'null' : encodeDocumentText(document);
+}
+
+const recordMetaSchema = z.object({
+  version,
+  updatedAt: z.string().nullable(),
+  updatedBy: z.string().nullable(),
+});
+const savedMetaSchema = z.object({ name: z.string(), at: z.string(), by: z.string() });
+
 export function encodeRecord(record: SessionRecord): string {
-  return JSON.stringify(sessionRecordToJson(record));
+  const { version: v, updatedAt, updatedBy } = record;
+  return withDocument({ version: v, updatedAt, updatedBy }, encodeNullableDocumentText(record.document));
 }
 
 export function decodeRecord(text: string, source = UNNAMED_SOURCE): SessionRecord {
-  return parseStored(sessionRecordSchema, text, source);
+  const fast = reviveEnveloped(text, recordMetaSchema);
+  if (fast === undefined) return parseStored(sessionRecordSchema, text, source);
+  return { ...fast.meta, document: fast.document };
 }
 
 export function encodeHistoryEntry(entry: HistoryEntry): string {
-  return JSON.stringify(historyEntryToJson(entry));
+  const { version: v, at, by, change, reverts } = entry;
+  const meta: JsonObject = { version: v, at, by, change };
+  if (reverts !== undefined) meta.reverts = reverts;
+  return withDocument(meta, encodeNullableDocumentText(entry.document));
 }
 
 export function decodeHistoryEntry(text: string, source = UNNAMED_SOURCE): HistoryEntry {
-  return parseStored(historyEntrySchema, text, source);
+  const fast = reviveEnveloped(text, historyEntryMetaSchema);
+  if (fast === undefined) return parseStored(historyEntrySchema, text, source);
+  const { version: v, at, by, change, reverts } = fast.meta;
+  const entry = { version: v, at, by, change, document: fast.document };
+  return reverts === undefined ? entry : { ...entry, reverts };
+}
+
+/**
+ * The version of an entry written by encodeHistoryEntry, read without parsing it (it comes first);
+ * undefined when the text does not start that way.
+ */
+export function historyEntryVersion(text: string): number | undefined {
+  const match = /^\{"version":(\d{1,15})[,}]/.exec(text);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
 export function encodeSavedDocument(saved: SavedDocument): string {
-  return JSON.stringify(savedDocumentToJson(saved));
+  const { name, at, by } = saved;
+  return withDocument({ name, at, by }, encodeDocumentText(saved.document));
 }
 
 export function decodeSavedDocument(text: string, source = UNNAMED_SOURCE): SavedDocument {
-  return parseStored(savedDocumentSchema, text, source);
+  const fast = reviveEnveloped(text, savedMetaSchema);
+  if (fast === undefined || fast.document === null) return parseStored(savedDocumentSchema, text, source);
+  return { ...fast.meta, document: fast.document };
 }
 
+/** Already parsed JSON (which it leaves untouched) → document. */
 export function decodeDocument(json: unknown, source = UNNAMED_SOURCE): AitwsDocument {
   return parseStoredJson(documentSchema, json, source);
 }
 
 /** Encode then decode: a deep copy with exactly the values a store would give back. */
 export function cloneDocument(document: AitwsDocument): AitwsDocument {
-  return decodeDocument(encodeDocument(document), 'a document copy');
+  return decodeDocumentText(encodeDocumentText(document), 'a document copy');
 }

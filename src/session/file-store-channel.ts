@@ -6,9 +6,9 @@
  *   <dataDir>/channels/<label>.<hash>/current.json.lock   held while writing
  *
  * Every file holds one entry in the same form (format, key, version, meta, document), so a write
- * serialises once and stores the same bytes twice: first as its version file, then over
- * current.json. Each step is an atomic replace, and current.json is renamed last, so a crash in
- * between leaves a version file newer than current.json: an orphan that readers never look at
+ * serialises once and stores the same bytes twice, as its version file and over current.json: both
+ * are written and fsynced first, then renamed into place, current.json last. A crash in between
+ * leaves a version file newer than current.json: an orphan that readers never look at
  * (they only go back from the current version) and that the next write of that version replaces.
  * A write therefore costs one document, however long the history is.
  *

@@ -16,6 +16,11 @@ export interface PendingAction {
   readonly summary: string;
   readonly createdBy: string;
   readonly createdAt: string;
+  /**
+   * 'sequence' (the default) runs the commands one after another, each its own change; 'batch'
+   * (assistant proposals) applies them all as one change that a single /undo reverts.
+   */
+  readonly kind?: 'sequence' | 'batch' | undefined;
 }
 
 export interface Decision {

@@ -72,12 +72,16 @@ export function createRedisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKey
   };
 }
 
+const SAFE_COMPONENT = /^[A-Za-z0-9_.-]*$/;
+
 /**
  * Injective and brace/colon free, so `a:b` + `c` and `a` + `b:c` never share a key and a `}` in a
  * channel name cannot end the hash tag early. Works per UTF-16 unit, so a lone surrogate (which
  * encodeURIComponent throws on) still encodes.
  */
 export function encodeComponent(value: string): string {
+  // Most ids (Slack's T0123, C0456…) need no escaping; skip the per-character walk for them.
+  if (SAFE_COMPONENT.test(value)) return value;
   let out = '';
   for (let i = 0; i < value.length; i++) {
     const ch = value[i] ?? '';

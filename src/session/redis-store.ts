@@ -17,6 +17,7 @@ import {
   decodeSavedDocument,
   encodeHistoryEntry,
   encodeSavedDocument,
+  historyEntryVersion,
   parseStored,
   unreadableDataError,
 } from './codec.js';
@@ -181,8 +182,17 @@ export class RedisSessionStore implements SessionStore {
       if (raw === undefined || raw === null) return null;
       const entry = decodeHistoryEntry(raw, keys.history);
       if (entry.version === version) return entry;
-      // The index arithmetic assumes contiguous history; if that was ever broken, search instead.
-      return (await this.#historyRaw(keys, -1)).find((candidate) => candidate.version === version) ?? null;
+      // The index arithmetic assumes contiguous history; if that was ever broken, search instead,
+      // decoding only the entry that claims to be the one asked for.
+      const reply = await this.#run(HISTORY, keys, [this.#ttlSeconds, -1], listReply, 0);
+      for (const candidate of reply.slice(2)) {
+        if (candidate === null) continue;
+        const claimed = historyEntryVersion(candidate);
+        if (claimed !== undefined && claimed !== version) continue;
+        const decoded = decodeHistoryEntry(candidate, keys.history);
+        if (decoded.version === version) return decoded;
+      }
+      return null;
     });
   }
 

@@ -63,7 +63,8 @@ const URL_CREDENTIALS: SecretPattern = {
 
 /** Whether the text holds a URL with a literal password (a `${secret:NAME}` one does not count). */
 export function hasUrlPassword(text: string): boolean {
-  if (!text.includes('://')) return false;
+  // Credentials need both; most URLs (`https://github.com/…`) have no `@` and skip the pattern.
+  if (!text.includes('://') || !text.includes('@')) return false;
   return applyPattern(text, URL_CREDENTIALS) !== text;
 }
 

@@ -4,13 +4,15 @@
  */
 import type { Finding } from '../errors.js';
 import { BUILTIN_ACTION_TYPES, getSection, SECTIONS } from './sections.js';
-import { suggest } from './suggest.js';
+import { Candidates, suggestAmong } from './suggest.js';
 import { entryLabel, isTable, joinPath } from './tree.js';
 import type { AitwsDocument, FieldSpec, NestedListSpec, SectionSpec, TomlTable, TomlValue } from './types.js';
 
 /** Alternatives in a `references` value are joined by " or ": `stages.actions or stages`. */
 const BUILTIN_ACTIONS = 'built-in actions';
 const SHOWN_NAMES = 8;
+/** Up to this many names, a linear search is cheaper than building a set to look them up. */
+const SHORT_LIST = 16;
 
 function keyNames(value: TomlValue | undefined, keyField: string, into: string[]): void {
   if (!Array.isArray(value)) return;
@@ -23,52 +25,71 @@ function keyNames(value: TomlValue | undefined, keyField: string, into: string[]
 /** Names a reference target resolves to, computed once per validation. */
 export class ReferenceIndex {
   private readonly cache = new Map<string, readonly string[]>();
-  private readonly sets = new Map<string, ReadonlySet<string>>();
+  private readonly lookups = new Map<string, (name: string) => boolean>();
+  private readonly candidates = new Map<string, Candidates>();
 
   constructor(private readonly document: AitwsDocument) {}
 
   namesFor(references: string): readonly string[] {
     const cached = this.cache.get(references);
     if (cached !== undefined) return cached;
-    const names: string[] = [];
-    for (const target of references.split(' or ')) this.namesOf(target.trim(), names);
+    const targets = references.split(' or ');
+    let names: readonly string[];
+    if (targets.length === 1) names = this.namesOf(references.trim());
+    // Alternatives share targets (`stages.actions or stages`); each target is collected once.
+    else names = targets.flatMap((target) => this.namesFor(target.trim()));
     this.cache.set(references, names);
     return names;
   }
 
-  /** The same names as a set, for membership tests on every referring field. */
-  knownFor(references: string): ReadonlySet<string> {
-    const cached = this.sets.get(references);
+  /** Membership in `namesFor(references)`; short lists are searched rather than hashed. */
+  lookupFor(references: string): (name: string) => boolean {
+    const cached = this.lookups.get(references);
     if (cached !== undefined) return cached;
-    const known = new Set(this.namesFor(references));
-    this.sets.set(references, known);
-    return known;
+    const names = this.namesFor(references);
+    let lookup: (name: string) => boolean;
+    if (names.length <= SHORT_LIST) lookup = (name) => names.includes(name);
+    else {
+      const known = new Set(names);
+      lookup = (name) => known.has(name);
+    }
+    this.lookups.set(references, lookup);
+    return lookup;
   }
 
-  private namesOf(target: string, into: string[]): void {
+  /** The same names prepared for suggestions, only once a name is missing. */
+  candidatesFor(references: string): Candidates {
+    let prepared = this.candidates.get(references);
+    if (prepared === undefined) {
+      prepared = new Candidates(this.namesFor(references));
+      this.candidates.set(references, prepared);
+    }
+    return prepared;
+  }
+
+  private namesOf(target: string): string[] {
+    const names: string[] = [];
     if (target === 'stages.actions') {
       const stages = this.document.stages;
-      if (!Array.isArray(stages)) return;
-      for (const stage of stages) if (isTable(stage)) keyNames(stage.actions, 'name', into);
-      return;
-    }
-    if (target === BUILTIN_ACTIONS) {
-      into.push(...BUILTIN_ACTION_TYPES);
+      if (Array.isArray(stages))
+        for (const stage of stages) if (isTable(stage)) keyNames(stage.actions, 'name', names);
+    } else if (target === BUILTIN_ACTIONS) {
+      names.push(...BUILTIN_ACTION_TYPES);
       // `Notify<Role>` notifies the members of a declared role (the sample's NotifyAdministrator).
       const roles: string[] = [];
       keyNames(this.document.roles, 'name', roles);
-      for (const role of roles) into.push(`Notify${role}`, `Notify${role.replace(/\s+/g, '')}`);
-      return;
+      for (const role of roles) names.push(`Notify${role}`, `Notify${role.replace(/\s+/g, '')}`);
+    } else {
+      const section = getSection(target);
+      if (section?.kind === 'list') keyNames(this.document[target], section.key ?? 'name', names);
     }
-    const section = getSection(target);
-    if (section?.kind === 'list') keyNames(this.document[target], section.key ?? 'name', into);
+    return names;
   }
 }
 
 function noun(field: FieldSpec, references: string, count: number): string {
-  const alternatives = references.split(' or ');
   let word: string;
-  if (alternatives.length > 1) word = field.name.replace(/s$/, '');
+  if (references.includes(' or ')) word = field.name.replace(/s$/, '');
   else if (references === 'stages.actions') word = 'action';
   else word = references.replace(/s$/, '');
   return count === 1 ? word : `${word}s`;
@@ -82,13 +103,13 @@ function describeTargets(references: string, names: readonly string[]): string {
 }
 
 /** The names a field points to that do not exist, each once and in order; none is the common case. */
-function missingNames(value: TomlValue, known: ReadonlySet<string>): string[] | undefined {
-  if (typeof value === 'string') return known.has(value) ? undefined : [value];
+function missingNames(value: TomlValue, known: (name: string) => boolean): string[] | undefined {
+  if (typeof value === 'string') return known(value) ? undefined : [value];
   // Values of the wrong type are reported by the schema check; here only names count.
   if (!Array.isArray(value)) return undefined;
   let missing: string[] | undefined;
   for (const item of value) {
-    if (typeof item !== 'string' || known.has(item)) continue;
+    if (typeof item !== 'string' || known(item)) continue;
     missing ??= [];
     if (!missing.includes(item)) missing.push(item);
   }
@@ -107,12 +128,13 @@ function checkTable(
     const references = field.references;
     const value = table[field.name];
     if (references === undefined || value === undefined) continue;
-    const missing = missingNames(value, index.knownFor(references));
+    const missing = missingNames(value, index.lookupFor(references));
     if (missing === undefined) continue;
     const names = index.namesFor(references);
+    const candidates = index.candidatesFor(references);
     let suggestion: string | undefined;
     for (const name of missing) {
-      suggestion = suggest(name, names);
+      suggestion = suggestAmong(name, candidates);
       if (suggestion !== undefined) break;
     }
     findings.push({

@@ -89,7 +89,7 @@ function fieldSchema(field: FieldSpec, child: NestedListSpec | undefined): z.Zod
  * the ones that fail are, for zod's issues. It must never pass what the schema refuses; refusing
  * more only costs a zod run.
  */
-type Conforms = (value: unknown) => boolean;
+export type Conforms = (value: unknown) => boolean;
 
 function inRange(field: FieldSpec, value: number): boolean {
   return (field.min === undefined || value >= field.min) && (field.max === undefined || value <= field.max);
@@ -123,7 +123,7 @@ function fieldPredicate(field: FieldSpec, child: NestedListSpec | undefined): Co
     case 'table':
       return isTable;
     case 'table[]': {
-      const entry: Conforms = child === undefined ? isTable : (value) => conformsTo(child, value);
+      const entry: Conforms = child === undefined ? isTable : conformance(child);
       return (value) => everyItem(value, entry);
     }
     case 'any':
@@ -131,16 +131,11 @@ function fieldPredicate(field: FieldSpec, child: NestedListSpec | undefined): Co
   }
 }
 
-interface FieldRule {
-  readonly name: string;
-  readonly required: boolean;
-  readonly conforms: Conforms;
-}
+const conformances = new WeakMap<SectionSpec | NestedListSpec, Conforms>();
 
-const fieldRules = new WeakMap<SectionSpec | NestedListSpec, readonly FieldRule[]>();
-
-function rulesOf(spec: SectionSpec | NestedListSpec): readonly FieldRule[] {
-  const cached = fieldRules.get(spec);
+/** `conformsTo` for one spec, built once: the validator holds it rather than looking it up per table. */
+export function conformance(spec: SectionSpec | NestedListSpec): Conforms {
+  const cached = conformances.get(spec);
   if (cached !== undefined) return cached;
   const children = 'children' in spec ? (spec.children ?? []) : [];
   const rules = spec.fields.map((field) => ({
@@ -151,18 +146,21 @@ function rulesOf(spec: SectionSpec | NestedListSpec): readonly FieldRule[] {
       children.find((candidate) => candidate.name === field.name),
     ),
   }));
-  fieldRules.set(spec, rules);
-  return rules;
+  const conforms: Conforms = (value) => {
+    if (!isTable(value)) return false;
+    for (const rule of rules) {
+      const item = value[rule.name];
+      if (item === undefined ? rule.required : !rule.conforms(item)) return false;
+    }
+    return true;
+  };
+  conformances.set(spec, conforms);
+  return conforms;
 }
 
 /** Whether `entrySchema(spec)` certainly accepts the value; false means "ask zod". */
 export function conformsTo(spec: SectionSpec | NestedListSpec, value: unknown): boolean {
-  if (!isTable(value)) return false;
-  for (const rule of rulesOf(spec)) {
-    const item = value[rule.name];
-    if (item === undefined ? rule.required : !rule.conforms(item)) return false;
-  }
-  return true;
+  return conformance(spec)(value);
 }
 
 const entrySchemas = new WeakMap<SectionSpec | NestedListSpec, z.ZodType>();

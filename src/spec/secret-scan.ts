@@ -9,10 +9,15 @@ import { getSection } from './sections.js';
 import { entryLabel, isTable, joinPath } from './tree.js';
 import type { AitwsDocument, TomlValue } from './types.js';
 
+/** An entry label that is a name, not a position: `[Database]` but not `[#2]`. */
+const LABEL = /\[([^\]#][^\]]*)\]/g;
+
 /** `DATABASE_PASSWORD` for `external_services[Database].url`: a name to suggest for the secret. */
 function secretName(path: string): string {
-  const labels = [...path.matchAll(/\[([^\]#][^\]]*)\]/g)].map((match) => match[1] ?? '');
-  const base = (labels.at(-1) ?? 'NAME')
+  let label = 'NAME';
+  LABEL.lastIndex = 0;
+  for (let match = LABEL.exec(path); match !== null; match = LABEL.exec(path)) label = match[1] ?? '';
+  const base = label
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toUpperCase()
     .replace(/[^A-Z0-9]+/g, '_')
@@ -23,8 +28,11 @@ function secretName(path: string): string {
 /** Field names repeat across entries and documents; the key pattern is run once per distinct name. */
 const secretKeys = new Map<string, boolean>();
 const SECRET_KEY_MEMO = 1024;
+/** Longer keys are not field names worth remembering, and would make the memo large. */
+const MEMO_KEY_LENGTH = 64;
 
 function secretKey(key: string): boolean {
+  if (key.length > MEMO_KEY_LENGTH) return isSecretKey(key);
   let secret = secretKeys.get(key);
   if (secret === undefined) {
     secret = isSecretKey(key);
@@ -78,7 +86,8 @@ function noticeFor(value: string, key: string, path: () => string): Finding | un
   return undefined;
 }
 
-class SecretScan {
+/** Scans values for secrets, keeping the trail to each so a notice can name its path. */
+export class SecretScan {
   private readonly trail: (string | number)[] = [];
   private readonly path = (): string => pathOf(this.document, this.trail);
 
@@ -87,8 +96,23 @@ class SecretScan {
     private readonly notices: Finding[],
   ) {}
 
-  /** `key` is the nearest key above the value: the field of a string, or of the list holding it. */
-  scan(value: TomlValue | undefined, key: string): void {
+  /** Moves down to a key or list position without scanning: for a caller that walks the tables itself. */
+  enter(at: string | number): void {
+    this.trail.push(at);
+  }
+
+  leave(): void {
+    this.trail.pop();
+  }
+
+  /** Scans the value at `at`; `key` is the nearest key above it, the list's for a list item. */
+  step(at: string | number, value: TomlValue | undefined, key: string): void {
+    this.trail.push(at);
+    this.scan(value, key);
+    this.trail.pop();
+  }
+
+  private scan(value: TomlValue | undefined, key: string): void {
     if (typeof value === 'string') {
       const notice = noticeFor(value, key, this.path);
       if (notice !== undefined) this.notices.push(notice);
@@ -100,15 +124,4 @@ class SecretScan {
       for (const field of Object.keys(value)) this.step(field, value[field], field);
     }
   }
-
-  step(at: string | number, value: TomlValue | undefined, key: string): void {
-    this.trail.push(at);
-    this.scan(value, key);
-    this.trail.pop();
-  }
-}
-
-/** One section's secret notices, in document order. */
-export function scanSecrets(document: AitwsDocument, name: string, notices: Finding[]): void {
-  new SecretScan(document, notices).step(name, document[name], name);
 }

@@ -9,8 +9,11 @@
 import { isTable } from './tree.js';
 import type { AitwsDocument, TomlValue } from './types.js';
 
+/** Printable ASCII other than `"` and `\`: written as it is, one byte each. */
+const NEEDS_WIDER = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+
 /** JSON escapes (`\u0000`) are the widest form of one UTF-16 unit: 6 bytes; plus the quotes. */
-const stringBound = (text: string): number => 6 * text.length + 2;
+const stringBound = (text: string): number => (NEEDS_WIDER.test(text) ? 6 : 1) * text.length + 2;
 /** The longest number text is about 24 characters (`-1.2345678901234567e-100`). */
 const NUMBER_BOUND = 32;
 /** ISO dates and times are under 30 characters. */

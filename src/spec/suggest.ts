@@ -17,39 +17,54 @@ function scratch(size: number): [Int32Array, Int32Array, Int32Array] {
 }
 
 /**
- * The distance when it is at most `bound`, otherwise some number above `bound`. The length
- * difference is a lower bound, and row minima never decrease, so far-off pairs stop early.
+ * The distance when it is at most `bound`, otherwise some number above `bound`. Only the diagonal
+ * band |i - j| <= bound is computed (cells outside it are over the bound), and since row minima
+ * never decrease, a row entirely over the bound ends the comparison.
  */
 function boundedDistance(a: string, b: string, bound: number): number {
-  if (Math.abs(a.length - b.length) > bound) return bound + 1;
-  const cols = b.length + 1;
-  let [older, previous, current] = scratch(cols);
-  for (let j = 0; j < cols; j++) previous[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    current[0] = i;
-    let rowMin = i;
+  const n = a.length;
+  const m = b.length;
+  if (Math.abs(n - m) > bound) return bound + 1;
+  const over = bound + 1;
+  let [older, previous, current] = scratch(m + 2);
+  const first = Math.min(m, bound);
+  for (let j = 0; j <= first; j++) previous[j] = j;
+  previous[first + 1] = over;
+  for (let i = 1; i <= n; i++) {
+    const lo = Math.max(1, i - bound);
+    const hi = Math.min(m, i + bound);
+    // The cell left of the band: column 0 is exact, anything else is outside and over the bound.
+    current[lo - 1] = lo === 1 ? i : over;
+    let rowMin = lo === 1 ? i : over;
     const ai = a.charCodeAt(i - 1);
-    for (let j = 1; j < cols; j++) {
+    for (let j = lo; j <= hi; j++) {
       const bj = b.charCodeAt(j - 1);
       const cost = ai === bj ? 0 : 1;
-      let best = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+      let best = Math.min(
+        (previous[j] ?? over) + 1,
+        (current[j - 1] ?? over) + 1,
+        (previous[j - 1] ?? over) + cost,
+      );
       if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj)
-        best = Math.min(best, (older[j - 2] ?? 0) + 1);
+        best = Math.min(best, (older[j - 2] ?? over) + 1);
       current[j] = best;
       if (best < rowMin) rowMin = best;
     }
-    if (rowMin > bound) return bound + 1;
+    if (rowMin > bound) return over;
+    // The cell right of the band, which the next row reads as its upper neighbour.
+    if (hi < m) current[hi + 1] = over;
     const spare = older;
     older = previous;
     previous = current;
     current = spare;
   }
-  return previous[b.length] ?? 0;
+  return previous[m] ?? over;
 }
 
 /** Optimal-string-alignment Damerau-Levenshtein: a swap of two neighbours (`rloes`) costs one edit. */
 export function editDistance(a: string, b: string): number {
-  return boundedDistance(a, b, Number.POSITIVE_INFINITY);
+  // No distance exceeds the longer length, so that bound keeps every cell and the result exact.
+  return boundedDistance(a, b, Math.max(a.length, b.length));
 }
 
 /** Crude English singular, enough for section names: repositories → repository, roles → role. */
@@ -79,18 +94,28 @@ export class Candidates {
   }
 }
 
+/** The needle `suggest` compares, or undefined for input that is not a name. */
+function needleOf(input: string): string | undefined {
+  const needle = input.trim().toLowerCase();
+  return needle === '' || needle.length > MAX_INPUT ? undefined : needle;
+}
+
 /**
  * The candidate the input most likely meant, or undefined when nothing is close. Case-insensitive;
  * singular and plural forms match each other (`role` → `roles`). Ties go to the earlier candidate.
  */
 export function suggest(input: string, candidates: readonly string[]): string | undefined {
-  return suggestAmong(input, new Candidates(candidates));
+  const needle = needleOf(input);
+  return needle === undefined ? undefined : closest(needle, new Candidates(candidates));
 }
 
 /** `suggest` over prepared candidates. */
-export function suggestAmong(input: string, { names, lower }: Candidates): string | undefined {
-  const needle = input.trim().toLowerCase();
-  if (needle === '' || needle.length > MAX_INPUT) return undefined;
+export function suggestAmong(input: string, candidates: Candidates): string | undefined {
+  const needle = needleOf(input);
+  return needle === undefined ? undefined : closest(needle, candidates);
+}
+
+function closest(needle: string, { names, lower }: Candidates): string | undefined {
   const needleSingular = singular(needle);
   // Distances past the limit are never suggested, so only their being past it matters.
   const limit = maxDistance(needle.length);

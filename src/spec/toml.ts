@@ -5,6 +5,7 @@
  */
 import { parse, stringify, TomlError } from 'smol-toml';
 import { LimitError, TomlSyntaxError } from '../errors.js';
+import { byCodeUnit, isCanonicalSection } from './canonical.js';
 import { checkDocumentBytes, checkStructure, formatBytes } from './limits.js';
 import { getSection, SECTIONS } from './sections.js';
 import { serialisedBound } from './size-bound.js';
@@ -85,11 +86,6 @@ export function checkLimits(document: AitwsDocument, limits: Limits = DEFAULT_LI
   }
 }
 
-function byCodeUnit(a: string, b: string): number {
-  if (a === b) return 0;
-  return a < b ? -1 : 1;
-}
-
 /** Unknown content: tables get their keys sorted, at every depth. */
 function sorted(value: TomlValue): TomlValue {
   if (Array.isArray(value)) return value.map(sorted);
@@ -137,96 +133,6 @@ function orderedSection(name: string, value: TomlValue): TomlValue {
   return sorted(value);
 }
 
-/*
- * A section already in canonical order (as every file this bot saved is) is written as it is
- * rather than copied: stringify reads keys in order and values, and copying changes neither.
- */
-
-function isSortedDeep(value: TomlValue | undefined): boolean {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!isSortedDeep(value[i])) return false;
-    return true;
-  }
-  if (!isTable(value)) return true;
-  let previous: string | undefined;
-  for (const key of Object.keys(value)) {
-    const item = value[key];
-    // `sorted` drops undefined members, so a table holding one is not written as it is.
-    if (item === undefined || (previous !== undefined && byCodeUnit(previous, key) >= 0)) return false;
-    if (!isSortedDeep(item)) return false;
-    previous = key;
-  }
-  return true;
-}
-
-const fieldRanks = new WeakMap<readonly FieldSpec[], ReadonlyMap<string, number>>();
-
-function rankOf(fields: readonly FieldSpec[]): ReadonlyMap<string, number> {
-  let ranks = fieldRanks.get(fields);
-  if (ranks === undefined) {
-    ranks = new Map(fields.map((field, rank) => [field.name, rank]));
-    fieldRanks.set(fields, ranks);
-  }
-  return ranks;
-}
-
-function childNamed(children: readonly NestedListSpec[], name: string): NestedListSpec | undefined {
-  for (const child of children) if (child.name === name) return child;
-  return undefined;
-}
-
-/** Whether `ordered` would return a table with the same keys in the same order and equal values. */
-function isOrdered(
-  table: TomlTable,
-  fields: readonly FieldSpec[],
-  children: readonly NestedListSpec[] = [],
-): boolean {
-  const ranks = rankOf(fields);
-  let lastRank = -1;
-  let knownKeys = 0;
-  let lastRest: string | undefined;
-  for (const key of Object.keys(table)) {
-    const value = table[key];
-    if (value === undefined) return false;
-    const rank = ranks.get(key);
-    if (rank !== undefined) {
-      if (lastRest !== undefined || rank <= lastRank) return false;
-      lastRank = rank;
-      knownKeys += 1;
-    } else {
-      if (lastRest !== undefined && byCodeUnit(lastRest, key) >= 0) return false;
-      lastRest = key;
-    }
-    const child = children.length === 0 ? undefined : childNamed(children, key);
-    if (!(child !== undefined && Array.isArray(value) ? isOrderedList(value, child.fields) : isSortedDeep(value)))
-      return false;
-  }
-  // `ordered` also writes own fields that are not enumerable; such a table needs the copy.
-  let ownFields = 0;
-  for (const field of fields) if (Object.hasOwn(table, field.name)) ownFields += 1;
-  return ownFields === knownKeys;
-}
-
-function isOrderedList(
-  list: readonly TomlValue[],
-  fields: readonly FieldSpec[],
-  children?: readonly NestedListSpec[],
-): boolean {
-  for (let i = 0; i < list.length; i++) {
-    const entry = list[i];
-    if (!(isTable(entry) ? isOrdered(entry, fields, children) : isSortedDeep(entry))) return false;
-  }
-  return true;
-}
-
-function isCanonicalSection(name: string, value: TomlValue): boolean {
-  const spec = getSection(name);
-  if (spec === undefined) return isSortedDeep(value);
-  if (spec.kind === 'table' && isTable(value)) return isOrdered(value, spec.fields, spec.children);
-  if (spec.kind === 'list' && Array.isArray(value)) return isOrderedList(value, spec.fields, spec.children);
-  return isSortedDeep(value);
-}
-
 const SECTION_ORDER: ReadonlyMap<string, number> = new Map(
   SECTIONS.map((section, index) => [section.name, index]),
 );
@@ -240,7 +146,8 @@ function sectionOrder(a: string, b: string): number {
 
 /** Lists that need no sort skip it: a sort compares each pair with two lookups. */
 function isSectionOrdered(names: readonly string[]): boolean {
-  for (let i = 1; i < names.length; i++) if (sectionOrder(names[i - 1] ?? '', names[i] ?? '') > 0) return false;
+  for (let i = 1; i < names.length; i++)
+    if (sectionOrder(names[i - 1] ?? '', names[i] ?? '') > 0) return false;
   return true;
 }
 
@@ -249,15 +156,27 @@ function isSectionOrdered(names: readonly string[]): boolean {
  * follow the plain fields whatever their registry position; everything else is in registry order.
  */
 export function stringifyDocument(document: AitwsDocument): string {
-  const out = newTable();
   const names = Object.keys(document);
-  if (!isSectionOrdered(names)) names.sort(sectionOrder);
-  for (const name of names) {
-    const value = document[name];
-    if (value !== undefined)
-      out[name] = isCanonicalSection(name, value) ? value : orderedSection(name, value);
+  // A canonical document is written as it is; the copy starts at the first section that differs.
+  let out: TomlTable | undefined;
+  if (!isSectionOrdered(names)) {
+    names.sort(sectionOrder);
+    out = newTable();
   }
-  return stringify(out);
+  names.forEach((name, index) => {
+    const value = document[name];
+    const section =
+      value === undefined || isCanonicalSection(name, value) ? value : orderedSection(name, value);
+    if (out === undefined && (section === undefined || section !== value)) {
+      out = newTable();
+      for (const earlier of names.slice(0, index)) {
+        const kept = document[earlier];
+        if (kept !== undefined) out[earlier] = kept;
+      }
+    }
+    if (out !== undefined && section !== undefined) out[name] = section;
+  });
+  return stringify(out ?? document);
 }
 
 export function emptyDocument(name = 'Untitled workflow', version = '0.1.0'): AitwsDocument {

@@ -2,17 +2,49 @@ import { TomlDate } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { AitwsError } from '../../src/errors.js';
 import {
+  cloneDocument,
   decodeDocument,
+  decodeDocumentText,
   decodeHistoryEntry,
   decodeRecord,
   decodeSavedDocument,
   encodeDocument,
+  encodeDocumentText,
   encodeHistoryEntry,
   encodeRecord,
   encodeSavedDocument,
+  historyEntryVersion,
 } from '../../src/session/codec.js';
 import type { HistoryEntry } from '../../src/session/port.js';
-import { dateForms, richDocument } from '../contracts/session-store.fixtures.js';
+import type { AitwsDocument, TomlValue } from '../../src/spec/types.js';
+import { dateForms, richDocument, simpleDocument } from '../contracts/session-store.fixtures.js';
+
+/** Paths of every table (not tag, not array) whose prototype is not null, as smol-toml never makes. */
+function prototypedTables(value: TomlValue, path = ''): string[] {
+  if (Array.isArray(value))
+    return value.flatMap((item, index) => prototypedTables(item, `${path}[${index}]`));
+  if (typeof value !== 'object' || value instanceof Date) return [];
+  const own = Object.getPrototypeOf(value) === null ? [] : [path];
+  return [
+    ...own,
+    ...Object.entries(value).flatMap(([key, item]) => prototypedTables(item, `${path}.${key}`)),
+  ];
+}
+
+/** Documents that exercise every branch of the fast paths: plain, tagged, tag look-alikes. */
+function documents(): AitwsDocument[] {
+  const proto: AitwsDocument = JSON.parse('{"__proto__": {"polluted": true}, "x": [{"__proto__": 1}]}');
+  return [
+    simpleDocument('plain', { list: [1, 2.5, 'x', true, [[]], { deep: { er: 'y' } }] }),
+    richDocument(),
+    { top: { $toml_date: 'not a tag at the top' } },
+    { $float: 'top-level look-alike' },
+    { nested: [{ $bigint: { $table: { $float: 'nan' } } }] },
+    { when: [new Date('2020-01-02T03:04:05.000Z')], zero: [-0, 0], big: [1n] },
+    proto,
+    {},
+  ];
+}
 
 function unreadable(run: () => unknown): AitwsError {
   try {
@@ -101,5 +133,77 @@ describe('codec', () => {
 
   it('refuses to store values TOML cannot represent', () => {
     expect(() => encodeDocument({ when: new Date(Number.NaN) })).toThrow(AitwsError);
+    expect(() => encodeDocumentText({ when: new Date(Number.NaN) })).toThrow(AitwsError);
+    expect(() => cloneDocument({ when: new Date(Number.NaN) })).toThrow(AitwsError);
+  });
+
+  it('text fast paths give exactly what the reference encoder and decoder give', () => {
+    for (const original of documents()) {
+      const text = encodeDocumentText(original);
+      expect(text).toBe(JSON.stringify(encodeDocument(original)));
+      const reference = decodeDocument(JSON.parse(text));
+      const fast = decodeDocumentText(text);
+      expect(fast).toEqual(reference);
+      expect(fast).toEqual(original);
+      expect(dateForms(fast)).toEqual(dateForms(reference));
+      expect(Object.keys(fast)).toEqual(Object.keys(reference));
+      expect(prototypedTables(fast)).toEqual([]);
+      expect(prototypedTables(reference)).toEqual([]);
+      const entry: HistoryEntry = { version: 1, document: original, at: 'a', by: 'b', change: 'c' };
+      expect(decodeHistoryEntry(encodeHistoryEntry(entry))).toEqual(entry);
+    }
+  });
+
+  it('keeps "__proto__" an ordinary key and never touches the prototype of decoded tables', () => {
+    const decoded = decodeDocumentText('{"__proto__":{"polluted":true},"t":{"__proto__":"x"}}');
+    expect(Object.getPrototypeOf(decoded)).toBeNull();
+    expect(Object.keys(decoded)).toEqual(['__proto__', 't']);
+    expect(decoded.t).toEqual(JSON.parse('{"__proto__":"x"}'));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('copies never share structure with the original or with each other', () => {
+    const original = richDocument();
+    const copy = cloneDocument(original);
+    expect(copy).toEqual(original);
+    expect(copy.metadata).not.toBe(original.metadata);
+    const text = encodeDocumentText(original);
+    expect(decodeDocumentText(text).stages).not.toBe(decodeDocumentText(text).stages);
+  });
+
+  it('reports a bad document with the same error whether or not it sits in an envelope', () => {
+    const bad = '{"a":[{"when":{"$toml_date":"yesterday"}}]}';
+    const alone = unreadable(() => decodeDocumentText(bad, 'k'));
+    expect(alone.message).toBe(unreadable(() => decodeDocument(JSON.parse(bad), 'k')).message);
+    expect(alone.details).toEqual(['a[0].when.$toml_date: invalid date "yesterday"']);
+    expect(unreadable(() => decodeDocumentText('[1]', 'k')).details).toEqual([
+      '(top level): expected a document (a table)',
+    ]);
+    const envelopes = [
+      () => decodeHistoryEntry(`{"version":1,"at":"a","by":"b","change":"c","document":${bad}}`, 'k'),
+      () => decodeRecord('{"version":1,"updatedAt":null,"updatedBy":null,"document":{"a":{"b":null}}}', 'k'),
+      () => decodeSavedDocument('{"name":"n","at":"a","by":"b","document":null}', 'k'),
+    ];
+    for (const decode of envelopes) {
+      const error = unreadable(decode);
+      expect(error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', retryable: false });
+      expect(error.message).toContain('k');
+      expect(error.details.join()).toMatch(/^document/);
+    }
+    for (const text of [
+      '{"version":0,"at":"a","by":"b","change":"c","document":null}',
+      '{oops',
+      'null',
+      '[]',
+    ]) {
+      expect(unreadable(() => decodeHistoryEntry(text, 'k')).code).toBe('STORAGE_UNAVAILABLE');
+    }
+  });
+
+  it('reads the version of an encoded history entry without decoding it', () => {
+    const entry: HistoryEntry = { version: 42, document: null, at: 'a', by: 'b', change: 'c' };
+    expect(historyEntryVersion(encodeHistoryEntry(entry))).toBe(42);
+    expect(historyEntryVersion('{"at":"a","version":42}')).toBeUndefined();
+    expect(historyEntryVersion('{"version":"42"}')).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 /** What only the Redis store promises: key isolation, idle TTL, fenced and idempotent writes. */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AitwsError } from '../../src/errors.js';
 import type { ChangeToWrite, ChannelKey, WorkspaceKey } from '../../src/session/port.js';
 import { createRedisKeys } from '../../src/session/redis-keys.js';
 import { WRITE } from '../../src/session/redis-scripts.js';
@@ -173,6 +174,37 @@ describe('RedisSessionStore on Redis', () => {
       code: 'STORAGE_UNAVAILABLE',
       retryable: false,
     });
+  });
+
+  test('a stored document that is valid JSON but not a document is reported with its path', async () => {
+    const { keys, store } = storeFor('corrupt-document');
+    const channel: ChannelKey = { platform: 'console', workspace: 'w', channel: 'corrupt-document' };
+    await store.write(channel, 0, change('one'));
+    const entry = JSON.stringify({ version: 1, at: 'a', by: 'b', change: 'c', document: { x: { y: null } } });
+    await client.hset(keys.channel(channel).session, 'entry', entry);
+    const error: unknown = await store.read(channel).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', retryable: false });
+    expect(error instanceof AitwsError ? error.details.join() : '').toMatch(/^document/);
+  });
+
+  test('historyEntry still finds a version when history is not contiguous, decoding only that one', async () => {
+    const { keys, store } = storeFor('gap');
+    const channel: ChannelKey = { platform: 'console', workspace: 'w', channel: 'gap' };
+    for (let version = 0; version < 3; version++)
+      await store.write(channel, version, change(`v${version + 1}`));
+    const { history } = keys.channel(channel);
+    // A stray newest entry shifts every index by one; an unreadable one must not be decoded.
+    await client.rpush(history, '{"version":9,"oops":');
+    await client.lpush(
+      history,
+      JSON.stringify({ version: 7, at: 'a', by: 'b', change: 'stray', document: null }),
+    );
+    expect((await store.historyEntry(channel, 2))?.change).toBe('v2');
+    expect((await store.historyEntry(channel, 3))?.change).toBe('v3');
+    expect(await store.historyEntry(channel, 4)).toBeNull();
   });
 
   test('a closed store refuses calls; the shared client stays open', async () => {

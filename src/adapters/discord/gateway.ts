@@ -1,0 +1,88 @@
+/**
+ * Gateway mode: one discord.js Client per process, with no intents at all (interactions arrive
+ * regardless, and no privileged intent is needed). discord.js discovers the gateway URL through
+ * REST `/gateway/bot`, heartbeats, reconnects and resumes by itself; this file only turns each
+ * INTERACTION_CREATE dispatch into a call of the shared handler, answered through REST callbacks.
+ */
+import { Client, Events, GatewayDispatchEvents, Options } from 'discord.js';
+import { z } from 'zod';
+import type { Logger } from '../../logging.js';
+import { createDiscordApi, DEFAULT_API_URL, type DiscordApi } from './api.js';
+import type { Transport } from './deliver.js';
+import type { InteractionHandler } from './handler.js';
+
+const STOP_GRACE_MS = 10_000;
+const idsSchema = z.object({ id: z.string(), token: z.string() });
+
+function callbackTransport(raw: unknown, api: DiscordApi): Transport {
+  const ids = idsSchema.safeParse(raw);
+  return {
+    initialFiles: true,
+    async initial(body, files) {
+      if (!ids.success) throw new Error('interaction without id or token');
+      await api.callback(ids.data.id, ids.data.token, body, files);
+    },
+    // The first delivery answers; a replay (on a resumed session, say) stays silent.
+    async duplicate() {},
+  };
+}
+
+export interface GatewayOptions {
+  readonly token: string;
+  readonly applicationId: string;
+  readonly apiUrl: string | undefined;
+  readonly logger: Logger;
+  /** The handler is built once the client (and so its REST instance) exists. */
+  readonly handler: (api: DiscordApi) => InteractionHandler;
+}
+
+export interface Gateway {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const { logger } = options;
+  const client = new Client({
+    intents: [],
+    rest: { api: options.apiUrl ?? DEFAULT_API_URL },
+    // Every person who runs a command lands in the user cache; keep it bounded.
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, UserManager: 1000 }),
+  });
+  const api = createDiscordApi(client.rest, { applicationId: options.applicationId, hasBotToken: true });
+  const handler = options.handler(api);
+  const pending = new Set<Promise<void>>();
+
+  client.ws.on(GatewayDispatchEvents.InteractionCreate, (data: unknown) => {
+    const work = handler.handle(data, callbackTransport(data, api));
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  });
+  client.on(Events.Error, (error) => logger.error({ err: error }, 'Discord gateway error'));
+  client.on(Events.ShardError, (error, shard) => logger.warn({ err: error, shard }, 'Discord shard error'));
+  client.on(Events.ShardResume, (shard, replayed) =>
+    logger.info({ shard, replayed }, 'Discord gateway session resumed'),
+  );
+  client.on(Events.ShardReconnecting, (shard) => logger.info({ shard }, 'Discord gateway reconnecting'));
+  client.on(Events.ShardDisconnect, (event, shard) =>
+    logger.error({ shard, code: event.code }, 'Discord gateway closed for good; check the token and intents'),
+  );
+  client.on(Events.Debug, (message) => logger.debug({}, message));
+
+  return {
+    async start() {
+      await client.login(options.token);
+      logger.info({ user: client.user?.tag }, 'Discord gateway connected');
+    },
+    async stop() {
+      // Answers in flight finish first (their interaction tokens outlive the connection), within reason.
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STOP_GRACE_MS);
+      });
+      await Promise.race([Promise.allSettled([...pending]), bound]);
+      clearTimeout(timer);
+      await client.destroy();
+    },
+  };
+}

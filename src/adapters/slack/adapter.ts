@@ -1,0 +1,201 @@
+/**
+ * The Slack platform adapter: a Bolt app whose listeners ack, hand the work to the core, and
+ * answer when it is done. HTTP mode mounts Bolt's request listener on the shared server (Bolt
+ * never opens a port of its own); Socket Mode connects out through apps.connections.open.
+ */
+import { App, type AuthorizeResult, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
+import type { Dispatcher } from '../../commands/dispatch.js';
+import type { SlackConfig } from '../../config.js';
+import type { Logger } from '../../logging.js';
+import type { PlatformAdapter } from '../../serve.js';
+import type { InteractionStore } from '../../session/interaction-port.js';
+import type { Limits } from '../../spec/types.js';
+import { boltLogger } from './bolt-logger.js';
+import type { BotIdentity, HandlerDeps } from './context.js';
+import { BUTTON_ACTION_PATTERN, LOAD_MODAL_ID, LOAD_SHORTCUT_ID, SLASH_COMMAND } from './declared.js';
+import { handleButton } from './on-button.js';
+import { handleAppMention, handleSlashCommand } from './on-command.js';
+import { handleLoadShortcut, handleLoadSubmission } from './on-load.js';
+
+export const EVENTS_PATH = '/slack/events';
+const WEB_API_TIMEOUT_MS = 10_000;
+/** How long stop() waits for answers already under way before the store is closed under them. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+export interface SlackAdapterOptions {
+  readonly slack: SlackConfig;
+  readonly dispatcher: Dispatcher;
+  readonly interactions: InteractionStore;
+  readonly limits: Limits;
+  readonly logger: Logger;
+}
+
+export interface SlackAdapter extends PlatformAdapter {
+  readonly mode: 'http' | 'socket';
+  /** Resolves when every answer under way has been sent (tests, benchmarks, shutdown). */
+  idle(): Promise<void>;
+}
+
+/** Slack's replay window: a signed request older (or newer) than this is refused. */
+const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
+
+/**
+ * Bolt refuses signatures older than five minutes but not ones from the future, which a captured
+ * request could be replayed with later; both are refused here before Bolt sees the request.
+ */
+export function withinReplayWindow(header: string | string[] | undefined, nowMs = Date.now()): boolean {
+  if (typeof header !== 'string' || !/^\d{1,12}$/.test(header)) return false;
+  return Math.abs(Number(header) - nowMs / 1000) <= MAX_CLOCK_SKEW_SECONDS;
+}
+
+/** The Web API base URL with the trailing slash WebClient needs. */
+export function slackApiUrl(configured: string | undefined): string | undefined {
+  if (configured === undefined) return undefined;
+  return configured.endsWith('/') ? configured : `${configured}/`;
+}
+
+function identityCache(client: webApi.WebClient, logger: Logger) {
+  let identity: BotIdentity = {};
+  let pending: Promise<void> | undefined;
+  const refresh = (): Promise<void> => {
+    pending ??= client.auth
+      .test()
+      .then((result) => {
+        identity = {
+          ...(result.bot_id === undefined ? {} : { botId: result.bot_id }),
+          ...(result.user_id === undefined ? {} : { botUserId: result.user_id }),
+        };
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'Slack auth.test failed; will retry'))
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
+  return {
+    refresh,
+    get: (): BotIdentity => {
+      // Never on the ack path: a missing identity is fetched in the background.
+      if (identity.botUserId === undefined) void refresh();
+      return identity;
+    },
+  };
+}
+
+export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
+  const { slack, logger } = options;
+  const apiUrl = slackApiUrl(slack.apiUrl);
+  const log = boltLogger(logger);
+  const clientOptions: webApi.WebClientOptions = {
+    ...(apiUrl === undefined ? {} : { slackApiUrl: apiUrl }),
+    timeout: WEB_API_TIMEOUT_MS,
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200 },
+  };
+  const client = new webApi.WebClient(slack.botToken, { ...clientOptions, logger: log });
+  const identity = identityCache(client, logger);
+  const mode = slack.appToken === undefined ? 'http' : 'socket';
+  let receiver: HTTPReceiver | SocketModeReceiver;
+  if (slack.appToken !== undefined) {
+    receiver = new SocketModeReceiver({
+      appToken: slack.appToken,
+      logger: log,
+      // Bolt hands installerOptions.clientOptions to the socket client's apps.connections.open.
+      installerOptions: { clientOptions },
+    });
+  } else {
+    if (slack.signingSecret === undefined) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET');
+    receiver = new HTTPReceiver({ signingSecret: slack.signingSecret, endpoints: EVENTS_PATH, logger: log });
+  }
+  const authorize = async (): Promise<AuthorizeResult> => ({ botToken: slack.botToken, ...identity.get() });
+  const app = new App({ receiver, authorize, logger: log, convoStore: false, clientOptions });
+  const deps: HandlerDeps = {
+    client,
+    logger,
+    commandNames: options.dispatcher.commands.map((c) => c.name),
+    slashCommand: SLASH_COMMAND,
+    dispatcher: options.dispatcher,
+    interactions: options.interactions,
+    limits: options.limits,
+    botToken: slack.botToken,
+    extraHosts: apiUrl === undefined ? [] : [new URL(apiUrl).host],
+    identity: identity.get,
+  };
+
+  const inFlight = new Set<Promise<void>>();
+  const track = (what: string, work: () => Promise<void>): Promise<void> => {
+    const running = work().catch((error: unknown) =>
+      logger.error({ err: error, what }, 'Slack handler failed'),
+    );
+    inFlight.add(running);
+    void running.finally(() => inFlight.delete(running));
+    return running;
+  };
+
+  app.command(SLASH_COMMAND, async ({ ack, body }) => {
+    await ack();
+    await track('command', () => handleSlashCommand(deps, body));
+  });
+  app.event('app_mention', async ({ body }) => {
+    await track('app_mention', () => handleAppMention(deps, body));
+  });
+  app.action(BUTTON_ACTION_PATTERN, async ({ ack, body }) => {
+    await ack();
+    await track('button', () => handleButton(deps, body));
+  });
+  app.shortcut(LOAD_SHORTCUT_ID, async ({ ack, body }) => {
+    await ack();
+    await track('shortcut', () => handleLoadShortcut(deps, body));
+  });
+  app.view(LOAD_MODAL_ID, async ({ ack, body }) => {
+    await track('view_submission', () => handleLoadSubmission(deps, body, (response) => ack(response)));
+  });
+  app.error(async (error) => {
+    logger.error({ err: error }, 'Slack request failed');
+  });
+
+  // Once stopping, new work would outlive the store it needs; Slack retries what is refused.
+  let stopping = false;
+  const idle = async (): Promise<void> => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
+  return {
+    name: 'slack',
+    mode,
+    routes:
+      receiver instanceof HTTPReceiver
+        ? [
+            {
+              method: 'POST',
+              path: EVENTS_PATH,
+              handle: (req, res) => {
+                if (!withinReplayWindow(req.headers['x-slack-request-timestamp'])) {
+                  res.writeHead(401).end();
+                  return;
+                }
+                if (stopping) {
+                  res.writeHead(503, { 'retry-after': '1' }).end();
+                  return;
+                }
+                receiver.requestListener(req, res);
+              },
+            },
+          ]
+        : [],
+    async start() {
+      await identity.refresh();
+      if (receiver instanceof SocketModeReceiver) await receiver.start();
+      logger.info({ mode }, 'Slack adapter started');
+    },
+    async stop() {
+      stopping = true;
+      if (receiver instanceof SocketModeReceiver) await receiver.stop();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
+      });
+      await Promise.race([idle(), timeout]);
+      clearTimeout(timer);
+    },
+    idle,
+  };
+}

@@ -1,0 +1,50 @@
+/** What every Slack handler shares: the core's entry points and the way back to Slack. */
+import type { Dispatcher } from '../../commands/dispatch.js';
+import type { Invocation } from '../../commands/types.js';
+import type { InteractionStore } from '../../session/interaction-port.js';
+import type { ChannelKey } from '../../session/port.js';
+import type { Limits } from '../../spec/types.js';
+import type { SlackIo } from './deliver.js';
+
+export interface BotIdentity {
+  readonly botId?: string;
+  readonly botUserId?: string;
+}
+
+export interface HandlerDeps extends SlackIo {
+  readonly dispatcher: Dispatcher;
+  readonly interactions: InteractionStore;
+  readonly limits: Limits;
+  readonly botToken: string;
+  /** Hosts besides *.slack.com that may receive the bot token when downloading a file. */
+  readonly extraHosts: readonly string[];
+  identity(): BotIdentity;
+}
+
+export function channelKey(team: string, channel: string): ChannelKey {
+  return { platform: 'slack', workspace: team, channel };
+}
+
+/**
+ * `add roles …` (or `/add roles …`) as the core's `/add roles …`; nothing typed means help.
+ */
+export function commandText(typed: string): string {
+  const text = typed.trim().replace(/^\/+/, '');
+  return text === '' ? '/help' : `/${text}`;
+}
+
+export function invocation(
+  text: string,
+  actor: Invocation['actor'],
+  channel: ChannelKey,
+  content?: Invocation['content'],
+): Invocation {
+  return {
+    text,
+    actor,
+    channel,
+    // Slack renders buttons, so the core may offer Replace/Cancel instead of asking for force=true.
+    supportsButtons: true,
+    ...(content === undefined ? {} : { content }),
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * `/aitws <command> …` and `@aitws <command> …`. The slash command is acknowledged before
+ * anything else happens, so Slack's 3 seconds hold whatever the store does; the answer follows
+ * through response_url. Mentions are acknowledged by Bolt; they are deduplicated by event id
+ * because Slack redelivers an event it thinks was missed.
+ */
+import { renderError } from '../../commands/render-error.js';
+import { channelKey, commandText, type HandlerDeps, invocation } from './context.js';
+import { SLASH_COMMAND } from './declared.js';
+import { type Destination, deliver, notify } from './deliver.js';
+import { openLoadModal } from './on-load.js';
+import { AppMentionEnvelope, SlashCommandPayload } from './payloads.js';
+
+/** Slack retries an event three times within about five minutes; two hours leaves a wide margin. */
+export const EVENT_DEDUPE_TTL_SECONDS = 2 * 3600;
+const BYLINE_COMMAND_LIMIT = 150;
+
+function byline(name: string, typed: string): string {
+  const command = typed.length > BYLINE_COMMAND_LIMIT ? `${typed.slice(0, BYLINE_COMMAND_LIMIT)}…` : typed;
+  return `${name}: ${command}`;
+}
+
+export async function handleSlashCommand(deps: HandlerDeps, body: unknown): Promise<void> {
+  const parsed = SlashCommandPayload.safeParse(body);
+  if (!parsed.success) {
+    deps.logger.warn({ issues: parsed.error.issues }, 'ignored a slash command payload of unexpected shape');
+    return;
+  }
+  const command = parsed.data;
+  const text = commandText(command.text);
+  const destination: Destination = {
+    kind: 'response_url',
+    url: command.response_url,
+    channel: command.channel_id,
+    user: command.user_id,
+  };
+  if (text.toLowerCase() === '/load') {
+    // The trigger id expires 3 s after the command: open the modal before anything else.
+    await openLoadModal(deps, command.trigger_id, {
+      team: command.team_id,
+      channel: command.channel_id,
+      responseUrl: command.response_url,
+    }).catch((error: unknown) => {
+      deps.logger.warn({ err: error }, 'could not open the load modal');
+      return notify(
+        deps,
+        destination,
+        'I could not open the paste form. Try again, or attach the .toml file and use the message shortcut "Load into aiTWS".',
+      );
+    });
+    return;
+  }
+  const actor = { id: command.user_id, name: command.user_name ?? command.user_id };
+  const reply = await deps.dispatcher.handle(
+    invocation(text, actor, channelKey(command.team_id, command.channel_id)),
+  );
+  await deliver(deps, destination, reply, {
+    byline: byline(actor.name, `${SLASH_COMMAND} ${command.text.trim()}`),
+  });
+}
+
+/** Strips the leading `<@U…>` (the bot) and any other leading mentions. */
+function mentionCommand(text: string): string {
+  return text.replace(/^(\s*<@[A-Z0-9]+(?:\|[^>]*)?>)+/i, '').trim();
+}
+
+export async function handleAppMention(deps: HandlerDeps, body: unknown): Promise<void> {
+  const parsed = AppMentionEnvelope.safeParse(body);
+  if (!parsed.success) {
+    deps.logger.warn({ issues: parsed.error.issues }, 'ignored an app_mention payload of unexpected shape');
+    return;
+  }
+  const { event, event_id: eventId, team_id: team } = parsed.data;
+  const self = deps.identity();
+  if (event.user === undefined || (event.bot_id !== undefined && event.bot_id === self.botId)) return;
+  if (event.user === self.botUserId) return;
+  const destination: Destination = {
+    kind: 'chat',
+    channel: event.channel,
+    user: event.user,
+    threadTs: event.thread_ts,
+  };
+  let first: boolean;
+  try {
+    first = await deps.interactions.claimOnce('slack-event', eventId, EVENT_DEDUPE_TTL_SECONDS);
+  } catch (error) {
+    // Without the claim the change cannot be made exactly once; the store is down anyway.
+    await deliver(deps, destination, renderError(error, deps.logger, { eventId }));
+    return;
+  }
+  if (!first) {
+    deps.logger.debug({ eventId }, 'ignored a redelivered Slack event');
+    return;
+  }
+  const typed = mentionCommand(event.text);
+  const profile = event.user_profile;
+  const name = profile?.display_name || profile?.real_name || profile?.name || event.user;
+  const reply = await deps.dispatcher.handle(
+    invocation(commandText(typed), { id: event.user, name }, channelKey(team, event.channel)),
+  );
+  await deliver(deps, destination, reply, { byline: byline(name, `@aitws ${typed}`) });
+}

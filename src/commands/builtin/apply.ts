@@ -1,0 +1,21 @@
+import { applyBatch, decideLatestProposal, rejectPositionals } from '../batch.js';
+import type { CommandDefinition } from '../types.js';
+import { rejectUnknownParams } from './params.js';
+
+export function createApplyCommand(commands: () => readonly CommandDefinition[]): CommandDefinition {
+  return {
+    name: 'apply',
+    group: 'draft',
+    summary: "Apply the assistant's latest proposal in this channel, as one change",
+    usage: '/apply',
+    description:
+      'Runs the commands of the latest /ask proposal as you, with your permissions, as one change: /undo reverts all of it. In chat the proposal also has an Apply button. A proposal is applied or discarded once.',
+    examples: ['/apply'],
+    async run(context) {
+      rejectUnknownParams(context.command.params, [], this.usage);
+      rejectPositionals(context.command.positionals, this.usage);
+      const action = await decideLatestProposal(context, 'confirm');
+      return applyBatch(context, action, commands());
+    },
+  };
+}
