@@ -9,7 +9,6 @@
  * returns) and the script refuses to apply once it has passed.
  */
 import { randomUUID } from 'node:crypto';
-import { ReplyError } from 'ioredis';
 import { z } from 'zod';
 import { AitwsError, StorageUnavailableError } from '../errors.js';
 import {
@@ -33,13 +32,12 @@ import type {
   WorkspaceKey,
   WriteResult,
 } from './port.js';
+import { runScript, type ScriptClient, translateFailure, withTimeout } from './redis-call.js';
 import { type ChannelKeys, createRedisKeys, type RedisKeys } from './redis-keys.js';
 import { HISTORY, HISTORY_ENTRY, type LuaScript, READ, SAVE_NAMED, WRITE } from './redis-scripts.js';
 
 /** The commands this store sends; ioredis' Redis and Cluster both satisfy it. */
-export interface SessionRedisClient {
-  evalsha(sha1: string, numKeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
-  eval(script: string, numKeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
+export interface SessionRedisClient extends ScriptClient {
   hget(key: string, field: string): Promise<string | null>;
   hgetall(key: string): Promise<Record<string, string>>;
   quit(): Promise<unknown>;
@@ -68,20 +66,6 @@ export const REDIS_STORE_DEFAULTS = {
   commandTimeoutMs: 2000,
   ownsClient: false,
 } as const satisfies Required<Omit<RedisSessionStoreOptions, 'now'>>;
-
-/** Redis error codes (the first word of an error reply) that mean "not now", not "bug". */
-const UNAVAILABLE_CODES = new Set([
-  'LOADING',
-  'BUSY',
-  'MASTERDOWN',
-  'READONLY',
-  'CLUSTERDOWN',
-  'TRYAGAIN',
-  'NOREPLICAS',
-  'OOM',
-  'NOAUTH',
-  'WRONGPASS',
-]);
 
 const clockReply = z.tuple([z.string(), z.string()]);
 const writeReply = z.tuple([z.enum(['ok', 'conflict', 'late']), z.number().int(), z.string(), z.string()]);
@@ -201,8 +185,9 @@ export class RedisSessionStore implements SessionStore {
       assertSavedName(saved.name);
       const keys = this.#keys.workspace(workspace);
       const summary = JSON.stringify({ at: saved.at, by: saved.by });
-      await this.#command(() =>
-        this.#script(
+      await translateFailure(() =>
+        runScript(
+          this.#client,
           SAVE_NAMED,
           [keys.saved, keys.savedIndex],
           [saved.name, encodeSavedDocument(saved), summary],
@@ -215,7 +200,7 @@ export class RedisSessionStore implements SessionStore {
     return this.#bounded(async () => {
       assertSavedName(name);
       const { saved } = this.#keys.workspace(workspace);
-      const raw = await this.#command(() => this.#client.hget(saved, name));
+      const raw = await translateFailure(() => this.#client.hget(saved, name));
       return raw === null ? null : decodeSavedDocument(raw, `${saved} (${name})`);
     });
   }
@@ -223,7 +208,7 @@ export class RedisSessionStore implements SessionStore {
   listNamed(workspace: WorkspaceKey): Promise<readonly SavedDocumentSummary[]> {
     return this.#bounded(async () => {
       const { savedIndex } = this.#keys.workspace(workspace);
-      const index = await this.#command(() => this.#client.hgetall(savedIndex));
+      const index = await translateFailure(() => this.#client.hgetall(savedIndex));
       return Object.entries(index)
         .map(([name, raw]) => ({ name, ...parseStored(summaryJson, raw, `${savedIndex} (${name})`) }))
         .sort((a, b) => compareSavedNames(a.name, b.name));
@@ -260,38 +245,13 @@ export class RedisSessionStore implements SessionStore {
     clockAt: number,
   ): Promise<T> {
     const sentAt = this.#now();
-    const raw = await this.#command(() => this.#script(script, [keys.session, keys.history], args));
+    const raw = await translateFailure(() =>
+      runScript(this.#client, script, [keys.session, keys.history], args),
+    );
     const parsed = parseReply(reply, raw, script.name);
     const clock = clockReply.safeParse(parsed.slice(clockAt, clockAt + 2));
     if (clock.success) this.#clock.observe(sentAt, this.#now(), clock.data[0], clock.data[1]);
     return parsed;
-  }
-
-  async #script(
-    script: LuaScript,
-    keys: readonly string[],
-    args: readonly (string | number)[],
-  ): Promise<unknown> {
-    try {
-      return await this.#client.evalsha(script.sha1, script.keys, ...keys, ...args);
-    } catch (error) {
-      // A restarted or failed-over Redis has an empty script cache; EVAL loads it again.
-      if (replyCode(error) !== 'NOSCRIPT') throw error;
-      return this.#client.eval(script.lua, script.keys, ...keys, ...args);
-    }
-  }
-
-  /** Translates what the client throws into the domain's error; anything else is a bug and passes. */
-  async #command<T>(send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      const code = replyCode(error);
-      if (code === undefined || UNAVAILABLE_CODES.has(code)) {
-        throw new StorageUnavailableError(undefined, error);
-      }
-      throw error;
-    }
   }
 
   /** Bounds a whole store call, retries and the clock probe included, by commandTimeoutMs. */
@@ -347,21 +307,6 @@ class RedisClock {
   #currentError(now: number): number {
     return this.#error + (now - this.#at) * RedisClock.#driftPerMs;
   }
-}
-
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StorageUnavailableError()), timeoutMs);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The error code of a Redis error reply: by protocol, the first word of its message. */
-function replyCode(error: unknown): string | undefined {
-  const replyErrorClass: new (...args: never[]) => Error = ReplyError;
-  if (!(error instanceof replyErrorClass)) return undefined;
-  return error.message.split(' ', 1)[0];
 }
 
 function parseReply<T>(schema: z.ZodType<T>, raw: unknown, script: string): T {
