@@ -7,7 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
-import { buttonsOf, messageText, type SlackBot, shortPrefix, startSlackBot } from '../support/slack-bot.js';
+import {
+  answerInAck,
+  buttonsOf,
+  messageText,
+  type SlackBot,
+  shortPrefix,
+  startSlackBot,
+} from '../support/slack-bot.js';
 import { buttonPayload, mentionEnvelope, TEAM } from '../support/slack-requests.js';
 
 let fake: FakeSlack;
@@ -39,13 +46,11 @@ async function draftTitle(bot: SlackBot, channel: string): Promise<unknown> {
 /** `/aitws create name=…` over an existing draft, returning the offered buttons. */
 async function offerReplace(bot: SlackBot, channel: string) {
   const first = await bot.command({ text: 'create name="Old"', channel });
-  await fake.waitForPosts(first.responseUrl, 1);
-  const second = await bot.command({ text: 'create name="New"', channel });
-  const [offer] = await fake.waitForPosts(second.responseUrl, 1);
-  if (offer === undefined) throw new Error('no offer');
-  expect(offer.body.response_type).toBe('ephemeral');
-  expect(messageText(offer.body)).toMatch(/already has a draft/);
-  const buttons = buttonsOf(offer.body);
+  expect(messageText(answerInAck(first))).toMatch(/Created "Old"/);
+  const offer = answerInAck(await bot.command({ text: 'create name="New"', channel }));
+  expect(offer.response_type).toBe('ephemeral');
+  expect(messageText(offer)).toMatch(/already has a draft/);
+  const buttons = buttonsOf(offer);
   expect(buttons.map((b) => b.label)).toEqual(['Replace', 'Cancel']);
   for (const b of buttons) expect(b.actionId).toMatch(/^aitws:[A-Za-z0-9_-]{8,32}:(confirm|cancel)$/);
   const [replace, cancel] = buttons;

@@ -1,7 +1,7 @@
 /**
  * Every command of the registry through `/aitws …`, with real Bolt behind a real HTTP server and
- * Redis: the ack comes first (empty 200), the answer follows through response_url, changes are
- * posted to the channel and help and errors only to the person who typed.
+ * Redis: a quick answer comes in the ack itself (no response_url POST), a file is uploaded after
+ * an empty ack, changes are shown to the channel and help and errors only to the person who typed.
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { COMMANDS } from '../../src/commands/registry.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { SAMPLE_TOML } from '../support/paths.js';
 import { type RedisServer, startRedis, waitFor } from '../support/redis.js';
-import { messageText, type SlackBot, startSlackBot } from '../support/slack-bot.js';
+import { answerInAck, messageText, type SlackBot, startSlackBot } from '../support/slack-bot.js';
 
 let fake: FakeSlack;
 let redis: RedisServer;
@@ -28,14 +28,25 @@ afterAll(async () => {
 
 let channelCounter = 0;
 
-/** Runs `/aitws <text>` in `channel` and returns the one answer posted to its response_url. */
+/** response_urls of commands answered in their ack: nothing may arrive there as well. */
+const answered: string[] = [];
+
+async function expectNothingPostedAfterAcks(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(answered.flatMap((url) => fake.postsTo(url))).toEqual([]);
+}
+
+/** Runs `/aitws <text>` in `channel` and returns the answer its ack carried. */
 async function run(text: string, channel: string, user = 'U1') {
   const result = await bot.command({ text, channel, user });
   expect(result.status).toBe(200);
-  expect(result.body).toBe('');
-  const [post] = await fake.waitForPosts(result.responseUrl, 1);
-  if (post === undefined) throw new Error('no answer');
-  return { body: post.body, type: post.body.response_type, read: messageText(post.body), ack: result };
+  const body = answerInAck(result);
+  expect(body.blocks, text).toBeInstanceOf(Array);
+  const blocks = body.blocks as { text?: { text?: string } }[];
+  expect(blocks.length, text).toBeLessThanOrEqual(50);
+  for (const block of blocks) expect(block.text?.text?.length ?? 0, text).toBeLessThanOrEqual(3000);
+  answered.push(result.responseUrl);
+  return { body, type: body.response_type, read: messageText(body), ack: result };
 }
 
 function freshChannel(): string {
@@ -44,7 +55,7 @@ function freshChannel(): string {
 }
 
 describe('/aitws through HTTP', () => {
-  it('acks with an empty 200 and answers through response_url for each command of the registry', async () => {
+  it('answers each command of the registry in its ack, with nothing posted to response_url', async () => {
     const channel = freshChannel();
     const covered = new Set<string>();
     const expectations: [string, 'in_channel' | 'ephemeral', RegExp][] = [
@@ -70,7 +81,7 @@ describe('/aitws through HTTP', () => {
     }
     // A plain /aitws save is a file: the upload's comment is its message.
     const before = fake.callsOf('files.completeUploadExternal').length;
-    await bot.command({ text: 'save', channel });
+    expect((await bot.command({ text: 'save', channel })).body).toBe('');
     const [upload] = (await fake.waitForCalls('files.completeUploadExternal', before + 1)).slice(before);
     expect(String(upload?.args.initial_comment)).toMatch(/"Fraud retraining" · v\d+\nalice: \/aitws save/);
     covered.add('save');
@@ -88,20 +99,23 @@ describe('/aitws through HTTP', () => {
       'undo',
       'validate',
     ]);
+    await expectNothingPostedAfterAcks();
   });
 
-  it('answers every command of the registry, whatever it is, after an empty ack', async () => {
+  it('answers every command of the registry, whatever it is, in the ack or after an empty one', async () => {
     const channel = freshChannel();
     for (const { name } of COMMANDS) {
       const opened = fake.callsOf('views.open').length;
       const uploaded = fake.callsOf('files.completeUploadExternal').length;
       const result = await bot.command({ text: name, channel });
       expect(result.status, name).toBe(200);
-      expect(result.body, name).toBe('');
-      // An answer is a message, a file (a bare /aitws save) or the paste form (a bare /aitws load).
+      if (result.inAck !== undefined) {
+        expect(messageText(result.inAck), name).not.toBe('');
+        continue;
+      }
+      // After an empty ack the answer is a file (a bare /aitws save) or the paste form (/aitws load).
       await waitFor(
         async () =>
-          fake.postsTo(result.responseUrl).length > 0 ||
           fake.callsOf('files.completeUploadExternal').length > uploaded ||
           fake.callsOf('views.open').length > opened,
         5000,
@@ -167,6 +181,8 @@ describe('/aitws through HTTP', () => {
     expect(loaded.ok).toBe(true);
     const result = await bot.command({ text: 'show', channel });
     expect(result.status).toBe(200);
+    // A file cannot ride in an ack: the ack is empty and the upload follows.
+    expect(result.body).toBe('');
     const [complete] = (await fake.waitForCalls('files.completeUploadExternal', before + 1)).slice(before);
     expect(complete?.args.channel_id).toBe(channel);
     expect(String(complete?.args.initial_comment)).toMatch(/^Draft .* · v\d+$/);

@@ -1,6 +1,7 @@
 /**
  * Socket Mode (SLACK_APP_TOKEN): the bot opens its connection through apps.connections.open on
- * SLACK_API_URL and a local WebSocket, acks each envelope at once and answers as in HTTP mode.
+ * SLACK_API_URL and a local WebSocket, acks each envelope at once (a quick command's answer as the
+ * ack's payload) and otherwise answers as in HTTP mode.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_TOKEN, type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
@@ -31,17 +32,17 @@ describe('Slack Socket Mode', () => {
     expect(response.status).toBe(404);
   });
 
-  it('acks a slash command envelope at once and answers through response_url', async () => {
+  it('acks a slash command envelope at once with the answer as its payload', async () => {
     const responseUrl = fake.responseUrl();
     const { ack, ms } = await fake.sendEnvelope(
       'slash_commands',
       commandObject({ text: 'create name="Over a socket"', channel: 'CSOCK1', responseUrl }),
     );
-    expect(ack.payload ?? {}).toEqual({});
     expect(ms).toBeLessThan(1000);
-    const [post] = await fake.waitForPosts(responseUrl, 1);
-    expect(post?.body.response_type).toBe('in_channel');
-    expect(messageText(post?.body ?? {})).toMatch(/Created "Over a socket" · v1/);
+    expect(ack.payload?.response_type).toBe('in_channel');
+    expect(messageText(ack.payload ?? {})).toMatch(/Created "Over a socket" · v1/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(fake.postsTo(responseUrl)).toEqual([]);
   });
 
   it('handles app mentions, deduplicating a retried envelope', async () => {
@@ -59,19 +60,16 @@ describe('Slack Socket Mode', () => {
   });
 
   it('handles button clicks', async () => {
-    const first = fake.responseUrl();
-    await fake.sendEnvelope(
+    const created = await fake.sendEnvelope(
       'slash_commands',
-      commandObject({ text: 'create name="A"', channel: 'CSOCK3', responseUrl: first }),
+      commandObject({ text: 'create name="A"', channel: 'CSOCK3', responseUrl: fake.responseUrl() }),
     );
-    await fake.waitForPosts(first, 1);
-    const second = fake.responseUrl();
-    await fake.sendEnvelope(
+    expect(messageText(created.ack.payload ?? {})).toMatch(/Created "A"/);
+    const offer = await fake.sendEnvelope(
       'slash_commands',
-      commandObject({ text: 'create name="B"', channel: 'CSOCK3', responseUrl: second }),
+      commandObject({ text: 'create name="B"', channel: 'CSOCK3', responseUrl: fake.responseUrl() }),
     );
-    const [offer] = await fake.waitForPosts(second, 1);
-    const [replace] = buttonsOf(offer?.body ?? {});
+    const [replace] = buttonsOf(offer.ack.payload ?? {});
     if (replace === undefined) throw new Error('no Replace button');
     const clicked = fake.responseUrl();
     await fake.sendEnvelope(

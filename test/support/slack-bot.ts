@@ -40,9 +40,10 @@ export interface SlackBot {
   readonly prefix: string;
   readonly logs: LogLine[];
   post(body: string, contentType: string, options?: SignOptions): Promise<PostResult>;
+  /** `inAck`: the answer the ack carried (the core was quick), undefined for an empty ack. */
   command(
     fields: Omit<CommandFields, 'responseUrl'> & { responseUrl?: string },
-  ): Promise<PostResult & { responseUrl: string }>;
+  ): Promise<PostResult & { responseUrl: string; inAck: Record<string, unknown> | undefined }>;
   interact(payload: unknown, options?: SignOptions): Promise<PostResult>;
   event(envelope: unknown, options?: SignOptions): Promise<PostResult>;
   stop(): Promise<void>;
@@ -91,13 +92,28 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     async command(fields) {
       const responseUrl = fields.responseUrl ?? options.fake.responseUrl();
       const result = await post(commandBody({ ...fields, responseUrl }), 'application/x-www-form-urlencoded');
-      return { ...result, responseUrl };
+      return { ...result, responseUrl, inAck: ackMessage(result.body) };
     },
     interact: (payload, signOptions) =>
       post(interactiveBody(payload), 'application/x-www-form-urlencoded', signOptions),
     event: (envelope, signOptions) => post(JSON.stringify(envelope), 'application/json', signOptions),
     stop: () => running.stop(),
   };
+}
+
+/** A slash command's ack body as a message; an empty ack (the answer comes later) is undefined. */
+export function ackMessage(body: string): Record<string, unknown> | undefined {
+  if (body === '') return undefined;
+  const parsed: unknown = JSON.parse(body);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error(`the ack is not a message: ${body.slice(0, 100)}`);
+  return Object.fromEntries(Object.entries(parsed));
+}
+
+/** The answer a fast command carried in its ack; fails when the ack was empty. */
+export function answerInAck(result: { inAck: Record<string, unknown> | undefined }): Record<string, unknown> {
+  if (result.inAck === undefined) throw new Error('the ack was empty: the answer did not come with it');
+  return result.inAck;
 }
 
 /** The text of a posted message: its blocks' mrkdwn joined, as a person would read it. */

@@ -1,6 +1,6 @@
 /**
  * The Slack platform adapter: a Bolt app whose listeners ack, hand the work to the core, and
- * answer when it is done. HTTP mode mounts Bolt's request listener on the shared server (Bolt
+ * answer when it is done (a quick slash command answers in its ack). HTTP mode mounts Bolt's request listener on the shared server (Bolt
  * never opens a port of its own); Socket Mode connects out through apps.connections.open.
  */
 import { App, type AuthorizeResult, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
@@ -131,9 +131,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     return running;
   };
 
+  // The command acks itself: with the answer when the core is quick, empty at a deadline if not.
   app.command(SLASH_COMMAND, async ({ ack, body }) => {
-    await ack();
-    await track('command', () => handleSlashCommand(deps, body));
+    await track('command', () => handleSlashCommand(deps, body, (response) => ack(response)));
   });
   app.event('app_mention', async ({ body }) => {
     await track('app_mention', () => handleAppMention(deps, body));

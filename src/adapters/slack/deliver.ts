@@ -1,13 +1,14 @@
 /**
- * Sends a rendered Reply where the person will see it: through the interaction's response_url
- * (slash commands, buttons, shortcuts, the modal) or through chat.postMessage/postEphemeral (app
- * mentions). Runs after the ack, so it never throws: a failure is logged.
+ * Sends a rendered Reply where the person will see it: in a slash command's ack when the core
+ * answered in time (see on-command.ts), else through the interaction's response_url (slash
+ * commands, buttons, shortcuts, the modal) or chat.postMessage/postEphemeral (app mentions).
+ * Delivery runs after the ack, so it never throws: a failure is logged.
  */
 import type { webApi } from '@slack/bolt';
 import type { Reply } from '../../commands/reply.js';
 import type { Logger } from '../../logging.js';
 import { postJson } from './post-json.js';
-import { type RenderedMessage, renderNotice, renderReply } from './render.js';
+import { type Block, type RenderedMessage, renderNotice, renderReply } from './render.js';
 import { uploadFiles } from './upload.js';
 
 export interface SlackIo {
@@ -33,6 +34,21 @@ export async function postToResponseUrl(url: string, payload: Record<string, unk
   if (status !== 200) throw new Error(`response_url answered HTTP ${status}: ${body.slice(0, 100)}`);
 }
 
+/** A message as a slash command's ack body or response_url payload: the same fields either way. */
+export interface ResponseMessage {
+  readonly response_type: 'in_channel' | 'ephemeral';
+  readonly text: string;
+  readonly blocks: Block[];
+}
+
+export function responseMessage(message: RenderedMessage, visibility: Reply['visibility']): ResponseMessage {
+  return {
+    response_type: visibility === 'channel' ? 'in_channel' : 'ephemeral',
+    text: message.text,
+    blocks: [...message.blocks],
+  };
+}
+
 async function postMessage(
   io: SlackIo,
   destination: Destination,
@@ -42,10 +58,8 @@ async function postMessage(
   const { text, blocks } = message;
   if (destination.kind === 'response_url') {
     await postToResponseUrl(destination.url, {
-      response_type: visibility === 'channel' ? 'in_channel' : 'ephemeral',
+      ...responseMessage(message, visibility),
       replace_original: false,
-      text,
-      blocks,
     });
     return;
   }
@@ -99,17 +113,30 @@ export interface DeliverOptions {
   readonly byline?: string;
 }
 
+export function renderFor(io: SlackIo, reply: Reply, options: DeliverOptions = {}): RenderedMessage {
+  return renderReply(reply, {
+    commandNames: io.commandNames,
+    slashCommand: io.slashCommand,
+    ...(reply.visibility === 'channel' && options.byline !== undefined ? { byline: options.byline } : {}),
+  });
+}
+
 export async function deliver(
   io: SlackIo,
   destination: Destination,
   reply: Reply,
   options: DeliverOptions = {},
 ): Promise<void> {
-  const message = renderReply(reply, {
-    commandNames: io.commandNames,
-    slashCommand: io.slashCommand,
-    ...(reply.visibility === 'channel' && options.byline !== undefined ? { byline: options.byline } : {}),
-  });
+  await deliverRendered(io, destination, reply, renderFor(io, reply, options));
+}
+
+/** As deliver, for a message already rendered (a slash command's answer that missed the ack). */
+export async function deliverRendered(
+  io: SlackIo,
+  destination: Destination,
+  reply: Reply,
+  message: RenderedMessage,
+): Promise<void> {
   let uploadFailure: string | undefined;
   if (message.uploads.length > 0) {
     const threadTs = destination.kind === 'chat' ? destination.threadTs : undefined;

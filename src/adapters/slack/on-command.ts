@@ -1,28 +1,77 @@
 /**
- * `/aitws <command> …` and `@aitws <command> …`. The slash command is acknowledged before
- * anything else happens, so Slack's 3 seconds hold whatever the store does; the answer follows
- * through response_url. Mentions are acknowledged by Bolt; they are deduplicated by event id
- * because Slack redelivers an event it thinks was missed.
+ * `/aitws <command> …` and `@aitws <command> …`. A slash command's answer rides in its ack when
+ * the core gives it within ACK_DEADLINE_MS and it needs no file: one HTTP exchange instead of an
+ * empty ack plus a response_url POST. Otherwise the ack goes out empty at the deadline, so Slack's
+ * 3 seconds hold whatever the store does, and the answer follows through response_url. Mentions
+ * are acknowledged by Bolt; they are deduplicated by event id because Slack redelivers an event
+ * it thinks was missed.
  */
 import { renderError } from '../../commands/render-error.js';
+import type { Reply } from '../../commands/reply.js';
 import { channelKey, commandText, type HandlerDeps, invocation } from './context.js';
 import { SLASH_COMMAND } from './declared.js';
-import { type Destination, deliver, notify } from './deliver.js';
+import {
+  type Destination,
+  deliver,
+  deliverRendered,
+  notify,
+  type ResponseMessage,
+  renderFor,
+  responseMessage,
+} from './deliver.js';
 import { openLoadModal } from './on-load.js';
 import { AppMentionEnvelope, SlashCommandPayload } from './payloads.js';
 
 /** Slack retries an event three times within about five minutes; two hours leaves a wide margin. */
 export const EVENT_DEDUPE_TTL_SECONDS = 2 * 3600;
 const BYLINE_COMMAND_LIMIT = 150;
+/**
+ * How long a slash command waits for the core before acking empty. Slack allows 3 s from its side;
+ * half of that leaves room for the network both ways and a busy event loop.
+ */
+export const ACK_DEADLINE_MS = 1500;
+
+/** Bolt's ack for a slash command, narrowed to the two answers we give. */
+export type CommandAck = (response?: ResponseMessage) => Promise<void>;
+
+const LATE = Symbol('late');
+
+/** The core's reply if it comes within `ms`, else LATE; a rejection before the deadline rejects. */
+function beforeDeadline(work: Promise<Reply>, ms: number): Promise<Reply | typeof LATE> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof LATE>((resolve) => {
+    timer = setTimeout(resolve, ms, LATE);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
 
 function byline(name: string, typed: string): string {
   const command = typed.length > BYLINE_COMMAND_LIMIT ? `${typed.slice(0, BYLINE_COMMAND_LIMIT)}…` : typed;
   return `${name}: ${command}`;
 }
 
-export async function handleSlashCommand(deps: HandlerDeps, body: unknown): Promise<void> {
+/**
+ * Whatever happens in the handler, Slack gets exactly one ack: without one the person sees
+ * "dispatch_failed", and a second one is an error in Bolt.
+ */
+export async function handleSlashCommand(deps: HandlerDeps, body: unknown, ack: CommandAck): Promise<void> {
+  let acked = false;
+  const ackOnce: CommandAck = async (response) => {
+    if (acked) return;
+    acked = true;
+    await ack(response);
+  };
+  try {
+    await answerSlashCommand(deps, body, ackOnce);
+  } finally {
+    await ackOnce().catch((error: unknown) => deps.logger.warn({ err: error }, 'could not ack a command'));
+  }
+}
+
+async function answerSlashCommand(deps: HandlerDeps, body: unknown, ack: CommandAck): Promise<void> {
   const parsed = SlashCommandPayload.safeParse(body);
   if (!parsed.success) {
+    await ack();
     deps.logger.warn({ issues: parsed.error.issues }, 'ignored a slash command payload of unexpected shape');
     return;
   }
@@ -35,6 +84,7 @@ export async function handleSlashCommand(deps: HandlerDeps, body: unknown): Prom
     user: command.user_id,
   };
   if (text.toLowerCase() === '/load') {
+    await ack();
     // The trigger id expires 3 s after the command: open the modal before anything else.
     await openLoadModal(deps, command.trigger_id, {
       team: command.team_id,
@@ -51,12 +101,27 @@ export async function handleSlashCommand(deps: HandlerDeps, body: unknown): Prom
     return;
   }
   const actor = { id: command.user_id, name: command.user_name ?? command.user_id };
-  const reply = await deps.dispatcher.handle(
+  const pending = deps.dispatcher.handle(
     invocation(text, actor, channelKey(command.team_id, command.channel_id)),
   );
-  await deliver(deps, destination, reply, {
+  const early = await beforeDeadline(pending, ACK_DEADLINE_MS);
+  if (early === LATE) await ack();
+  const reply = early === LATE ? await pending : early;
+  const message = renderFor(deps, reply, {
     byline: byline(actor.name, `${SLASH_COMMAND} ${command.text.trim()}`),
   });
+  if (early !== LATE && message.uploads.length === 0) {
+    try {
+      await ack(responseMessage(message, reply.visibility));
+      return;
+    } catch (error) {
+      // The ack may not have carried the answer; response_url still reaches the person.
+      deps.logger.warn({ err: error }, 'could not answer in the ack; answering through response_url');
+    }
+  }
+  // A file is uploaded after the ack (it can take longer than Slack waits), as is a late answer.
+  await ack();
+  await deliverRendered(deps, destination, reply, message);
 }
 
 /** Strips the leading `<@U…>` (the bot) and any other leading mentions. */
