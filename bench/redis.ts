@@ -1,14 +1,20 @@
 /**
- * Issue 3 benchmark: `/add` through the dispatcher with the Redis store at 1, 50 and 200
- * concurrent channels (closed loop: each channel sends its next command when the last one is
- * answered), beside a floor measured the same way on the same Redis: JSON.parse + JSON.stringify
- * of the same document plus one GET and one EVAL round trip.
+ * Issue 3 benchmark: `/add` through the dispatcher with the Redis store, beside a floor measured
+ * the same way on the same Redis: JSON.parse + JSON.stringify of the same document plus one GET
+ * and one EVAL round trip.
+ *
+ * Two views, because one cannot answer both questions. Closed loop (1, 50, 200 channels, each
+ * sending its next command when the last is answered) finds the throughput at saturation; its
+ * latency is mostly queueing (about commands in flight x service time), not what a user sees.
+ * Open loop (200 channels sending at a steady rate whatever the replies do) gives the latency a
+ * user sees at a stated load, measured from when each command was due so a stalled process cannot
+ * hide its backlog (no coordinated omission).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'smol-toml';
-import { createDispatcher } from '../src/commands/dispatch.js';
+import { createDispatcher, type Dispatcher } from '../src/commands/dispatch.js';
 import { silentLogger } from '../src/logging.js';
 import { MemoryInteractionStore } from '../src/session/memory-interactions.js';
 import type { ChannelKey } from '../src/session/port.js';
@@ -22,6 +28,8 @@ import { startBenchRedis } from './redis-server.js';
 const SAMPLE = path.resolve(import.meta.dirname, '../../../shared/corpus/ruvnet-AiToml/ai.toml');
 const COMMANDS_PER_CHANNEL = { 1: 2000, 50: 40, 200: 12 } as const;
 const ROUNDS = 5;
+/** Open loop: offered load as a share of the closed-loop throughput at 200 channels in this run. */
+const OPEN_LOOP = { channels: 200, loadShare: 0.5, seconds: 2.5, rounds: 3 } as const;
 
 interface LoadResult {
   readonly perSecond: number;
@@ -47,6 +55,53 @@ async function closedLoop(
   );
   const seconds = (performance.now() - start) / 1000;
   return { perSecond: latencies.length / seconds, latencies };
+}
+
+function nextTurn(waitMs: number): Promise<void> {
+  // setTimeout rounds up to whole milliseconds; finer waits yield to I/O instead.
+  if (waitMs > 2) return new Promise((resolve) => setTimeout(resolve, waitMs - 1));
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Each of `channels` channels sends `operation` every channels/perSecond seconds from a random
+ * phase, without waiting for answers. Latency runs from when a command was due, not when the
+ * scheduler got round to sending it.
+ */
+async function openLoop(
+  channels: number,
+  perSecond: number,
+  seconds: number,
+  operation: (channel: number, i: number) => Promise<void>,
+): Promise<LoadResult> {
+  const intervalMs = (1000 * channels) / perSecond;
+  const arrivals: { at: number; channel: number; i: number }[] = [];
+  for (let channel = 0; channel < channels; channel++) {
+    const phase = Math.random() * intervalMs;
+    for (let i = 0; phase + i * intervalMs < seconds * 1000; i++) {
+      arrivals.push({ at: phase + i * intervalMs, channel, i });
+    }
+  }
+  arrivals.sort((a, b) => a.at - b.at);
+  const latencies: number[] = [];
+  const inFlight: Promise<void>[] = [];
+  const start = performance.now();
+  let next = 0;
+  while (next < arrivals.length) {
+    const now = performance.now();
+    for (let arrival = arrivals[next]; arrival !== undefined && start + arrival.at <= now; ) {
+      const due = start + arrival.at;
+      inFlight.push(
+        operation(arrival.channel, arrival.i).then(() => void latencies.push(performance.now() - due)),
+      );
+      next += 1;
+      arrival = arrivals[next];
+    }
+    const upcoming = arrivals[next];
+    if (upcoming !== undefined) await nextTurn(start + upcoming.at - performance.now());
+  }
+  await Promise.all(inFlight);
+  return { perSecond: latencies.length / ((performance.now() - start) / 1000), latencies };
 }
 
 function summarise(results: LoadResult[]): { perSecond: number; p50: number; p99: number } {
@@ -78,6 +133,114 @@ async function reportSessionMemory(
   );
 }
 
+interface Bench {
+  readonly client: RedisClient;
+  readonly store: RedisSessionStore;
+  readonly dispatcher: Dispatcher;
+  readonly text: string;
+}
+
+const ACTOR = { id: 'bench', name: 'bench' };
+
+/** Creates the channels, each holding the original sample: the document the floor handles too. */
+async function prepareChannels(bench: Bench, label: string, count: number): Promise<ChannelKey[]> {
+  const channels: ChannelKey[] = Array.from({ length: count }, (_, i) => ({
+    platform: 'slack',
+    workspace: 'TBENCH',
+    channel: `${label}-${i}`,
+  }));
+  await Promise.all(
+    channels.map(async (channel) => {
+      await bench.dispatcher.handle({ text: '/create force=true', actor: ACTOR, channel });
+      await bench.store.write(channel, (await bench.store.read(channel)).version, {
+        document: parse(bench.text),
+        at: new Date().toISOString(),
+        by: 'bench',
+        change: 'load sample',
+      });
+    }),
+  );
+  return channels;
+}
+
+async function add(bench: Bench, channel: ChannelKey | undefined, description: string, i: number) {
+  if (channel === undefined) return;
+  const reply = await bench.dispatcher.handle({
+    text: `/add tasks name="T${i % 20}" priority="high" description="${description}"`,
+    actor: ACTOR,
+    channel,
+  });
+  if (!reply.ok) throw new Error(`bench /add failed: ${JSON.stringify(reply.blocks)}`);
+}
+
+async function floorOperation(client: RedisClient): Promise<void> {
+  const raw = await client.get('bench:floor');
+  const document: unknown = JSON.parse(raw ?? '{}');
+  await client.eval("return redis.call('SET', KEYS[1], ARGV[1])", 1, 'bench:floor', JSON.stringify(document));
+}
+
+/** Prints the closed-loop table and returns /add per second at each concurrency. */
+async function closedLoopTable(bench: Bench): Promise<Map<number, number>> {
+  console.log('Closed loop: each channel sends its next /add when the last is answered (median of rounds).');
+  console.log('  = throughput at saturation; its latency is queueing (~ commands in flight x service time).');
+  console.log('  channels   /add per s   p50 ms   p99 ms  | floor per s  floor p99 ms | cost ratio');
+  const throughput = new Map<number, number>();
+  for (const concurrency of [1, 50, 200] as const) {
+    const perLoop = COMMANDS_PER_CHANNEL[concurrency];
+    const channels = await prepareChannels(bench, `C${concurrency}`, concurrency);
+    const ours: LoadResult[] = [];
+    const floor: LoadResult[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      ours.push(
+        await closedLoop(concurrency, perLoop, (loop, i) =>
+          add(bench, channels[loop], `round ${round} op ${i}`, i),
+        ),
+      );
+      floor.push(await closedLoop(concurrency, perLoop, () => floorOperation(bench.client)));
+    }
+    const a = summarise(ours);
+    const f = summarise(floor);
+    throughput.set(concurrency, a.perSecond);
+    const ratio = f.perSecond / a.perSecond;
+    console.log(
+      `  ${String(concurrency).padStart(8)}   ${fmt(a.perSecond, 0).padStart(10)}   ${fmt(a.p50, 2).padStart(6)}   ${fmt(a.p99, 2).padStart(6)}  | ${fmt(f.perSecond, 0).padStart(11)}  ${fmt(f.p99, 2).padStart(11)} | ${fmt(ratio, 2)}x (${verdict(ratio, 2)})`,
+    );
+  }
+  console.log('  cost ratio = floor per s / /add per s: CPU cost of one /add in floors.');
+  return throughput;
+}
+
+async function openLoopTable(bench: Bench, saturated: number): Promise<void> {
+  const { channels: count, loadShare, seconds, rounds } = OPEN_LOOP;
+  const offered = saturated * loadShare;
+  const channels = await prepareChannels(bench, 'O', count);
+  const ours: LoadResult[] = [];
+  const floor: LoadResult[] = [];
+  for (let round = 0; round < rounds; round++) {
+    ours.push(
+      await openLoop(count, offered, seconds, (c, i) => add(bench, channels[c], `open ${round} op ${i}`, i)),
+    );
+    floor.push(await openLoop(count, offered, seconds, () => floorOperation(bench.client)));
+  }
+  console.log(
+    `Open loop: ${count} channels, each sending /add at a steady ${fmt(offered / count, 1)}/s whatever the replies do;`,
+  );
+  console.log(
+    `  offered ${fmt(offered, 0)}/s in total = ${fmt(loadShare * 100, 0)}% of the ${count}-channel closed-loop throughput above; ${rounds} rounds of ${seconds} s, median of rounds.`,
+  );
+  console.log('  = the latency a user sees at that load, from when each command was due.');
+  console.log('             achieved per s   p50 ms   p99 ms');
+  for (const [label, results] of [
+    ['/add', ours],
+    ['floor', floor],
+  ] as const) {
+    const r = summarise(results);
+    console.log(
+      `  ${label.padEnd(8)}  ${fmt(r.perSecond, 0).padStart(14)}   ${fmt(r.p50, 2).padStart(6)}   ${fmt(r.p99, 2).padStart(6)}`,
+    );
+  }
+}
+
 export async function benchRedisAdd(): Promise<void> {
   const redis = await startBenchRedis();
   const client = createRedisClient(redis.url);
@@ -89,66 +252,12 @@ export async function benchRedisAdd(): Promise<void> {
     logger: silentLogger,
   });
   const text = readFileSync(SAMPLE, 'utf8');
-  const sampleJson = JSON.stringify(parse(text));
-  const actor = { id: 'bench', name: 'bench' };
+  const bench: Bench = { client, store, dispatcher, text };
   try {
-    await client.set('bench:floor', sampleJson);
-    console.log('/add with the Redis store, closed loop per channel (median of rounds)');
-    console.log('  channels   /add per s   p50 ms   p99 ms  | floor per s  floor p99 ms | cost ratio');
-    for (const concurrency of [1, 50, 200] as const) {
-      const perLoop = COMMANDS_PER_CHANNEL[concurrency];
-      const channels: ChannelKey[] = Array.from({ length: concurrency }, (_, i) => ({
-        platform: 'slack',
-        workspace: 'TBENCH',
-        channel: `C${concurrency}-${i}`,
-      }));
-      await Promise.all(
-        channels.map(async (channel) => {
-          await dispatcher.handle({ text: '/create force=true', actor, channel });
-          // Start every channel from the original sample, the document the floor handles too.
-          await store.write(channel, (await store.read(channel)).version, {
-            document: parse(text),
-            at: new Date().toISOString(),
-            by: 'bench',
-            change: 'load sample',
-          });
-        }),
-      );
-      const ours: LoadResult[] = [];
-      const floor: LoadResult[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        ours.push(
-          await closedLoop(concurrency, perLoop, async (loop, i) => {
-            const channel = channels[loop] ?? channels[0];
-            if (channel === undefined) return;
-            const reply = await dispatcher.handle({
-              text: `/add tasks name="T${i % 20}" priority="high" description="round ${round} op ${i}"`,
-              actor,
-              channel,
-            });
-            if (!reply.ok) throw new Error(`bench /add failed: ${JSON.stringify(reply.blocks)}`);
-          }),
-        );
-        floor.push(
-          await closedLoop(concurrency, perLoop, async () => {
-            const raw = await client.get('bench:floor');
-            const document: unknown = JSON.parse(raw ?? '{}');
-            await client.eval(
-              "return redis.call('SET', KEYS[1], ARGV[1])",
-              1,
-              'bench:floor',
-              JSON.stringify(document),
-            );
-          }),
-        );
-      }
-      const a = summarise(ours);
-      const f = summarise(floor);
-      const ratio = f.perSecond / a.perSecond;
-      console.log(
-        `  ${String(concurrency).padStart(8)}   ${fmt(a.perSecond, 0).padStart(10)}   ${fmt(a.p50, 2).padStart(6)}   ${fmt(a.p99, 2).padStart(6)}  | ${fmt(f.perSecond, 0).padStart(11)}  ${fmt(f.p99, 2).padStart(11)} | ${fmt(ratio, 2)}x (${verdict(ratio, 2)})`,
-      );
-    }
+    await client.set('bench:floor', JSON.stringify(parse(text)));
+    console.log('/add with the Redis store, beside the floor (JSON.parse + JSON.stringify + GET + EVAL)');
+    const throughput = await closedLoopTable(bench);
+    await openLoopTable(bench, throughput.get(OPEN_LOOP.channels) ?? 0);
     await reportSessionMemory(client, store, text);
   } finally {
     await store.close();

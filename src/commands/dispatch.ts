@@ -12,6 +12,7 @@ import type { CommandMetrics } from '../metrics.js';
 import type { InteractionStore } from '../session/interaction-port.js';
 import { KeyedQueue } from '../session/keyed-queue.js';
 import type { SessionStore } from '../session/port.js';
+import { RecordCache } from '../session/record-cache.js';
 import { maskSecrets } from '../spec/redact.js';
 import { suggest } from '../spec/suggest.js';
 import type { Limits } from '../spec/types.js';
@@ -81,6 +82,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const now = deps.now ?? (() => new Date());
   const changeQueue = new KeyedQueue();
   const warningCache = new WarningCache();
+  const recordCache = new RecordCache(deps.sessions);
 
   function resolve(name: string): CommandDefinition {
     const command = commands.find((c) => c.name === name);
@@ -105,6 +107,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       interactions: deps.interactions,
       changeQueue,
       warningCache,
+      recordCache,
       files: deps.files,
       limits: deps.limits,
       now,

@@ -85,7 +85,9 @@ export async function commitChange<T>(
           ...(proposed.reverts === undefined ? {} : { reverts: proposed.reverts }),
         };
       },
-      { now: context.now },
+      context.recordCache === undefined
+        ? { now: context.now }
+        : { now: context.now, cache: context.recordCache },
     ),
   );
   if (allWarnings !== undefined) context.warningCache.set(id, outcome.version, allWarnings);

@@ -2,6 +2,7 @@ import type { Assistant } from '../assistant/assistant.js';
 import type { InteractionStore } from '../session/interaction-port.js';
 import type { KeyedQueue } from '../session/keyed-queue.js';
 import type { ChannelKey, SessionStore } from '../session/port.js';
+import type { RecordCache } from '../session/record-cache.js';
 import type { Limits, TomlValue } from '../spec/types.js';
 import type { Reply } from './reply.js';
 import type { WarningCache } from './warning-cache.js';
@@ -66,6 +67,8 @@ export interface CommandContext {
   readonly changeQueue: KeyedQueue;
   /** Warnings of the latest versions this process wrote (see WarningCache). */
   readonly warningCache: WarningCache;
+  /** Lets changes skip the read when this process knows the channel (see RecordCache). */
+  readonly recordCache?: RecordCache;
   readonly files: FileAccess | undefined;
   readonly limits: Limits;
   readonly now: () => Date;

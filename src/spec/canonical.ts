@@ -13,18 +13,26 @@ export function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : 1;
 }
 
-/** The canonical copy drops undefined members and sorts keys; a table needing either is not canonical. */
+/**
+ * The canonical copy drops undefined members and sorts keys; a table needing either is not
+ * canonical. Callers skip the call for plain values (`typeof` not object), which are most of them.
+ */
 function isSortedDeep(value: TomlValue | undefined): boolean {
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!isSortedDeep(value[i])) return false;
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      if (typeof item === 'object' && !isSortedDeep(item)) return false;
+    }
     return true;
   }
   if (!isTable(value)) return true;
   let previous: string | undefined;
-  for (const key of Object.keys(value)) {
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] ?? '';
     const item = value[key];
     if (item === undefined || (previous !== undefined && byCodeUnit(previous, key) >= 0)) return false;
-    if (!isSortedDeep(item)) return false;
+    if (typeof item === 'object' && !isSortedDeep(item)) return false;
     previous = key;
   }
   return true;
@@ -36,6 +44,8 @@ interface Order {
   /** Nested lists that are not registry fields: ordered by name wherever they sit. */
   readonly others: ReadonlyMap<string, Order>;
 }
+
+const NO_FIELD = { name: '', child: undefined };
 
 const orders = new WeakMap<SectionSpec | NestedListSpec, Order>();
 
@@ -66,7 +76,8 @@ function orderOf(spec: SectionSpec | NestedListSpec): Order {
 function isOrdered(table: TomlTable, order: Order): boolean {
   const keys = Object.keys(table);
   let next = 0;
-  for (const { name, child } of order.fields) {
+  for (let i = 0; i < order.fields.length; i++) {
+    const { name, child } = order.fields[i] ?? NO_FIELD;
     if (keys[next] !== name) {
       if (Object.hasOwn(table, name)) return false;
       continue;
@@ -74,6 +85,7 @@ function isOrdered(table: TomlTable, order: Order): boolean {
     next += 1;
     const value = table[name];
     if (value === undefined) return false;
+    if (typeof value !== 'object') continue;
     if (!(child !== undefined && Array.isArray(value) ? isOrderedList(value, child) : isSortedDeep(value)))
       return false;
   }
@@ -82,10 +94,11 @@ function isOrdered(table: TomlTable, order: Order): boolean {
     const key = keys[next] ?? '';
     const value = table[key];
     if (value === undefined || (previous !== undefined && byCodeUnit(previous, key) >= 0)) return false;
+    previous = key;
+    if (typeof value !== 'object') continue;
     const child = order.others.size === 0 ? undefined : order.others.get(key);
     if (!(child !== undefined && Array.isArray(value) ? isOrderedList(value, child) : isSortedDeep(value)))
       return false;
-    previous = key;
   }
   return true;
 }

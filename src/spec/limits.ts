@@ -24,6 +24,8 @@ function utf8Bytes(text: string): number {
 }
 
 export function checkDocumentBytes(text: string, limits: Limits): void {
+  // Each UTF-16 unit is at most three UTF-8 bytes, so a short enough text needs no count.
+  if (text.length * 3 <= limits.documentBytes) return;
   // Each UTF-16 unit is at least one UTF-8 byte, so an over-long text is refused without a count.
   const counted = text.length <= limits.documentBytes;
   const bytes = counted ? utf8Bytes(text) : text.length;
@@ -88,10 +90,20 @@ class Walk {
     }
   }
 
-  private item(index: number, value: TomlValue | undefined, depth: number): void {
-    this.trail.push(index);
-    this.check(value, depth);
-    this.trail.pop();
+  /**
+   * Strings short enough that they cannot be over the limit (at most 3 UTF-8 bytes per UTF-16
+   * unit) and other plain values are counted in the loops themselves: they are most of a
+   * document, and until the code is optimised every call counts.
+   */
+  private leaf(value: TomlValue | undefined): boolean {
+    if (typeof value === 'string') {
+      if (value.length * 3 > this.limits.stringBytes) return false;
+      this.bytes += value.length;
+      return true;
+    }
+    if (typeof value === 'object' && !(value instanceof Date)) return false;
+    this.bytes += 1;
+    return true;
   }
 
   check(value: TomlValue | undefined, depth: number): void {
@@ -119,21 +131,37 @@ class Walk {
       }
       // Holes are skipped, as `forEach` skipped them, so the byte count stays what it was.
       for (let index = 0; index < value.length; index++) {
-        if (index in value) this.item(index, value[index], depth + 1);
+        if (!(index in value)) continue;
+        const item = value[index];
+        if (this.leaf(item)) continue;
+        this.trail.push(index);
+        this.check(item, depth + 1);
+        this.trail.pop();
       }
       return;
     }
-    for (const key of Object.keys(value)) {
+    // Indexed loops here and in the other walks: they run before the code is optimised too.
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] ?? '';
       if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key, this.path());
-      this.trail.push(key);
-      this.checkString(key, 'A key');
+      // The trail only needs the key where a message may name it.
+      if (key.length * 3 <= limits.stringBytes) this.bytes += key.length;
+      else {
+        this.trail.push(key);
+        this.checkString(key, 'A key');
+        this.trail.pop();
+      }
       if (this.bytes > limits.documentBytes) {
         throw new LimitError(
           `The document is over ${formatBytes(limits.documentBytes)}, the limit.`,
           'Split the workflow or remove sections it does not need.',
         );
       }
-      this.check(value[key], depth + 1);
+      const item = value[key];
+      if (this.leaf(item)) continue;
+      this.trail.push(key);
+      this.check(item, depth + 1);
       this.trail.pop();
     }
   }

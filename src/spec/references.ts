@@ -22,68 +22,81 @@ function keyNames(value: TomlValue | undefined, keyField: string, into: string[]
   }
 }
 
+/** What one `references` value resolves to in a document. */
+interface Targets {
+  readonly names: readonly string[];
+  /** Only for long lists: a short one is searched rather than hashed. */
+  readonly set: ReadonlySet<string> | undefined;
+  /** Prepared for suggestions once a name is missing. */
+  candidates: Candidates | undefined;
+}
+
+function includes({ names, set }: Targets, name: string): boolean {
+  return set === undefined ? names.includes(name) : set.has(name);
+}
+
 /** Names a reference target resolves to, computed once per validation. */
 export class ReferenceIndex {
-  private readonly cache = new Map<string, readonly string[]>();
-  private readonly lookups = new Map<string, (name: string) => boolean>();
-  private readonly candidates = new Map<string, Candidates>();
+  private readonly targets = new Map<string, Targets>();
 
   constructor(private readonly document: AitwsDocument) {}
 
   namesFor(references: string): readonly string[] {
-    const cached = this.cache.get(references);
-    if (cached !== undefined) return cached;
-    const targets = references.split(' or ');
-    let names: readonly string[];
-    if (targets.length === 1) names = this.namesOf(references.trim());
-    // Alternatives share targets (`stages.actions or stages`); each target is collected once.
-    else names = targets.flatMap((target) => this.namesFor(target.trim()));
-    this.cache.set(references, names);
-    return names;
+    return this.targetsOf(references).names;
   }
 
-  /** Membership in `namesFor(references)`; short lists are searched rather than hashed. */
-  lookupFor(references: string): (name: string) => boolean {
-    const cached = this.lookups.get(references);
-    if (cached !== undefined) return cached;
-    const names = this.namesFor(references);
-    let lookup: (name: string) => boolean;
-    if (names.length <= SHORT_LIST) lookup = (name) => names.includes(name);
-    else {
-      const known = new Set(names);
-      lookup = (name) => known.has(name);
-    }
-    this.lookups.set(references, lookup);
-    return lookup;
-  }
-
-  /** The same names prepared for suggestions, only once a name is missing. */
   candidatesFor(references: string): Candidates {
-    let prepared = this.candidates.get(references);
-    if (prepared === undefined) {
-      prepared = new Candidates(this.namesFor(references));
-      this.candidates.set(references, prepared);
-    }
-    return prepared;
+    const targets = this.targetsOf(references);
+    targets.candidates ??= new Candidates(targets.names);
+    return targets.candidates;
   }
 
-  private namesOf(target: string): string[] {
+  /** The names a field's value points to that do not exist, each once and in order; usually none. */
+  missingIn(references: string, value: TomlValue): string[] | undefined {
+    const targets = this.targetsOf(references);
+    if (typeof value === 'string') return includes(targets, value) ? undefined : [value];
+    // Values of the wrong type are reported by the schema check; here only names count.
+    if (!Array.isArray(value)) return undefined;
+    let missing: string[] | undefined;
+    for (const item of value) {
+      if (typeof item !== 'string' || includes(targets, item)) continue;
+      missing ??= [];
+      if (!missing.includes(item)) missing.push(item);
+    }
+    return missing;
+  }
+
+  private targetsOf(references: string): Targets {
+    const cached = this.targets.get(references);
+    if (cached !== undefined) return cached;
     const names: string[] = [];
+    for (const target of references.split(' or ')) this.namesOf(target.trim(), names);
+    const targets = {
+      names,
+      set: names.length > SHORT_LIST ? new Set(names) : undefined,
+      candidates: undefined,
+    };
+    this.targets.set(references, targets);
+    return targets;
+  }
+
+  private namesOf(target: string, into: string[]): void {
     if (target === 'stages.actions') {
       const stages = this.document.stages;
-      if (Array.isArray(stages))
-        for (const stage of stages) if (isTable(stage)) keyNames(stage.actions, 'name', names);
-    } else if (target === BUILTIN_ACTIONS) {
-      names.push(...BUILTIN_ACTION_TYPES);
+      if (!Array.isArray(stages)) return;
+      for (const stage of stages) if (isTable(stage)) keyNames(stage.actions, 'name', into);
+      return;
+    }
+    if (target === BUILTIN_ACTIONS) {
+      into.push(...BUILTIN_ACTION_TYPES);
       // `Notify<Role>` notifies the members of a declared role (the sample's NotifyAdministrator).
       const roles: string[] = [];
       keyNames(this.document.roles, 'name', roles);
-      for (const role of roles) names.push(`Notify${role}`, `Notify${role.replace(/\s+/g, '')}`);
-    } else {
-      const section = getSection(target);
-      if (section?.kind === 'list') keyNames(this.document[target], section.key ?? 'name', names);
+      for (const role of roles) into.push(`Notify${role}`, `Notify${role.replace(/\s+/g, '')}`);
+      return;
     }
-    return names;
+    const section = getSection(target);
+    if (section?.kind === 'list') keyNames(this.document[target], section.key ?? 'name', into);
   }
 }
 
@@ -102,20 +115,6 @@ function describeTargets(references: string, names: readonly string[]): string {
   return names.length === 0 ? `${where}, which has no entries yet` : `${where}: ${shown.join(', ')}`;
 }
 
-/** The names a field points to that do not exist, each once and in order; none is the common case. */
-function missingNames(value: TomlValue, known: (name: string) => boolean): string[] | undefined {
-  if (typeof value === 'string') return known(value) ? undefined : [value];
-  // Values of the wrong type are reported by the schema check; here only names count.
-  if (!Array.isArray(value)) return undefined;
-  let missing: string[] | undefined;
-  for (const item of value) {
-    if (typeof item !== 'string' || known(item)) continue;
-    missing ??= [];
-    if (!missing.includes(item)) missing.push(item);
-  }
-  return missing;
-}
-
 /** Fields are only read when some field of the table refers elsewhere. */
 function checkTable(
   table: TomlTable,
@@ -128,7 +127,7 @@ function checkTable(
     const references = field.references;
     const value = table[field.name];
     if (references === undefined || value === undefined) continue;
-    const missing = missingNames(value, index.lookupFor(references));
+    const missing = index.missingIn(references, value);
     if (missing === undefined) continue;
     const names = index.namesFor(references);
     const candidates = index.candidatesFor(references);

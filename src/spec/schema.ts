@@ -102,32 +102,31 @@ function everyItem(value: unknown, conforms: Conforms): boolean {
   return true;
 }
 
-const isString = (value: unknown): value is string => typeof value === 'string';
+const isString: Conforms = (value) => typeof value === 'string';
 
-function fieldPredicate(field: FieldSpec, child: NestedListSpec | undefined): Conforms {
+/** One switch rather than a closure per field: the call stays monomorphic across field types. */
+function fieldConforms(field: FieldSpec, entry: Conforms, value: unknown): boolean {
   switch (field.type) {
     case 'string':
-      return field.required === true ? (value) => isString(value) && value !== '' : isString;
+      return typeof value === 'string' && (value !== '' || field.required !== true);
     case 'integer':
-      return (value) => Number.isSafeInteger(value) && inRange(field, Number(value));
+      return Number.isSafeInteger(value) && inRange(field, Number(value));
     case 'number':
-      return (value) => typeof value === 'number' && Number.isFinite(value) && inRange(field, value);
+      return typeof value === 'number' && Number.isFinite(value) && inRange(field, value);
     case 'boolean':
-      return (value) => typeof value === 'boolean';
+      return typeof value === 'boolean';
     case 'string[]':
-      return (value) => everyItem(value, isString);
+      return everyItem(value, isString);
     case 'duration':
-      return (value) => isString(value) && isDuration(value);
+      return typeof value === 'string' && isDuration(value);
     case 'url':
-      return (value) => isString(value) && isUrlLike(value);
+      return typeof value === 'string' && isUrlLike(value);
     case 'table':
-      return isTable;
-    case 'table[]': {
-      const entry: Conforms = child === undefined ? isTable : conformance(child);
-      return (value) => everyItem(value, entry);
-    }
+      return isTable(value);
+    case 'table[]':
+      return everyItem(value, entry);
     case 'any':
-      return () => true;
+      return true;
   }
 }
 
@@ -138,19 +137,21 @@ export function conformance(spec: SectionSpec | NestedListSpec): Conforms {
   const cached = conformances.get(spec);
   if (cached !== undefined) return cached;
   const children = 'children' in spec ? (spec.children ?? []) : [];
-  const rules = spec.fields.map((field) => ({
-    name: field.name,
-    required: field.required === true,
-    conforms: fieldPredicate(
-      field,
-      children.find((candidate) => candidate.name === field.name),
-    ),
-  }));
+  const { fields } = spec;
+  const entries = fields.map((field) => {
+    const child = children.find((candidate) => candidate.name === field.name);
+    // Entries of a nested list follow its own rules; other lists of tables only need tables.
+    return child === undefined ? isTable : conformance(child);
+  });
   const conforms: Conforms = (value) => {
     if (!isTable(value)) return false;
-    for (const rule of rules) {
-      const item = value[rule.name];
-      if (item === undefined ? rule.required : !rule.conforms(item)) return false;
+    // Indexed: this runs for every table, also before the code is optimised.
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i];
+      if (field === undefined) continue;
+      const item = value[field.name];
+      if (item === undefined ? field.required === true : !fieldConforms(field, entries[i] ?? isTable, item))
+        return false;
     }
     return true;
   };

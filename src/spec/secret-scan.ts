@@ -64,8 +64,8 @@ function pathOf(document: AitwsDocument, trail: readonly (string | number)[]): s
   return path;
 }
 
-function noticeFor(value: string, key: string, path: () => string): Finding | undefined {
-  if (secretKey(key) && value !== '' && value !== MASK && !isSecretReference(value)) {
+function noticeFor(value: string, key: string, secret: boolean, path: () => string): Finding | undefined {
+  if (secret && value !== '' && value !== MASK && !isSecretReference(value)) {
     const at = path();
     return {
       path: at,
@@ -105,23 +105,32 @@ export class SecretScan {
     this.trail.pop();
   }
 
-  /** Scans the value at `at`; `key` is the nearest key above it, the list's for a list item. */
-  step(at: string | number, value: TomlValue | undefined, key: string): void {
-    this.trail.push(at);
-    this.scan(value, key);
-    this.trail.pop();
-  }
-
-  private scan(value: TomlValue | undefined, key: string): void {
+  /**
+   * Scans the value at `at`. `key` is the nearest key above it (the list's for a list item), and
+   * `secret` whether that key looks secret, when the caller already knows it.
+   */
+  step(at: string | number, value: TomlValue | undefined, key: string, secret?: boolean): void {
     if (typeof value === 'string') {
-      const notice = noticeFor(value, key, this.path);
+      const secretKeyed = secret ?? secretKey(key);
+      // Most strings can give no notice: not under a secret key, and no `://` and `@` for a URL password.
+      if (!secretKeyed && !(value.includes('://') && value.includes('@'))) return;
+      this.trail.push(at);
+      const notice = noticeFor(value, key, secretKeyed, this.path);
       if (notice !== undefined) this.notices.push(notice);
+      this.trail.pop();
       return;
     }
+    if (typeof value !== 'object' || value instanceof Date) return;
+    this.trail.push(at);
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) this.step(i, value[i], key);
+      for (let i = 0; i < value.length; i++) this.step(i, value[i], key, secret);
     } else if (isTable(value)) {
-      for (const field of Object.keys(value)) this.step(field, value[field], field);
+      const fields = Object.keys(value);
+      for (let i = 0; i < fields.length; i++) {
+        const field = fields[i] ?? '';
+        this.step(field, value[field], field);
+      }
     }
+    this.trail.pop();
   }
 }

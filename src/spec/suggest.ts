@@ -34,21 +34,26 @@ function boundedDistance(a: string, b: string, bound: number): number {
     const lo = Math.max(1, i - bound);
     const hi = Math.min(m, i + bound);
     // The cell left of the band: column 0 is exact, anything else is outside and over the bound.
-    current[lo - 1] = lo === 1 ? i : over;
-    let rowMin = lo === 1 ? i : over;
+    let left = lo === 1 ? i : over;
+    current[lo - 1] = left;
+    let rowMin = left;
+    let diagonal = previous[lo - 1] ?? over;
     const ai = a.charCodeAt(i - 1);
+    // Neighbours are carried in locals (left, diagonal, up) rather than read back from the rows.
     for (let j = lo; j <= hi; j++) {
+      const up = previous[j] ?? over;
       const bj = b.charCodeAt(j - 1);
-      const cost = ai === bj ? 0 : 1;
-      let best = Math.min(
-        (previous[j] ?? over) + 1,
-        (current[j - 1] ?? over) + 1,
-        (previous[j - 1] ?? over) + cost,
-      );
-      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj)
-        best = Math.min(best, (older[j - 2] ?? over) + 1);
+      let best = diagonal + (ai === bj ? 0 : 1);
+      if (up + 1 < best) best = up + 1;
+      if (left + 1 < best) best = left + 1;
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj) {
+        const swapped = (older[j - 2] ?? over) + 1;
+        if (swapped < best) best = swapped;
+      }
       current[j] = best;
       if (best < rowMin) rowMin = best;
+      left = best;
+      diagonal = up;
     }
     if (rowMin > bound) return over;
     // The cell right of the band, which the next row reads as its upper neighbour.

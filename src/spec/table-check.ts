@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Finding } from '../errors.js';
-import { maskSecrets } from './redact.js';
+import { isSecretKey, maskSecrets } from './redact.js';
 import { type Conforms, conformance, describeExpected, entrySchema } from './schema.js';
 import type { SecretScan } from './secret-scan.js';
 import { acceptsExtraFields } from './sections.js';
@@ -108,7 +108,8 @@ function issueFinding(
 export interface TablePlan {
   readonly spec: SectionSpec | NestedListSpec;
   readonly conforms: Conforms;
-  readonly known: ReadonlySet<string>;
+  /** Each registry field and whether its name looks secret: one lookup answers both questions. */
+  readonly known: ReadonlyMap<string, boolean>;
   /** Field names in registry order: suggestions prefer the earlier of two equally close names. */
   readonly names: Candidates;
   readonly withValues: readonly { readonly field: FieldSpec; readonly allowed: Candidates }[];
@@ -125,7 +126,7 @@ export function planOf(spec: SectionSpec | NestedListSpec): TablePlan {
   const plan: TablePlan = {
     spec,
     conforms: conformance(spec),
-    known: new Set(names),
+    known: new Map(names.map((name) => [name, isSecretKey(name)])),
     names: new Candidates(names),
     withValues: spec.fields.flatMap((field) =>
       field.knownValues === undefined ? [] : [{ field, allowed: new Candidates(field.knownValues) }],
@@ -170,9 +171,12 @@ function checkFields(
   report: ValidationReport,
   scan: SecretScan | undefined,
 ): void {
-  for (const key of Object.keys(table)) {
-    if (!plan.known.has(key) && !key.startsWith('x_')) unknownField(plan, key, path, open, report);
-    scan?.step(key, table[key], key);
+  const keys = Object.keys(table);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] ?? '';
+    const secret = plan.known.get(key);
+    if (secret === undefined && !key.startsWith('x_')) unknownField(plan, key, path, open, report);
+    scan?.step(key, table[key], key, secret);
   }
 }
 
@@ -219,6 +223,7 @@ export function checkDuplicates(
     const key = entry[keyField];
     if (typeof key === 'string' && key !== '') counts.set(key, (counts.get(key) ?? 0) + 1);
   }
+  if (counts.size === entries.length) return;
   for (const [key, count] of counts) {
     if (count < 2) continue;
     report.errors.push({
