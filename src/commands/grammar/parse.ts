@@ -3,10 +3,11 @@
  * quoting and bracket nesting) and hands that text to smol-toml, so escaping and value syntax are
  * exactly TOML's. Its own checks run first so pathological input never reaches the TOML parser.
  */
-import { parse as parseToml, TomlError } from 'smol-toml';
-import { AitwsError, LimitError } from '../../errors.js';
+import { type AitwsError, LimitError } from '../../errors.js';
 import { DEFAULT_LIMITS, type TomlValue } from '../../spec/types.js';
 import type { Param, ParsedCommand } from '../types.js';
+import { abbreviate, describePosition, isQuote, parseError, type ValueContext } from './shared.js';
+import { bareWordValue, parseTomlValue } from './values.js';
 
 export const DEFAULT_MAX_COMMAND_LENGTH = 16 * 1024;
 
@@ -62,13 +63,6 @@ const BLANK = /\s/;
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 const isBlank = (char: string | undefined): boolean => char !== undefined && BLANK.test(char);
-const isQuote = (char: string | undefined): boolean => char === '"' || char === "'";
-
-interface ValueContext {
-  /** What messages call the value: the parameter name, or "quoted word". */
-  readonly label: string;
-  readonly start: number;
-}
 
 class CommandParser {
   private readonly text: string;
@@ -352,121 +346,4 @@ function depthError(label: string, maxDepth: number): LimitError {
     `${label}: value nested more than ${maxDepth} levels deep.`,
     'Flatten the value, or split it into several parameters.',
   );
-}
-
-// ---- interpreting: TOML for quoted and bracketed values, a friendlier rule for bare words ----
-
-interface TomlContext extends ValueContext {
-  readonly text: string;
-  readonly maxDepth: number;
-}
-
-const PREFIX = 'v = ';
-
-function parseTomlValue(raw: string, context: TomlContext): TomlValue {
-  try {
-    // The scanner already enforces the depth limit; this is only a backstop against surprises.
-    const value = parseToml(PREFIX + raw, { maxDepth: context.maxDepth + 2, unsafeKeyBehaviour: 'throw' }).v;
-    if (value !== undefined) return value;
-  } catch (error) {
-    throw translateTomlError(error, raw, context);
-  }
-  throw parseError(
-    `${context.label}: could not read the value.`,
-    `Check the value, e.g. ${context.label}="text".`,
-  );
-}
-
-/** Characters a TOML number, boolean, date or time can contain; anything else is plainly text. */
-const TOML_SCALAR_CHARS = /^[\w:.+-]+$/;
-
-/** `port=443` is a number and `force=true` a boolean, but `priority=high` is just text. */
-function bareWordValue(raw: string): TomlValue {
-  if (!TOML_SCALAR_CHARS.test(raw)) return raw;
-  try {
-    const value = parseToml(PREFIX + raw).v;
-    return typeof value === 'number' || typeof value === 'boolean' || value instanceof Date ? value : raw;
-  } catch {
-    return raw;
-  }
-}
-
-interface Translation {
-  readonly message: string;
-  readonly hint: string;
-}
-
-function translateTomlError(error: unknown, raw: string, context: TomlContext): AitwsError {
-  if (!(error instanceof TomlError)) {
-    return parseError(`${context.label}: could not read the value.`, 'Check the value and try again.');
-  }
-  const at = context.start + errorOffset(PREFIX + raw, error) - PREFIX.length;
-  const index = Math.min(Math.max(at, context.start), context.start + raw.length - 1);
-  const reason = (error.message.split('\n')[0] ?? '').replace(/^Invalid TOML document:\s*/, '');
-  const { message, hint } = explain(reason, index, context);
-  return new AitwsError('PARSE', message, { hint, cause: error });
-}
-
-function errorOffset(document: string, error: TomlError): number {
-  const lines = document.split('\n').slice(0, error.line - 1);
-  return lines.reduce((sum, line) => sum + line.length + 1, 0) + error.column - 1;
-}
-
-function explain(reason: string, index: number, context: TomlContext): Translation {
-  const { label, text } = context;
-  const where = describePosition(text, index);
-  const word = /^[A-Za-z_][\w-]*/.exec(text.slice(index, index + 40))?.[0];
-  if (reason.includes('invalid value') && word !== undefined) {
-    return {
-      message: `${label}: ${word} at ${where} needs quotes.`,
-      hint: `Text inside [...] or {...} must be quoted, e.g. ${label}=["${word}"].`,
-    };
-  }
-  if (reason.includes('expected comma')) {
-    return {
-      message: `${label}: missing comma at ${where}.`,
-      hint: 'Separate items with commas: ["a", "b"] or {k = "v", n = 1}.',
-    };
-  }
-  if (reason.includes('escape')) {
-    return {
-      message: `${label}: invalid escape sequence at ${where}.`,
-      hint: 'Inside "..." write \\\\ for a backslash, or use \'...\' where backslashes are kept as typed.',
-    };
-  }
-  if (reason.includes('unsafe')) {
-    return {
-      message: `${label}: "__proto__" and "constructor" can't be used as keys.`,
-      hint: 'Rename the key.',
-    };
-  }
-  if (reason.includes('control characters')) {
-    return {
-      message: `${label}: line break inside a one-line string at ${where}.`,
-      hint: 'Use """...""" for text over several lines.',
-    };
-  }
-  return {
-    message: `${label}: ${reason} at ${where}.`,
-    hint: `Check the TOML syntax, or quote plain text: ${label}="...".`,
-  };
-}
-
-// ---- shared helpers ----
-
-function parseError(message: string, hint: string): AitwsError {
-  return new AitwsError('PARSE', message, { hint });
-}
-
-/** "column 12" for the usual one-line command, "line 2, column 3" once it spans lines. */
-function describePosition(text: string, index: number): string {
-  const before = text.slice(0, index);
-  const lineStart = before.lastIndexOf('\n') + 1;
-  const column = index - lineStart + 1;
-  if (lineStart === 0) return `column ${column}`;
-  return `line ${before.split('\n').length}, column ${column}`;
-}
-
-function abbreviate(word: string): string {
-  return word.length > 30 ? `${word.slice(0, 27)}...` : word;
 }

@@ -1,0 +1,104 @@
+/**
+ * Interpreting a value once its extent is known: TOML (via smol-toml) for quoted and bracketed
+ * values, a friendlier rule for bare words, and smol-toml's errors retold in chat terms.
+ */
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { AitwsError } from '../../errors.js';
+import type { TomlValue } from '../../spec/types.js';
+import { describePosition, parseError, type ValueContext } from './shared.js';
+
+export interface TomlContext extends ValueContext {
+  readonly text: string;
+  readonly maxDepth: number;
+}
+
+const PREFIX = 'v = ';
+
+export function parseTomlValue(raw: string, context: TomlContext): TomlValue {
+  try {
+    // The scanner already enforces the depth limit; this is only a backstop against surprises.
+    const value = parseToml(PREFIX + raw, { maxDepth: context.maxDepth + 2, unsafeKeyBehaviour: 'throw' }).v;
+    if (value !== undefined) return value;
+  } catch (error) {
+    throw translateTomlError(error, raw, context);
+  }
+  throw parseError(
+    `${context.label}: could not read the value.`,
+    `Check the value, e.g. ${context.label}="text".`,
+  );
+}
+
+/** Characters a TOML number, boolean, date or time can contain; anything else is plainly text. */
+const TOML_SCALAR_CHARS = /^[\w:.+-]+$/;
+
+/** `port=443` is a number and `force=true` a boolean, but `priority=high` is just text. */
+export function bareWordValue(raw: string): TomlValue {
+  if (!TOML_SCALAR_CHARS.test(raw)) return raw;
+  try {
+    const value = parseToml(PREFIX + raw).v;
+    return typeof value === 'number' || typeof value === 'boolean' || value instanceof Date ? value : raw;
+  } catch {
+    return raw;
+  }
+}
+
+interface Translation {
+  readonly message: string;
+  readonly hint: string;
+}
+
+function translateTomlError(error: unknown, raw: string, context: TomlContext): AitwsError {
+  if (!(error instanceof TomlError)) {
+    return parseError(`${context.label}: could not read the value.`, 'Check the value and try again.');
+  }
+  const at = context.start + errorOffset(PREFIX + raw, error) - PREFIX.length;
+  const index = Math.min(Math.max(at, context.start), context.start + raw.length - 1);
+  const reason = (error.message.split('\n')[0] ?? '').replace(/^Invalid TOML document:\s*/, '');
+  const { message, hint } = explain(reason, index, context);
+  return new AitwsError('PARSE', message, { hint, cause: error });
+}
+
+function errorOffset(document: string, error: TomlError): number {
+  const lines = document.split('\n').slice(0, error.line - 1);
+  return lines.reduce((sum, line) => sum + line.length + 1, 0) + error.column - 1;
+}
+
+function explain(reason: string, index: number, context: TomlContext): Translation {
+  const { label, text } = context;
+  const where = describePosition(text, index);
+  const word = /^[A-Za-z_][\w-]*/.exec(text.slice(index, index + 40))?.[0];
+  if (reason.includes('invalid value') && word !== undefined) {
+    return {
+      message: `${label}: ${word} at ${where} needs quotes.`,
+      hint: `Text inside [...] or {...} must be quoted, e.g. ${label}=["${word}"].`,
+    };
+  }
+  if (reason.includes('expected comma')) {
+    return {
+      message: `${label}: missing comma at ${where}.`,
+      hint: 'Separate items with commas: ["a", "b"] or {k = "v", n = 1}.',
+    };
+  }
+  if (reason.includes('escape')) {
+    return {
+      message: `${label}: invalid escape sequence at ${where}.`,
+      hint: 'Inside "..." write \\\\ for a backslash, or use \'...\' where backslashes are kept as typed.',
+    };
+  }
+  if (reason.includes('unsafe')) {
+    return {
+      message: `${label}: "__proto__" and "constructor" can't be used as keys.`,
+      hint: 'Rename the key.',
+    };
+  }
+  if (reason.includes('control characters')) {
+    return {
+      message: `${label}: line break inside a one-line string at ${where}.`,
+      hint: 'Use """...""" for text over several lines.',
+    };
+  }
+  return {
+    message: `${label}: ${reason} at ${where}.`,
+    hint: `Check the TOML syntax, or quote plain text: ${label}="...".`,
+  };
+}
