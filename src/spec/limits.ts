@@ -91,9 +91,9 @@ class Walk {
   }
 
   /**
-   * Strings short enough that they cannot be over the limit (at most 3 UTF-8 bytes per UTF-16
-   * unit) and other plain values are counted in the loops themselves: they are most of a
-   * document, and until the code is optimised every call counts.
+   * Counts a value that cannot break a limit, and says so: a plain value, or a string too short
+   * to be over (at most 3 UTF-8 bytes per UTF-16 unit). Such values are most of a document, and
+   * the loops then skip `check` and the trail for them, which counts before the code is optimised.
    */
   private leaf(value: TomlValue | undefined): boolean {
     if (typeof value === 'string') {

@@ -31,6 +31,19 @@ interface Targets {
   candidates: Candidates | undefined;
 }
 
+/** The targets of each `references` value, split once: the registry has only a handful of them. */
+const splitReferences = new Map<string, readonly string[]>();
+const SPLIT_MEMO = 64;
+
+function targetsIn(references: string): readonly string[] {
+  let targets = splitReferences.get(references);
+  if (targets === undefined) {
+    targets = references.split(' or ').map((target) => target.trim());
+    if (splitReferences.size < SPLIT_MEMO) splitReferences.set(references, targets);
+  }
+  return targets;
+}
+
 function includes({ names, set }: Targets, name: string): boolean {
   return set === undefined ? names.includes(name) : set.has(name);
 }
@@ -70,7 +83,7 @@ export class ReferenceIndex {
     const cached = this.targets.get(references);
     if (cached !== undefined) return cached;
     const names: string[] = [];
-    for (const target of references.split(' or ')) this.namesOf(target.trim(), names);
+    for (const target of targetsIn(references)) this.namesOf(target, names);
     const targets = {
       names,
       set: names.length > SHORT_LIST ? new Set(names) : undefined,

@@ -130,28 +130,46 @@ function fieldConforms(field: FieldSpec, entry: Conforms, value: unknown): boole
   }
 }
 
+/** One field's plain check; `entry` checks the items of a list of tables. */
+export interface FieldRule {
+  readonly field: FieldSpec;
+  readonly entry: Conforms;
+}
+
+/** Whether the rule accepts the value a table holds for its field (undefined when absent). */
+export function ruleAccepts({ field, entry }: FieldRule, value: unknown): boolean {
+  return value === undefined ? field.required !== true : fieldConforms(field, entry, value);
+}
+
+const rules = new WeakMap<SectionSpec | NestedListSpec, readonly FieldRule[]>();
+
+/** The rules of a spec's fields, in registry order. */
+export function fieldRules(spec: SectionSpec | NestedListSpec): readonly FieldRule[] {
+  const cached = rules.get(spec);
+  if (cached !== undefined) return cached;
+  const children = 'children' in spec ? (spec.children ?? []) : [];
+  const built = spec.fields.map((field) => {
+    const child = children.find((candidate) => candidate.name === field.name);
+    // Entries of a nested list follow its own rules; other lists of tables only need tables.
+    return { field, entry: child === undefined ? isTable : conformance(child) };
+  });
+  rules.set(spec, built);
+  return built;
+}
+
 const conformances = new WeakMap<SectionSpec | NestedListSpec, Conforms>();
 
 /** `conformsTo` for one spec, built once: the validator holds it rather than looking it up per table. */
 export function conformance(spec: SectionSpec | NestedListSpec): Conforms {
   const cached = conformances.get(spec);
   if (cached !== undefined) return cached;
-  const children = 'children' in spec ? (spec.children ?? []) : [];
-  const { fields } = spec;
-  const entries = fields.map((field) => {
-    const child = children.find((candidate) => candidate.name === field.name);
-    // Entries of a nested list follow its own rules; other lists of tables only need tables.
-    return child === undefined ? isTable : conformance(child);
-  });
+  const specRules = fieldRules(spec);
   const conforms: Conforms = (value) => {
     if (!isTable(value)) return false;
     // Indexed: this runs for every table, also before the code is optimised.
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i];
-      if (field === undefined) continue;
-      const item = value[field.name];
-      if (item === undefined ? field.required === true : !fieldConforms(field, entries[i] ?? isTable, item))
-        return false;
+    for (let i = 0; i < specRules.length; i++) {
+      const rule = specRules[i];
+      if (rule !== undefined && !ruleAccepts(rule, value[rule.field.name])) return false;
     }
     return true;
   };

@@ -6,7 +6,15 @@
 import type { z } from 'zod';
 import type { Finding } from '../errors.js';
 import { isSecretKey, maskSecrets } from './redact.js';
-import { type Conforms, conformance, describeExpected, entrySchema } from './schema.js';
+import {
+  type Conforms,
+  conformance,
+  describeExpected,
+  entrySchema,
+  type FieldRule,
+  fieldRules,
+  ruleAccepts,
+} from './schema.js';
 import type { SecretScan } from './secret-scan.js';
 import { acceptsExtraFields } from './sections.js';
 import { Candidates, suggestAmong } from './suggest.js';
@@ -104,12 +112,23 @@ function issueFinding(
   return { path, message: `got ${describeValue(value)}`, expected, code: 'WRONG_TYPE' };
 }
 
+/** A registry field as the key loop meets it: its rule, its bit in a mask, a secret-looking name. */
+interface KnownField {
+  readonly rule: FieldRule;
+  readonly bit: number;
+  readonly secret: boolean;
+}
+
+/** Fields a 32-bit mask can track; a spec with more falls back to `conforms`. */
+const MASK_FIELDS = 31;
+
 /** What the checks of one table need from its spec. */
 export interface TablePlan {
   readonly spec: SectionSpec | NestedListSpec;
+  readonly rules: readonly FieldRule[];
   readonly conforms: Conforms;
-  /** Each registry field and whether its name looks secret: one lookup answers both questions. */
-  readonly known: ReadonlyMap<string, boolean>;
+  /** One lookup per key answers: known field? its rule? secret-looking name? */
+  readonly known: ReadonlyMap<string, KnownField>;
   /** Field names in registry order: suggestions prefer the earlier of two equally close names. */
   readonly names: Candidates;
   readonly withValues: readonly { readonly field: FieldSpec; readonly allowed: Candidates }[];
@@ -123,10 +142,17 @@ export function planOf(spec: SectionSpec | NestedListSpec): TablePlan {
   if (cached !== undefined) return cached;
   const names = spec.fields.map((field) => field.name);
   const children = 'children' in spec ? (spec.children ?? []) : [];
+  const rules = fieldRules(spec);
   const plan: TablePlan = {
     spec,
+    rules,
     conforms: conformance(spec),
-    known: new Map(names.map((name) => [name, isSecretKey(name)])),
+    known: new Map(
+      rules.map((rule, index) => [
+        rule.field.name,
+        { rule, bit: index < MASK_FIELDS ? 1 << index : 0, secret: isSecretKey(rule.field.name) },
+      ]),
+    ),
     names: new Candidates(names),
     withValues: spec.fields.flatMap((field) =>
       field.knownValues === undefined ? [] : [{ field, allowed: new Candidates(field.knownValues) }],
@@ -160,8 +186,10 @@ function unknownField(
 }
 
 /**
- * Unknown fields, and with `scan` the secrets of every value too: one pass over the keys serves
- * both, and the values are still scanned in document order.
+ * One pass over the keys for unknown fields, the plain schema check and, with `scan`, the
+ * secrets of every value (in document order). Returns whether the table certainly conforms:
+ * the rules of the fields among its keys pass here, and the other fields are looked up after,
+ * so a field that is absent, or owned but not enumerable, is judged as `conforms` judges it.
  */
 function checkFields(
   plan: TablePlan,
@@ -170,14 +198,31 @@ function checkFields(
   open: boolean,
   report: ValidationReport,
   scan: SecretScan | undefined,
-): void {
+): boolean {
+  let seen = 0;
+  let accepted = true;
   const keys = Object.keys(table);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] ?? '';
-    const secret = plan.known.get(key);
-    if (secret === undefined && !key.startsWith('x_')) unknownField(plan, key, path, open, report);
-    scan?.step(key, table[key], key, secret);
+    const item = table[key];
+    const known = plan.known.get(key);
+    if (known === undefined) {
+      if (!key.startsWith('x_')) unknownField(plan, key, path, open, report);
+      scan?.step(key, item, key);
+      continue;
+    }
+    seen |= known.bit;
+    if (accepted && !ruleAccepts(known.rule, item)) accepted = false;
+    scan?.step(key, item, key, known.secret);
   }
+  if (!accepted) return false;
+  if (plan.rules.length > MASK_FIELDS) return plan.conforms(table);
+  for (let index = 0; index < plan.rules.length; index++) {
+    const rule = plan.rules[index];
+    if ((seen & (1 << index)) === 0 && rule !== undefined && !ruleAccepts(rule, table[rule.field.name]))
+      return false;
+  }
+  return true;
 }
 
 function checkKnownValue(
@@ -236,8 +281,7 @@ export function checkDuplicates(
 }
 
 /** zod runs only for a table the plain checks refuse: its issues make the error findings. */
-function checkSchema(plan: TablePlan, table: TomlTable, path: string, report: ValidationReport): void {
-  if (plan.conforms(table)) return;
+function schemaErrors(plan: TablePlan, table: TomlTable, path: string, report: ValidationReport): void {
   const result = entrySchema(plan.spec).safeParse(table);
   if (result.success) return;
   const seen = new Set<string>();
@@ -260,8 +304,7 @@ export function checkTable(
   report: ValidationReport,
   scan?: SecretScan,
 ): void {
-  checkSchema(plan, table, path, report);
-  checkFields(plan, table, path, false, report, scan);
+  if (!checkFields(plan, table, path, false, report, scan)) schemaErrors(plan, table, path, report);
   checkKnownValues(plan, table, path, report);
   for (const child of plan.children) {
     const entries = table[child.plan.spec.name];
@@ -270,6 +313,7 @@ export function checkTable(
     const childPath = joinPath(path, child.plan.spec.name);
     entries.forEach((entry, i) => {
       const entryPath = `${childPath}${entryLabel(entry, child.key, i)}`;
+      // Their schema was checked with the parent's; their secrets were scanned with its fields.
       checkFields(child.plan, entry, entryPath, child.open, report, undefined);
       checkKnownValues(child.plan, entry, entryPath, report);
     });

@@ -124,6 +124,16 @@ describe('plain schema checks', () => {
   });
 });
 
+describe('schema findings of in-memory tables', () => {
+  it('judge a field that is owned but not enumerable as zod does', () => {
+    const communication: TomlTable = { protocol: 'TLS' };
+    Object.defineProperty(communication, 'port', { value: 'x', enumerable: false });
+    expect(validateDocument({ communication }).errors.map((e) => [e.path, e.code])).toEqual([
+      ['communication.port', 'WRONG_TYPE'],
+    ]);
+  });
+});
+
 describe('canonical output', () => {
   const text = `
 [metadata]
