@@ -3,29 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { createDispatcher, type Dispatcher } from '../../src/commands/dispatch.js';
 import { silentLogger } from '../../src/logging.js';
 import { MemoryInteractionStore } from '../../src/session/memory-interactions.js';
-import { MemorySessionStore } from '../../src/session/memory-store.js';
-import type { ChangeToWrite, ChannelKey, SessionRecord, WriteResult } from '../../src/session/port.js';
+import type { MemorySessionStore } from '../../src/session/memory-store.js';
+import type { ChannelKey, SessionRecord } from '../../src/session/port.js';
 import { DEFAULT_LIMITS } from '../../src/spec/types.js';
+import { CountingStore } from '../support/counting-store.js';
 import { textOf } from '../support/harness.js';
 
 const CHANNEL: ChannelKey = { platform: 'slack', workspace: 'T1', channel: 'C1' };
-
-class CountingStore extends MemorySessionStore {
-  reads = 0;
-  writes = 0;
-  override async read(key: ChannelKey): Promise<SessionRecord> {
-    this.reads += 1;
-    return super.read(key);
-  }
-  override async write(
-    key: ChannelKey,
-    expectedVersion: number,
-    change: ChangeToWrite,
-  ): Promise<WriteResult> {
-    this.writes += 1;
-    return super.write(key, expectedVersion, change);
-  }
-}
 
 function dispatcherOn(store: MemorySessionStore): Dispatcher {
   return createDispatcher({

@@ -2,44 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { AitwsError } from '../../src/errors.js';
 import { applyChange, type Mutate } from '../../src/session/apply.js';
 import { MemorySessionStore } from '../../src/session/memory-store.js';
-import {
-  type ChangeToWrite,
-  type ChannelKey,
-  channelId,
-  type SessionRecord,
-  type WriteResult,
-} from '../../src/session/port.js';
+import { type ChannelKey, channelId, type SessionRecord } from '../../src/session/port.js';
 import { RecordCache } from '../../src/session/record-cache.js';
 import type { AitwsDocument } from '../../src/spec/types.js';
+import { CountingStore } from '../support/counting-store.js';
 
 const KEY: ChannelKey = { platform: 'console', workspace: 'local', channel: 'cached' };
 const ID = channelId(KEY);
-
-/** Counts store calls, so "the read was skipped" is asserted directly rather than through timing. */
-class CountingStore extends MemorySessionStore {
-  reads = 0;
-  writes = 0;
-  conflicts = 0;
-  override async read(key: ChannelKey): Promise<SessionRecord> {
-    this.reads += 1;
-    return super.read(key);
-  }
-  override async write(
-    key: ChannelKey,
-    expectedVersion: number,
-    change: ChangeToWrite,
-  ): Promise<WriteResult> {
-    this.writes += 1;
-    const written = await super.write(key, expectedVersion, change);
-    if (!written.ok) this.conflicts += 1;
-    return written;
-  }
-  reset(): void {
-    this.reads = 0;
-    this.writes = 0;
-    this.conflicts = 0;
-  }
-}
 
 function items(record: SessionRecord): string[] {
   const list = record.document?.items;
