@@ -18,7 +18,7 @@ import { suggest } from '../spec/suggest.js';
 import type { Limits } from '../spec/types.js';
 import { applyBatch } from './batch.js';
 import { buttonId, parseButtonId, storeAction } from './buttons.js';
-import { normalizeChatText, parseCommandLine } from './grammar/index.js';
+import { commandNameOf, normalizeChatText, parseCommandLine } from './grammar/index.js';
 import { COMMANDS } from './registry.js';
 import { clarifyingQuestion, renderError } from './render-error.js';
 import type { Reply, ReplyBlock } from './reply.js';
@@ -157,7 +157,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   /** A bounded label set for metrics: known command names, or "unknown". */
   function metricName(text: string): string {
-    const name = /^\s*\/?([A-Za-z][A-Za-z0-9_-]*)/.exec(text)?.[1]?.toLowerCase();
+    const name = commandNameOf(text);
     return name !== undefined && commands.some((c) => c.name === name) ? name : 'unknown';
   }
 

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { AitwsError, type ErrorCode, formatFinding, TomlSyntaxError, ValidationError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { maskSecrets } from '../spec/redact.js';
+import { commandNameOf } from './grammar/index.js';
 import type { Reply, ReplyBlock } from './reply.js';
 import { failure } from './reply.js';
 
@@ -77,7 +78,7 @@ export function clarifyingQuestion(
   size: keyof typeof QUESTION_PART_CHARS,
 ): string | undefined {
   if (!(error instanceof AitwsError) || !CLARIFIABLE.has(error.code)) return undefined;
-  const name = /^\s*\/?([A-Za-z][A-Za-z0-9_-]*)/.exec(commandText)?.[1]?.toLowerCase();
+  const name = commandNameOf(commandText);
   if (name === undefined || NOT_CLARIFIED.has(name)) return undefined;
   const problem = [error.message, ...error.details.filter((detail) => detail !== error.message)].join(' ');
   const max = QUESTION_PART_CHARS[size];

@@ -2,18 +2,13 @@
  * InteractionStore on Redis: pending button actions, one-time claims (event dedupe) and
  * fixed-window counters, shared by every bot process. Each operation touches one key, atomically.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { StorageUnavailableError } from '../errors.js';
 import type { DecideResult, Decision, InteractionStore, PendingAction } from './interaction-port.js';
 import { channelId } from './port.js';
 import { runScript, type ScriptClient, translateFailure, withTimeout } from './redis-call.js';
 import { createRedisKeys, type RedisKeys } from './redis-keys.js';
-import type { LuaScript } from './redis-scripts.js';
-
-function script(name: string, keys: number, lua: string): LuaScript {
-  return { name, lua, keys, sha1: createHash('sha1').update(lua).digest('hex') };
-}
+import { type LuaScript, script } from './redis-scripts.js';
 
 const PUT_ACTION = script(
   'put-action',

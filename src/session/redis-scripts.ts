@@ -14,7 +14,8 @@ export interface LuaScript {
   readonly keys: number;
 }
 
-function script(name: string, keys: number, lua: string): LuaScript {
+/** Scripts are sent by SHA1 (EVALSHA), so each carries its hash. */
+export function script(name: string, keys: number, lua: string): LuaScript {
   return { name, lua, keys, sha1: createHash('sha1').update(lua).digest('hex') };
 }
 

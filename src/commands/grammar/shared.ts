@@ -25,3 +25,8 @@ export function describePosition(text: string, index: number): string {
 export function abbreviate(word: string): string {
   return word.length > 30 ? `${word.slice(0, 27)}...` : word;
 }
+
+/** The command name a line starts with (`/add roles …` → `add`), lower-cased; undefined if none. */
+export function commandNameOf(text: string): string | undefined {
+  return /^\s*\/?([A-Za-z][A-Za-z0-9_-]*)/.exec(text)?.[1]?.toLowerCase();
+}
