@@ -7,7 +7,9 @@ import type { Finding } from '../errors.js';
 import { AitwsError, ValidationError } from '../errors.js';
 import { applyChange } from '../session/apply.js';
 import { channelId, type SessionRecord } from '../session/port.js';
+import { freezeDeep } from '../spec/frozen.js';
 import { checkLimits, validateDocument } from '../spec/index.js';
+import { derivedFrom } from '../spec/section-memo.js';
 import type { AitwsDocument } from '../spec/types.js';
 import type { CommandContext } from './types.js';
 import { findingId } from './warning-cache.js';
@@ -67,6 +69,12 @@ export async function commitChange<T>(
       channel,
       async (record) => {
         const proposed = await change(record);
+        if (proposed.document !== null) {
+          // A proposed version never changes again, and is mostly the version it was made from:
+          // frozen and linked, its checks and its encoding redo only what the change touched.
+          freezeDeep(proposed.document);
+          if (record.document !== null) derivedFrom(proposed.document, record.document);
+        }
         if (proposed.document !== null && options.skipValidation !== true) {
           checkLimits(proposed.document, context.limits);
           const report = validateDocument(proposed.document, { mode: 'draft' });

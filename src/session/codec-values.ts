@@ -9,13 +9,15 @@
  * `{"$table": …}`, so decoding is never ambiguous.
  *
  * Two ways each direction. The reference ones (encodeDocument, documentSchema) build a new tree
- * and report problems with their path. The fast ones (isPlainDocument, reviveDocument) are what
+ * and report problems with their path. The fast ones (plainDocumentText, reviveDocument) are what
  * the stores' hot path uses: they check and fix up a tree in place, and only say yes or no; on no
  * the caller falls back to the reference, so both always agree on what is accepted and produced.
  */
 import { TomlDate } from 'smol-toml';
 import { z } from 'zod';
 import { AitwsError } from '../errors.js';
+import { isFrozenDeep } from '../spec/frozen.js';
+import { previousEntry, SectionMemo, type SectionResult } from '../spec/section-memo.js';
 import type { AitwsDocument, TomlTable, TomlValue } from '../spec/types.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
@@ -199,9 +201,66 @@ export const documentSchema: z.ZodType<AitwsDocument, unknown> = z.unknown().tra
 
 const DOLLAR = 0x24;
 
-/** True when JSON.stringify(document) already gives JSON.stringify(encodeDocument(document)). */
-export function isPlainDocument(document: AitwsDocument): boolean {
-  return plainTable(document);
+/**
+ * JSON.stringify(encodeDocument(document)) without building the encoded tree, when nothing in the
+ * document needs a tag (the common case); undefined otherwise.
+ *
+ * Each section's text is kept for the next version of the draft (see spec/section-memo.ts), so an
+ * edit writes out only the section, and the entries, it changed. The text is put together the way
+ * JSON.stringify writes it: own keys in order, `,` between members and items, no spaces.
+ */
+export function plainDocumentText(document: AitwsDocument): string | undefined {
+  const prototype: unknown = Object.getPrototypeOf(document);
+  if (prototype !== null && prototype !== Object.prototype) return undefined;
+  const pass = sectionTexts.open(document);
+  // Nothing to reuse (a draft just read from a store): one JSON.stringify is faster than pieces.
+  if (pass.fresh && !isFrozenDeep(document))
+    return plainTable(document) ? JSON.stringify(document) : undefined;
+  // for…in, as plainTable: an inherited enumerable key also sends the document to the encoder.
+  for (const key in document) if (key.charCodeAt(0) === DOLLAR) return undefined;
+  let text = '';
+  for (const key of Object.keys(document)) {
+    const value = document[key];
+    const section = pass.section(key, value, (previous) => sectionText(value, previous));
+    if (section.text === undefined) return undefined;
+    text += `${text === '' ? '{' : ','}${JSON.stringify(key)}:${section.text}`;
+  }
+  pass.close();
+  return text === '' ? '{}' : `${text}}`;
+}
+
+interface EntryText {
+  readonly node: TomlValue | undefined;
+  /** Undefined: the entry needs the encoder. */
+  readonly text: string | undefined;
+}
+
+/** A section's JSON text, undefined when it needs the encoder; a list keeps its entries' texts. */
+interface SectionText extends SectionResult {
+  readonly text: string | undefined;
+  readonly entries?: readonly EntryText[];
+}
+
+const sectionTexts = new SectionMemo<SectionText>();
+
+function plainText(value: TomlValue | undefined): string | undefined {
+  return plainValue(value) ? JSON.stringify(value) : undefined;
+}
+
+function sectionText(value: TomlValue | undefined, previous: SectionText | undefined): SectionText {
+  if (!Array.isArray(value)) return { node: value, text: plainText(value) };
+  const entries: EntryText[] = [];
+  let text: string | undefined = '[';
+  for (let index = 0; index < value.length; index += 1) {
+    const node = value[index];
+    const entry = previousEntry(previous?.entries, index, node) ?? { node, text: plainText(node) };
+    entries.push(entry);
+    text =
+      entry.text === undefined || text === undefined
+        ? undefined
+        : `${text}${index === 0 ? '' : ','}${entry.text}`;
+  }
+  return { node: value, text: text === undefined ? undefined : `${text}]`, entries };
 }
 
 /**

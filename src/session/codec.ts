@@ -15,10 +15,10 @@ import type { AitwsDocument } from '../spec/types.js';
 import {
   documentSchema,
   encodeDocument,
-  isPlainDocument,
   isRecord,
   type JsonObject,
   type JsonValue,
+  plainDocumentText,
   reviveDocument,
 } from './codec-values.js';
 import type { HistoryEntry, SavedDocument, SessionRecord } from './port.js';
@@ -178,7 +178,7 @@ function withDocument(meta: JsonObject, document: string): string {
 
 /** A document as JSON text: one JSON.stringify when nothing needs a tag (the common case). */
 export function encodeDocumentText(document: AitwsDocument): string {
-  return JSON.stringify(isPlainDocument(document) ? document : encodeDocument(document));
+  return plainDocumentText(document) ?? JSON.stringify(encodeDocument(document));
 }
 
 export function decodeDocumentText(text: string, source = UNNAMED_SOURCE): AitwsDocument {

@@ -8,31 +8,8 @@
  * turns an accidental in-place edit into a loud TypeError instead of a corrupted draft that the
  * version check could not detect (it compares versions, not contents).
  */
+import { freezeDeep } from '../spec/frozen.js';
 import type { SessionRecord, SessionStore } from './port.js';
-
-/**
- * Nodes this module froze with all their descendants, with a rough size of each subtree in heap
- * bytes. Documents built from a cached one share its unchanged subtrees, so freezing and sizing a
- * new version only walks the nodes that changed.
- */
-const frozenSizes = new WeakMap<object, number>();
-
-/** Rough V8 costs; only meant to keep the cache's memory within the right order of magnitude. */
-function leafSize(value: unknown): number {
-  return typeof value === 'string' ? 16 + 2 * value.length : 16;
-}
-
-function freezeAndSize(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return leafSize(value);
-  const known = frozenSizes.get(value);
-  if (known !== undefined) return known;
-  // Object.isFrozen alone would not do: someone may have frozen a node shallowly.
-  let size = 64;
-  for (const [key, child] of Object.entries(value)) size += leafSize(key) + freezeAndSize(child);
-  Object.freeze(value);
-  frozenSizes.set(value, size);
-  return size;
-}
 
 export interface RecordCacheLimits {
   readonly channels?: number;
@@ -77,7 +54,7 @@ export class RecordCache {
    * caller is about to hand it on.
    */
   remember(channel: string, record: SessionRecord): void {
-    const bytes = freezeAndSize(record.document);
+    const bytes = freezeDeep(record.document);
     Object.freeze(record);
     const cached = this.entries.get(channel);
     if (cached !== undefined && cached.record.version > record.version) return;

@@ -3,9 +3,10 @@
  * The same walk guards a freshly parsed file and an in-memory draft after an edit.
  */
 import { LimitError, ValidationError } from '../errors.js';
+import { previousEntry, SectionMemo, type SectionResult } from './section-memo.js';
 import { getSection } from './sections.js';
 import { entryLabel, isTable, joinPath } from './tree.js';
-import type { AitwsDocument, Limits, TomlValue } from './types.js';
+import type { AitwsDocument, Limits, TomlTable, TomlValue } from './types.js';
 
 /** Keys that would reach Object.prototype or a constructor if any consumer ever merged carelessly. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -43,6 +44,28 @@ function forbiddenKey(key: string, path: string): ValidationError {
     [],
     `The key "${key}"${path === '' ? '' : ` (at ${path})`} is not allowed in an aiTWS document.`,
   );
+}
+
+/** An entry of a list section that passed: the bytes it counted. */
+interface MeasuredEntry {
+  readonly node: TomlValue | undefined;
+  readonly bytes: number;
+}
+
+/** A section that passed under `limits`: the bytes its value counted (its key is counted apart). */
+interface MeasuredSection extends SectionResult {
+  readonly limits: Limits;
+  readonly bytes: number;
+  readonly entries?: readonly MeasuredEntry[];
+}
+
+/** See section-memo.ts: an edit walks only the section, and the entries, it changed. */
+const measuredSections = new SectionMemo<MeasuredSection>();
+
+/** A list section's entries as they are walked, and the previous version's, to reuse. */
+interface EntryLog {
+  readonly previous: readonly MeasuredEntry[] | undefined;
+  readonly measured: MeasuredEntry[];
 }
 
 /**
@@ -107,7 +130,6 @@ class Walk {
   }
 
   check(value: TomlValue | undefined, depth: number): void {
-    const { limits } = this;
     if (typeof value === 'string') {
       this.checkString(value, 'A string');
       return;
@@ -116,6 +138,20 @@ class Walk {
       this.bytes += 1;
       return;
     }
+    this.checkContainer(value, depth);
+  }
+
+  private checkTotal(): void {
+    if (this.bytes > this.limits.documentBytes) {
+      throw new LimitError(
+        `The document is over ${formatBytes(this.limits.documentBytes)}, the limit.`,
+        'Split the workflow or remove sections it does not need.',
+      );
+    }
+  }
+
+  private checkContainer(value: TomlTable | TomlValue[], depth: number, log?: EntryLog): void {
+    const { limits } = this;
     if (depth > limits.nestingDepth) {
       throw new LimitError(
         `The value at ${this.path()} is nested ${depth} levels deep; the limit is ${limits.nestingDepth} levels of nesting.`,
@@ -134,9 +170,18 @@ class Walk {
         if (!(index in value)) continue;
         const item = value[index];
         if (this.leaf(item)) continue;
+        const known = previousEntry(log?.previous, index, item);
+        if (known !== undefined) {
+          this.bytes += known.bytes;
+          this.checkTotal();
+          log?.measured.push(known);
+          continue;
+        }
+        const before = this.bytes;
         this.trail.push(index);
         this.check(item, depth + 1);
         this.trail.pop();
+        log?.measured.push({ node: item, bytes: this.bytes - before });
       }
       return;
     }
@@ -152,12 +197,7 @@ class Walk {
         this.checkString(key, 'A key');
         this.trail.pop();
       }
-      if (this.bytes > limits.documentBytes) {
-        throw new LimitError(
-          `The document is over ${formatBytes(limits.documentBytes)}, the limit.`,
-          'Split the workflow or remove sections it does not need.',
-        );
-      }
+      this.checkTotal();
       const item = value[key];
       if (this.leaf(item)) continue;
       this.trail.push(key);
@@ -166,13 +206,34 @@ class Walk {
     }
   }
 
-  /** A section: unlike a nested key, its key is not held against the document size yet. */
-  section(key: string, value: TomlValue | undefined): void {
+  /**
+   * A section: unlike a nested key, its key is not held against the document size yet. `known`
+   * is what the same value measured before; `previous` what an earlier version of it did.
+   */
+  section(
+    key: string,
+    value: TomlValue | undefined,
+    known: MeasuredSection | undefined,
+    previous: MeasuredSection | undefined,
+  ): MeasuredSection {
     if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key, '');
     this.trail.push(key);
     this.checkString(key, 'A key');
-    this.check(value, 1);
+    const before = this.bytes;
+    let entries: MeasuredEntry[] | undefined;
+    if (known !== undefined) {
+      this.bytes += known.bytes;
+      this.checkTotal();
+    } else if (Array.isArray(value)) {
+      entries = [];
+      this.checkContainer(value, 1, { previous: previous?.entries, measured: entries });
+    } else {
+      this.check(value, 1);
+    }
     this.trail.pop();
+    if (known !== undefined) return known;
+    const bytes = this.bytes - before;
+    return { node: value, limits: this.limits, bytes, ...(entries === undefined ? {} : { entries }) };
   }
 }
 
@@ -184,6 +245,14 @@ class Walk {
  */
 export function checkStructure(document: AitwsDocument, limits: Limits): number {
   const walk = new Walk(document, limits);
-  for (const key of Object.keys(document)) walk.section(key, document[key]);
+  const pass = measuredSections.open(document);
+  const underLimits = (measured: MeasuredSection | undefined) =>
+    measured?.limits === limits ? measured : undefined;
+  for (const key of Object.keys(document)) {
+    const value = document[key];
+    const known = underLimits(pass.find(key, value));
+    pass.keep(key, walk.section(key, value, known, underLimits(pass.previous(key))));
+  }
+  pass.close();
   return walk.bytes;
 }

@@ -3,6 +3,7 @@
  * draft, because the original sample has such names, and an error when a version is about to run.
  */
 import type { Finding } from '../errors.js';
+import { SectionMemo, type SectionResult } from './section-memo.js';
 import { BUILTIN_ACTION_TYPES, getSection, SECTIONS } from './sections.js';
 import { Candidates, suggestAmong } from './suggest.js';
 import { entryLabel, isTable, joinPath } from './tree.js';
@@ -194,25 +195,81 @@ function checkEntry(
   }
 }
 
+/** The sections whose entries a `references` target names. */
+function sectionsNamedBy(target: string): string[] {
+  if (target === 'stages.actions') return ['stages'];
+  if (target === BUILTIN_ACTIONS) return ['roles'];
+  return [target];
+}
+
+/** Per referring section: the sections its references can point into, in a fixed order. */
+const DEPENDENCIES = new Map<Referring, readonly string[]>(
+  REFERRING.map((referring) => {
+    const fields = [...referring.fields, ...referring.children.flatMap((child) => child.fields)];
+    const targets = fields.flatMap((field) =>
+      targetsIn(field.references ?? '').flatMap((target) => sectionsNamedBy(target)),
+    );
+    return [referring, [...new Set(targets)]];
+  }),
+);
+
+/** A section's findings, valid while the sections it points into are the same nodes. */
+interface Remembered extends SectionResult {
+  readonly targets: readonly (TomlValue | undefined)[];
+  readonly findings: readonly Finding[];
+}
+
+/** See section-memo.ts: an edit re-checks only the sections whose findings it can change. */
+const remembered = new SectionMemo<Remembered>();
+
+function sameNodes(a: readonly (TomlValue | undefined)[], b: readonly (TomlValue | undefined)[]): boolean {
+  return a.length === b.length && a.every((node, i) => node === b[i]);
+}
+
+function checkSection(
+  referring: Referring,
+  value: TomlValue | undefined,
+  index: ReferenceIndex,
+  findings: Finding[],
+): void {
+  const { spec } = referring;
+  if (spec.kind === 'table' && isTable(value)) {
+    checkEntry(referring, value, () => spec.name, index, findings);
+  } else if (spec.kind === 'list' && Array.isArray(value)) {
+    const keyField = spec.key ?? 'name';
+    value.forEach((entry, i) => {
+      if (isTable(entry)) {
+        const path = () => `${spec.name}${entryLabel(entry, keyField, i)}`;
+        checkEntry(referring, entry, path, index, findings);
+      }
+    });
+  }
+}
+
 /** Every dangling reference in the document, one finding per field (all missing names together). */
 export function danglingReferences(document: AitwsDocument): Finding[] {
   const index = new ReferenceIndex(document);
   const findings: Finding[] = [];
+  const pass = remembered.open(document);
   for (const referring of REFERRING) {
     const { spec } = referring;
     if (!Object.hasOwn(document, spec.name)) continue;
     const value = document[spec.name];
-    if (spec.kind === 'table' && isTable(value)) {
-      checkEntry(referring, value, () => spec.name, index, findings);
-    } else if (spec.kind === 'list' && Array.isArray(value)) {
-      const keyField = spec.key ?? 'name';
-      value.forEach((entry, i) => {
-        if (isTable(entry)) {
-          const path = () => `${spec.name}${entryLabel(entry, keyField, i)}`;
-          checkEntry(referring, entry, path, index, findings);
-        }
-      });
+    // The sections it points into are part of what decides its findings.
+    const targets = (DEPENDENCIES.get(referring) ?? []).map((name) =>
+      Object.hasOwn(document, name) ? document[name] : undefined,
+    );
+    const known = pass.find(spec.name, value);
+    if (known !== undefined && sameNodes(known.targets, targets)) {
+      findings.push(...known.findings);
+      pass.keep(spec.name, known);
+      continue;
     }
+    const found: Finding[] = [];
+    checkSection(referring, value, index, found);
+    pass.keep(spec.name, { node: value, targets, findings: found });
+    findings.push(...found);
   }
+  pass.close();
   return findings;
 }

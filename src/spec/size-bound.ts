@@ -6,6 +6,7 @@
  * The constants follow smol-toml's writer: `key = value\n` lines, `[a.b]` and `[[a.b]]` headers with
  * the full dotted key, inline `[ a, b ]` and `{ k = v }` values, blank lines between tables.
  */
+import { previousEntry, SectionMemo, type SectionResult } from './section-memo.js';
 import { isTable } from './tree.js';
 import type { AitwsDocument, TomlValue } from './types.js';
 
@@ -69,21 +70,65 @@ function isListOfTables(value: readonly TomlValue[]): boolean {
 function tableBound(table: TomlValue, prefix: number, depth: number): number {
   if (depth > MAX_DEPTH || !isTable(table)) return Number.POSITIVE_INFINITY;
   let total = prefix + SLACK;
-  for (const key of Object.keys(table)) {
-    const value = table[key];
-    const inner = prefix + 1 + keyBound(key);
-    if (Array.isArray(value) && isListOfTables(value)) {
-      for (const entry of value) total += inner + SLACK + tableBound(entry, inner, depth + 1);
-    } else if (isTable(value)) {
-      total += inner + SLACK + tableBound(value, inner, depth + 1);
-    } else {
-      total += keyBound(key) + inlineBound(value, depth + 1) + SLACK;
-    }
-  }
+  for (const key of Object.keys(table)) total += memberBound(key, table[key], prefix, depth);
   return total;
+}
+
+/** One member of a table at `depth`: a list of tables, a nested table or a `key = value` line. */
+function memberBound(key: string, value: TomlValue | undefined, prefix: number, depth: number): number {
+  const inner = prefix + 1 + keyBound(key);
+  if (Array.isArray(value) && isListOfTables(value)) {
+    let total = 0;
+    for (const entry of value) total += inner + SLACK + tableBound(entry, inner, depth + 1);
+    return total;
+  }
+  if (isTable(value)) return inner + SLACK + tableBound(value, inner, depth + 1);
+  return keyBound(key) + inlineBound(value, depth + 1) + SLACK;
+}
+
+interface BoundEntry {
+  readonly node: TomlValue;
+  readonly bound: number;
+}
+
+/** A section's share of the bound; a list of tables keeps its entries' shares for the next version. */
+interface BoundSection extends SectionResult {
+  readonly bound: number;
+  readonly entries?: readonly BoundEntry[];
+}
+
+/** See section-memo.ts: an edit bounds only the section, and the entries, it changed. */
+const boundSections = new SectionMemo<BoundSection>();
+
+function sectionBound(
+  key: string,
+  value: TomlValue | undefined,
+  previous: BoundSection | undefined,
+): BoundSection {
+  if (!Array.isArray(value) || !isListOfTables(value))
+    return { node: value, bound: memberBound(key, value, 0, 0) };
+  const inner = 1 + keyBound(key);
+  let bound = 0;
+  const entries: BoundEntry[] = [];
+  value.forEach((node, index) => {
+    const entry = previousEntry(previous?.entries, index, node) ?? {
+      node,
+      bound: tableBound(node, inner, 1),
+    };
+    entries.push(entry);
+    bound += inner + SLACK + entry.bound;
+  });
+  return { node: value, bound, entries };
 }
 
 /** At least the UTF-8 size of `stringifyDocument(document)`; infinite when no bound is known. */
 export function serialisedBound(document: AitwsDocument): number {
-  return tableBound(document, 0, 0);
+  let total = SLACK;
+  const pass = boundSections.open(document);
+  for (const key of Object.keys(document)) {
+    const value = document[key];
+    total += pass.section(key, value, (previous) => sectionBound(key, value, previous)).bound;
+  }
+  pass.close();
+  return total;
 }

@@ -1,0 +1,122 @@
+/**
+ * What a pass over a document (validation, limits, size bound, encoding) found per section,
+ * carried to the next version of the draft, so an edit costs what it changed rather than what the
+ * draft holds.
+ *
+ * Results are kept per document, only for a deeply frozen one (frozen.ts), keyed by section name
+ * with the section node they were computed from. A document derived from a kept one (an edit:
+ * `derivedFrom`) reuses a section's result when its node is the very same object, which, being
+ * part of a frozen tree, has not changed. The parent link is only a hint: every reuse is decided
+ * by node identity, so a wrong or missing link costs time, never correctness.
+ *
+ * Results live in one map per document rather than on each node: looking up 25 sections through
+ * their root stays in a few cache lines, where a lookup per node touched every node of the draft.
+ */
+import { isFrozenDeep } from './frozen.js';
+import type { AitwsDocument, TomlValue } from './types.js';
+
+/**
+ * The version each document was edited from. Held weakly: a link must not keep every earlier
+ * version of a draft alive, and once a document has been through a pass it keeps its own results.
+ */
+const parents = new WeakMap<AitwsDocument, WeakRef<AitwsDocument>>();
+
+/** Records that `document` was made from `parent` by an edit (a hint; see above). */
+export function derivedFrom(document: AitwsDocument, parent: AitwsDocument): void {
+  if (document !== parent) parents.set(document, new WeakRef(parent));
+}
+
+/** A pass's result for one section; `node` is the section value it was computed from. */
+export interface SectionResult {
+  readonly node: TomlValue | undefined;
+}
+
+/**
+ * One pass over one document's sections. `section` answers from what the document itself or its
+ * parent kept, or computes; `close` keeps the answers when the document is deeply frozen.
+ */
+export class SectionPass<R extends SectionResult> {
+  readonly #own: ReadonlyMap<string, R> | undefined;
+  readonly #parent: ReadonlyMap<string, R> | undefined;
+  readonly #keep: Map<string, R> | undefined;
+  readonly #store: (kept: Map<string, R>) => void;
+
+  constructor(
+    own: ReadonlyMap<string, R> | undefined,
+    parent: ReadonlyMap<string, R> | undefined,
+    keep: Map<string, R> | undefined,
+    store: (kept: Map<string, R>) => void,
+  ) {
+    this.#own = own;
+    this.#parent = parent;
+    this.#keep = keep;
+    this.#store = store;
+  }
+
+  /** True when nothing can be reused: a caller may then prefer one pass over the whole document. */
+  get fresh(): boolean {
+    return this.#own === undefined && this.#parent === undefined;
+  }
+
+  /** The kept result for `node` under `key`, if it is the same node. */
+  find(key: string, node: TomlValue | undefined): R | undefined {
+    const own = this.#own?.get(key);
+    if (own !== undefined && own.node === node) return own;
+    const parent = this.#parent?.get(key);
+    return parent !== undefined && parent.node === node ? parent : undefined;
+  }
+
+  /**
+   * The parent's result for `key` whatever its node: a changed list section can still reuse what
+   * was found for its unchanged entries, which are frozen nodes of the parent, by their identity.
+   */
+  previous(key: string): R | undefined {
+    return this.#parent?.get(key);
+  }
+
+  keep(key: string, result: R): void {
+    this.#keep?.set(key, result);
+  }
+
+  /** `find`, or `compute` (given `previous`) and keep. */
+  section(key: string, node: TomlValue | undefined, compute: (previous: R | undefined) => R): R {
+    const result = this.find(key, node) ?? compute(this.previous(key));
+    this.keep(key, result);
+    return result;
+  }
+
+  close(): void {
+    if (this.#keep !== undefined) this.#store(this.#keep);
+  }
+}
+
+export class SectionMemo<R extends SectionResult> {
+  readonly #kept = new WeakMap<AitwsDocument, ReadonlyMap<string, R>>();
+
+  open(document: AitwsDocument): SectionPass<R> {
+    const own = this.#kept.get(document);
+    const parent = parents.get(document)?.deref();
+    const inherited = parent === undefined ? undefined : this.#kept.get(parent);
+    // A document already kept has nothing new to keep; one that may still change keeps nothing.
+    const keep = own === undefined && isFrozenDeep(document) ? new Map<string, R>() : undefined;
+    return new SectionPass(own, inherited, keep, (kept) => this.#kept.set(document, kept));
+  }
+}
+
+/**
+ * Finds the kept entry for `entries[index]` among a previous version's entries: at the same
+ * position, or one off (an entry added or removed before it). By identity, as sections are.
+ */
+export function previousEntry<E extends { readonly node: unknown }>(
+  previous: readonly E[] | undefined,
+  index: number,
+  node: unknown,
+): E | undefined {
+  if (previous === undefined) return undefined;
+  const same = previous[index];
+  if (same !== undefined && same.node === node) return same;
+  const after = previous[index + 1];
+  if (after !== undefined && after.node === node) return after;
+  const before = previous[index - 1];
+  return before !== undefined && before.node === node ? before : undefined;
+}
