@@ -21,7 +21,7 @@ import { buttonId, parseButtonId, storeAction } from './buttons.js';
 import { commandNameOf, normalizeChatText, parseCommandLine } from './grammar/index.js';
 import { COMMANDS } from './registry.js';
 import { clarifyingQuestion, renderError } from './render-error.js';
-import type { Reply, ReplyBlock } from './reply.js';
+import type { Reply, ReplyAttachment, ReplyBlock } from './reply.js';
 import { privateAnswer, success } from './reply.js';
 import type {
   ButtonClick,
@@ -51,30 +51,50 @@ export interface Dispatcher {
   readonly commands: readonly CommandDefinition[];
 }
 
+/** `block` with secrets masked; the same object when it holds none (the usual case, and no copy). */
 function maskBlock(block: ReplyBlock): ReplyBlock {
   switch (block.kind) {
-    case 'text':
-      return { ...block, text: maskSecrets(block.text) };
-    case 'code':
-      return { ...block, code: maskSecrets(block.code) };
-    case 'fields':
-      return {
-        ...block,
-        fields: block.fields.map((f) => ({ label: maskSecrets(f.label), value: maskSecrets(f.value) })),
-      };
-    case 'list':
-      return { ...block, items: block.items.map(maskSecrets) };
+    case 'text': {
+      const text = maskSecrets(block.text);
+      return text === block.text ? block : { ...block, text };
+    }
+    case 'code': {
+      const code = maskSecrets(block.code);
+      return code === block.code ? block : { ...block, code };
+    }
+    case 'fields': {
+      const fields = block.fields.map((f) => ({ label: maskSecrets(f.label), value: maskSecrets(f.value) }));
+      const same = fields.every(
+        (f, i) => f.label === block.fields[i]?.label && f.value === block.fields[i]?.value,
+      );
+      return same ? block : { ...block, fields };
+    }
+    case 'list': {
+      const items = block.items.map(maskSecrets);
+      return items.every((item, i) => item === block.items[i]) ? block : { ...block, items };
+    }
   }
+}
+
+function maskAttachment(attachment: ReplyAttachment): ReplyAttachment {
+  const content = maskSecrets(attachment.content);
+  return content === attachment.content ? attachment : { ...attachment, content };
+}
+
+/** `items` mapped, or the same array when `mask` changed none of them. */
+function maskAll<T>(items: readonly T[], mask: (item: T) => T): readonly T[] {
+  const masked = items.map(mask);
+  return masked.every((item, i) => item === items[i]) ? items : masked;
 }
 
 /** Chat replies never carry a credential, whatever a command put in them. */
 function maskReply(reply: Reply): Reply {
-  return {
-    ...reply,
-    blocks: reply.blocks.map(maskBlock),
-    warnings: reply.warnings.map(maskSecrets),
-    attachments: reply.attachments.map((a) => ({ ...a, content: maskSecrets(a.content) })),
-  };
+  const blocks = maskAll(reply.blocks, maskBlock);
+  const warnings = maskAll(reply.warnings, maskSecrets);
+  const attachments = maskAll(reply.attachments, maskAttachment);
+  if (blocks === reply.blocks && warnings === reply.warnings && attachments === reply.attachments)
+    return reply;
+  return { ...reply, blocks, warnings, attachments };
 }
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {

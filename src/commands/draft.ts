@@ -72,7 +72,7 @@ export async function commitChange<T>(
         if (proposed.document !== null) {
           // A proposed version never changes again, and is mostly the version it was made from:
           // frozen and linked, its checks and its encoding redo only what the change touched.
-          freezeDeep(proposed.document);
+          freezeDeep(proposed.document, record.document);
           if (record.document !== null) derivedFrom(proposed.document, record.document);
         }
         if (proposed.document !== null && options.skipValidation !== true) {

@@ -46,30 +46,30 @@ export interface ReplyInit {
   data?: unknown;
 }
 
-function build(ok: boolean, defaultVisibility: Visibility, init: ReplyInit): Reply {
-  const reply: Reply = {
-    ok,
-    visibility: init.visibility ?? defaultVisibility,
-    blocks: init.blocks ?? [],
-    warnings: init.warnings ?? [],
-    buttons: init.buttons ?? [],
-    attachments: init.attachments ?? [],
-  };
-  return init.data === undefined ? reply : { ...reply, data: init.data };
+/** A reply whose first block is `text`, then `init.blocks`. */
+function build(ok: boolean, defaultVisibility: Visibility, text: string, init: ReplyInit): Reply {
+  const blocks: ReplyBlock[] = [{ kind: 'text', text }, ...(init.blocks ?? [])];
+  const visibility = init.visibility ?? defaultVisibility;
+  const warnings = init.warnings ?? [];
+  const buttons = init.buttons ?? [];
+  const attachments = init.attachments ?? [];
+  return init.data === undefined
+    ? { ok, visibility, blocks, warnings, buttons, attachments }
+    : { ok, visibility, blocks, warnings, buttons, attachments, data: init.data };
 }
 
 /** A change or result the channel should see. */
 export function success(text: string, init: ReplyInit = {}): Reply {
-  return build(true, 'channel', { ...init, blocks: [{ kind: 'text', text }, ...(init.blocks ?? [])] });
+  return build(true, 'channel', text, init);
 }
 
 /** Help, listings and other answers only the person who asked needs. */
 export function privateAnswer(text: string, init: ReplyInit = {}): Reply {
-  return build(true, 'ephemeral', { ...init, blocks: [{ kind: 'text', text }, ...(init.blocks ?? [])] });
+  return build(true, 'ephemeral', text, init);
 }
 
 export function failure(text: string, init: ReplyInit = {}): Reply {
-  return build(false, 'ephemeral', { ...init, blocks: [{ kind: 'text', text }, ...(init.blocks ?? [])] });
+  return build(false, 'ephemeral', text, init);
 }
 
 /** Plain-text rendering shared by the console and by platform fallbacks (notification text). */

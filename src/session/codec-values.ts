@@ -221,9 +221,9 @@ export function plainDocumentText(document: AitwsDocument): string | undefined {
   let text = '';
   for (const key of Object.keys(document)) {
     const value = document[key];
-    const section = pass.section(key, value, (previous) => sectionText(value, previous));
-    if (section.text === undefined) return undefined;
-    text += `${text === '' ? '{' : ','}${JSON.stringify(key)}:${section.text}`;
+    const section = pass.section(key, value, (previous) => sectionText(key, value, previous));
+    if (section.member === undefined) return undefined;
+    text += text === '' ? `{${section.member}` : `,${section.member}`;
   }
   pass.close();
   return text === '' ? '{}' : `${text}}`;
@@ -235,9 +235,12 @@ interface EntryText {
   readonly text: string | undefined;
 }
 
-/** A section's JSON text, undefined when it needs the encoder; a list keeps its entries' texts. */
+/**
+ * A section as a member of the document's JSON (`"key":…`), undefined when it needs the encoder;
+ * a list keeps its entries' texts.
+ */
 interface SectionText extends SectionResult {
-  readonly text: string | undefined;
+  readonly member: string | undefined;
   readonly entries?: readonly EntryText[];
 }
 
@@ -247,8 +250,14 @@ function plainText(value: TomlValue | undefined): string | undefined {
   return plainValue(value) ? JSON.stringify(value) : undefined;
 }
 
-function sectionText(value: TomlValue | undefined, previous: SectionText | undefined): SectionText {
-  if (!Array.isArray(value)) return { node: value, text: plainText(value) };
+function sectionText(
+  key: string,
+  value: TomlValue | undefined,
+  previous: SectionText | undefined,
+): SectionText {
+  const member = (text: string | undefined) =>
+    text === undefined ? undefined : `${JSON.stringify(key)}:${text}`;
+  if (!Array.isArray(value)) return { node: value, member: member(plainText(value)) };
   const entries: EntryText[] = [];
   let text: string | undefined = '[';
   for (let index = 0; index < value.length; index += 1) {
@@ -260,7 +269,7 @@ function sectionText(value: TomlValue | undefined, previous: SectionText | undef
         ? undefined
         : `${text}${index === 0 ? '' : ','}${entry.text}`;
   }
-  return { node: value, text: text === undefined ? undefined : `${text}]`, entries };
+  return { node: value, member: member(text === undefined ? undefined : `${text}]`), entries };
 }
 
 /**

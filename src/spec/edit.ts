@@ -5,6 +5,7 @@
 import { AitwsError } from '../errors.js';
 import { resolveSectionPath, sectionNames } from './sections.js';
 import { suggest } from './suggest.js';
+import { copyTable, withKey } from './tree.js';
 import type { AitwsDocument, NestedListSpec, SectionSpec, TomlTable, TomlValue } from './types.js';
 
 export interface FieldAssignment {
@@ -79,7 +80,7 @@ function mergeFields(
   entry: TomlTable,
   assignments: readonly FieldAssignment[],
 ): { entry: TomlTable; changed: string[] } {
-  const next: TomlTable = { ...entry };
+  const next = copyTable(entry);
   const changed: string[] = [];
   for (const { key, value } of assignments) {
     if (!Object.hasOwn(next, key) || !tomlEquals(next[key], value)) changed.push(key);
@@ -180,14 +181,14 @@ export function addToDocument(
   if (section === undefined || section.kind === 'table') {
     const { entry, changed } = mergeFields(existingTable(document, target.path), assignments);
     const action = Object.hasOwn(document, target.path) ? 'updated' : 'added';
-    return { document: { ...document, [target.path]: entry }, target: target.path, action, fields: changed };
+    return { document: withKey(document, target.path, entry), target: target.path, action, fields: changed };
   }
   if (child === undefined) {
     const keyField = section.key ?? 'name';
     const key = requireParam(assignments, keyField, section.name, section.example);
     const upsert = upsertInList(existingList(document, section.name), keyField, key.value, assignments);
     return {
-      document: { ...document, [section.name]: upsert.list },
+      document: withKey(document, section.name, upsert.list),
       target: `${section.name}[${displayKey(key.value)}]`,
       action: upsert.action,
       fields: upsert.changed,
@@ -200,9 +201,9 @@ export function addToDocument(
   const children = existingList(parent, child.name);
   const upsert = upsertInList(children, child.key, key.value, childAssignments);
   const nextParents = [...parents];
-  nextParents[index] = { ...parent, [child.name]: upsert.list };
+  nextParents[index] = withKey(parent, child.name, upsert.list);
   return {
-    document: { ...document, [section.name]: nextParents },
+    document: withKey(document, section.name, nextParents),
     target: `${section.name}[${parentKey}].${child.name}[${displayKey(key.value)}]`,
     action: upsert.action,
     fields: upsert.changed,
@@ -239,12 +240,6 @@ function removeEntry(
   return list.filter((_, i) => i !== index);
 }
 
-function withoutKey(table: TomlTable, key: string): TomlTable {
-  const next: TomlTable = { ...table };
-  delete next[key];
-  return next;
-}
-
 export function removeFromDocument(
   document: AitwsDocument,
   sectionPath: string,
@@ -258,7 +253,12 @@ export function removeFromDocument(
   }
   if (section === undefined || section.kind === 'table') {
     if (selector.field === undefined) {
-      return { document: withoutKey(document, topName), target: topName, action: 'removed', fields: [] };
+      return {
+        document: withKey(document, topName, undefined),
+        target: topName,
+        action: 'removed',
+        fields: [],
+      };
     }
     const table = existingTable(document, topName);
     if (!Object.hasOwn(table, selector.field)) {
@@ -272,7 +272,7 @@ export function removeFromDocument(
       );
     }
     return {
-      document: { ...document, [topName]: withoutKey(table, selector.field) },
+      document: withKey(document, topName, withKey(table, selector.field, undefined)),
       target: `${topName}.${selector.field}`,
       action: 'removed',
       fields: [selector.field],
@@ -288,7 +288,7 @@ export function removeFromDocument(
         });
       }
       return {
-        document: withoutKey(document, section.name),
+        document: withKey(document, section.name, undefined),
         target: section.name,
         action: 'removed',
         fields: [],
@@ -296,7 +296,7 @@ export function removeFromDocument(
     }
     const list = removeEntry(existingList(document, section.name), keyField, key.value, section.name);
     return {
-      document: { ...document, [section.name]: list },
+      document: withKey(document, section.name, list),
       target: `${section.name}[${displayKey(key.value)}]`,
       action: 'removed',
       fields: [],
@@ -311,14 +311,14 @@ export function removeFromDocument(
     if (!Object.hasOwn(parent, child.name)) {
       throw new AitwsError('UNKNOWN_ENTRY', `${targetPath} has no entries; nothing was removed.`);
     }
-    nextParents[index] = withoutKey(parent, child.name);
+    nextParents[index] = withKey(parent, child.name, undefined);
   } else {
     const remaining = removeEntry(existingList(parent, child.name), child.key, key.value, targetPath);
-    nextParents[index] = { ...parent, [child.name]: remaining };
+    nextParents[index] = withKey(parent, child.name, remaining);
     targetPath += `[${displayKey(key.value)}]`;
   }
   return {
-    document: { ...document, [section.name]: nextParents },
+    document: withKey(document, section.name, nextParents),
     target: targetPath,
     action: 'removed',
     fields: [],

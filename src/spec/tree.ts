@@ -21,6 +21,35 @@ export function newTable(): TomlTable {
   return Object.create(null) as TomlTable;
 }
 
+/**
+ * A shallow copy of `table` with `key` set to `value` (or removed, for undefined), in the key order
+ * a spread would give. Copied key by key: V8 spreads a large or prototype-less object slowly
+ * (microseconds for a draft's 25 sections), and edits copy the draft's root on every change.
+ */
+export function withKey(table: TomlTable, key: string, value: TomlValue | undefined): TomlTable {
+  const copy = newTable();
+  const keys = Object.keys(table);
+  for (let i = 0; i < keys.length; i++) {
+    const name = keys[i] ?? '';
+    const item = name === key ? value : table[name];
+    if (item !== undefined) copy[name] = item;
+  }
+  if (value !== undefined && !Object.hasOwn(table, key)) copy[key] = value;
+  return copy;
+}
+
+/** A shallow copy of `table` (see withKey on why not a spread). */
+export function copyTable(table: TomlTable): TomlTable {
+  const copy = newTable();
+  const keys = Object.keys(table);
+  for (let i = 0; i < keys.length; i++) {
+    const name = keys[i] ?? '';
+    const item = table[name];
+    if (item !== undefined) copy[name] = item;
+  }
+  return copy;
+}
+
 export function cloneValue(value: TomlValue): TomlValue {
   if (value instanceof TomlDate) return new TomlDate(value.toISOString());
   if (value instanceof Date) return new Date(value.getTime());

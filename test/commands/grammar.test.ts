@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { TomlDate } from 'smol-toml';
+import { parse as parseToml, TomlDate } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import type { ParseCommandOptions } from '../../src/commands/grammar/index.js';
 import { normalizeChatText, parseCommandLine } from '../../src/commands/grammar/index.js';
+import { bareWordValue, parseTomlValue } from '../../src/commands/grammar/values.js';
 import type { ParsedCommand } from '../../src/commands/types.js';
 import { AitwsError, LimitError } from '../../src/errors.js';
 import type { TomlValue } from '../../src/spec/types.js';
@@ -754,5 +755,75 @@ describe('chat text end to end', () => {
     },
   ] satisfies { name: string; input: string; expected: Expected }[])('$name', ({ input, expected }) => {
     expectParsed(normalizeChatText(input), expected);
+  });
+});
+
+describe('quoted values read without a TOML parse', () => {
+  /** A seeded generator (mulberry32), so a failure reproduces. */
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), state | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  /** Quotes, escapes, tabs, line breaks, C0/C1 controls, DEL, non-ASCII, emoji and a lone surrogate. */
+  const PIECES = ['a', 'Z', ' ', '"', "'", '\\', '\\n', '\\u00e9', '\t', '\n', '\r', '\u0001', '\u007f'];
+  const MORE = ['\u0085', 'é', '日本', '😀', '\ud800', '$', '{', '}', '[', ']', '=', '#'];
+
+  function readBySmolToml(raw: string): TomlValue | string {
+    try {
+      return parseToml(`v = ${raw}`).v ?? 'undefined';
+    } catch {
+      return 'refused';
+    }
+  }
+
+  function readByGrammar(raw: string): TomlValue | string {
+    try {
+      return parseTomlValue(raw, { label: 'v', start: 0, text: raw, maxDepth: 10 });
+    } catch {
+      return 'refused';
+    }
+  }
+
+  it('gives what smol-toml gives for any one-line quoted text', () => {
+    const next = random(7);
+    const alphabet = [...PIECES, ...MORE];
+    for (let i = 0; i < 4000; i++) {
+      const length = Math.floor(next() * 8);
+      const body = Array.from({ length }, () => alphabet[Math.floor(next() * alphabet.length)] ?? '').join(
+        '',
+      );
+      for (const quote of ['"', "'"]) {
+        const raw = `${quote}${body}${quote}`;
+        expect(readByGrammar(raw), JSON.stringify(raw)).toEqual(readBySmolToml(raw));
+      }
+    }
+  });
+});
+
+describe('bare words', () => {
+  /** What bare words meant before the shortcut: whatever smol-toml reads as a number, boolean or date. */
+  function reference(raw: string): TomlValue {
+    if (!/^[\w:.+-]+$/.test(raw)) return raw;
+    try {
+      const value = parseToml(`v = ${raw}`).v;
+      return typeof value === 'number' || typeof value === 'boolean' || value instanceof Date ? value : raw;
+    } catch {
+      return raw;
+    }
+  }
+
+  it('reads numbers, booleans and dates as TOML does, and the rest as text', () => {
+    const words = ['443', '-1', '+2.5', '1e3', 'inf', '-inf', 'nan', 'true', 'false', 'True', 'high', 'T0'];
+    const more = ['1979-05-27', '07:32:00', '1979-05-27T07:32:00Z', '0x1F', '0o17', '0b101', '1_000', 'x_1'];
+    const odd = ['infinity', 'nanny', 'truex', '+', '-', '.5', '5.', 'e3', '+inf', '1979-05-27T07:32', ''];
+    for (const word of [...words, ...more, ...odd]) {
+      expect(bareWordValue(word), word).toEqual(reference(word));
+    }
   });
 });

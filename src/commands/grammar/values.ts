@@ -14,7 +14,17 @@ export interface TomlContext extends ValueContext {
 
 const PREFIX = 'v = ';
 
+/**
+ * A one-line string with nothing TOML would interpret or refuse: no escapes, no inner quote, no
+ * control character (not even a tab, which TOML accepts: simpler). Its value is its text, exactly
+ * as smol-toml reads it; most values typed in chat are like this, and a TOML parse per value was
+ * most of a command's parse.
+ */
+const PLAIN_BASIC_STRING = /^"[^"\\\p{Cc}]*"$/u;
+const PLAIN_LITERAL_STRING = /^'[^'\p{Cc}]*'$/u;
+
 export function parseTomlValue(raw: string, context: TomlContext): TomlValue {
+  if (PLAIN_BASIC_STRING.test(raw) || PLAIN_LITERAL_STRING.test(raw)) return raw.slice(1, -1);
   try {
     // The scanner already enforces the depth limit; this is only a backstop against surprises.
     const value = parseToml(PREFIX + raw, { maxDepth: context.maxDepth + 2, unsafeKeyBehaviour: 'throw' }).v;
@@ -31,9 +41,15 @@ export function parseTomlValue(raw: string, context: TomlContext): TomlValue {
 /** Characters a TOML number, boolean, date or time can contain; anything else is plainly text. */
 const TOML_SCALAR_CHARS = /^[\w:.+-]+$/;
 
+/** How every TOML number, date and time starts (a digit, a sign, inf, nan); booleans are whole words. */
+const TOML_SCALAR_START = /^[+-]?(?:\d|inf$|nan$)/;
+
 /** `port=443` is a number and `force=true` a boolean, but `priority=high` is just text. */
 export function bareWordValue(raw: string): TomlValue {
-  if (!TOML_SCALAR_CHARS.test(raw)) return raw;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  // Words TOML cannot read as a scalar stay text without a parse (and the error it would throw).
+  if (!TOML_SCALAR_START.test(raw) || !TOML_SCALAR_CHARS.test(raw)) return raw;
   try {
     const value = parseToml(PREFIX + raw).v;
     return typeof value === 'number' || typeof value === 'boolean' || value instanceof Date ? value : raw;
