@@ -62,6 +62,13 @@ export function cloneValue(value: TomlValue): TomlValue {
   return value;
 }
 
+/** True when entryLabel names `entry` by its key, false when by its position. */
+export function isKeyed(entry: TomlValue | undefined, keyField: string | undefined): boolean {
+  if (keyField === undefined || !isTable(entry)) return false;
+  const key = entry[keyField];
+  return typeof key === 'string' && key !== '';
+}
+
 /**
  * How an entry of a keyed list is named in paths: by its key (`roles[Developer]`), or by its
  * 1-based position (`roles[#2]`) when the key is missing or not a string.

@@ -12,7 +12,7 @@ import { previousEntry, SectionMemo, type SectionResult } from './section-memo.j
 import { getSection, sectionNames } from './sections.js';
 import { Candidates, suggestAmong } from './suggest.js';
 import { checkDuplicates, checkTable, describeValue, planOf, type ValidationReport } from './table-check.js';
-import { entryLabel, isTable, isTableArray } from './tree.js';
+import { entryLabel, isKeyed, isTable, isTableArray } from './tree.js';
 import type { AitwsDocument, SectionSpec, TomlTable, TomlValue } from './types.js';
 
 export { describeValue, type ValidationReport } from './table-check.js';
@@ -24,10 +24,13 @@ export interface ValidationOptions {
   readonly mode?: ValidationMode;
 }
 
-/** What an entry of a list section was found to have, under its label (paths in findings use it). */
+/**
+ * What an entry of a list section was found to have. Findings carry the entry's label: by its key
+ * (`[Developer]`), the same wherever the entry moves, or by position (`[#2]`, `index` set).
+ */
 interface CheckedEntry {
   readonly node: TomlTable;
-  readonly label: string;
+  readonly index: number | undefined;
   readonly found: ValidationReport;
 }
 
@@ -93,12 +96,12 @@ function checkEntries(
   for (let i = 0; i < entries.length; i++) {
     const node = entries[i];
     if (node === undefined) continue;
-    const label = entryLabel(node, keyField, i);
     let entry = previousEntry(previous?.entries, i, node);
-    if (entry === undefined || entry.label !== label) {
+    if (entry === undefined || (entry.index !== undefined && entry.index !== i)) {
       const own = emptyReport();
+      const label = entryLabel(node, keyField, i);
       checkTable(plan, node, `${spec.name}${label}`, own, scanAt(document, own.notices, [spec.name, i]));
-      entry = { node, label, found: own };
+      entry = { node, index: isKeyed(node, keyField) ? undefined : i, found: own };
     }
     checked.push(entry);
     append(found, entry.found);
