@@ -9,21 +9,24 @@
  * part of a frozen tree, has not changed. The parent link is only a hint: every reuse is decided
  * by node identity, so a wrong or missing link costs time, never correctness.
  *
- * Results live in one map per document rather than on each node: looking up 25 sections through
- * their root stays in a few cache lines, where a lookup per node touched every node of the draft.
+ * Results live in one map per document (on its note, see frozen.ts) rather than on each node:
+ * looking up 25 sections through their root stays in a few cache lines, where a lookup per node
+ * touched every node of the draft.
  */
-import { isFrozenDeep } from './frozen.js';
+import { type FrozenNote, noteOf } from './frozen.js';
 import type { AitwsDocument, TomlValue } from './types.js';
 
 /**
- * The version each document was edited from. Held weakly: a link must not keep every earlier
- * version of a draft alive, and once a document has been through a pass it keeps its own results.
+ * Records that `document` was made from `parent` by an edit (a hint; see above). Only the link
+ * from the newest version is kept: once a version has a successor, its own passes are done, so
+ * dropping its link keeps a draft's history from staying alive through a chain of parents.
  */
-const parents = new WeakMap<AitwsDocument, WeakRef<AitwsDocument>>();
-
-/** Records that `document` was made from `parent` by an edit (a hint; see above). */
 export function derivedFrom(document: AitwsDocument, parent: AitwsDocument): void {
-  if (document !== parent) parents.set(document, new WeakRef(parent));
+  const note = noteOf(document);
+  if (note === undefined || document === parent) return;
+  note.parent = parent;
+  const parentNote = noteOf(parent);
+  if (parentNote !== undefined) parentNote.parent = undefined;
 }
 
 /** A pass's result for one section; `node` is the section value it was computed from. */
@@ -90,16 +93,27 @@ export class SectionPass<R extends SectionResult> {
   }
 }
 
+let memos = 0;
+
 export class SectionMemo<R extends SectionResult> {
-  readonly #kept = new WeakMap<AitwsDocument, ReadonlyMap<string, R>>();
+  /** This pass's slot in the notes of frozen documents (frozen.ts). */
+  readonly #slot = memos++;
 
   open(document: AitwsDocument): SectionPass<R> {
-    const own = this.#kept.get(document);
-    const parent = parents.get(document)?.deref();
-    const inherited = parent === undefined ? undefined : this.#kept.get(parent);
+    const note = noteOf(document);
+    const own = this.#kept(note);
+    const inherited = this.#kept(noteOf(note?.parent));
     // A document already kept has nothing new to keep; one that may still change keeps nothing.
-    const keep = own === undefined && isFrozenDeep(document) ? new Map<string, R>() : undefined;
-    return new SectionPass(own, inherited, keep, (kept) => this.#kept.set(document, kept));
+    const keep = own === undefined && note !== undefined ? new Map<string, R>() : undefined;
+    return new SectionPass(own, inherited, keep, (kept) => {
+      if (note !== undefined) note.kept[this.#slot] = kept;
+    });
+  }
+
+  #kept(note: FrozenNote | undefined): ReadonlyMap<string, R> | undefined {
+    const kept = note?.kept[this.#slot];
+    // Only this memo writes its slot, and it writes a Map<string, R>.
+    return kept instanceof Map ? (kept as ReadonlyMap<string, R>) : undefined;
   }
 }
 
