@@ -201,12 +201,16 @@ async function closedLoopTable(bench: Bench): Promise<Map<number, number>> {
     const a = summarise(ours);
     const f = summarise(floor);
     throughput.set(concurrency, a.perSecond);
-    const ratio = f.perSecond / a.perSecond;
+    // A round's /add and floor ran back to back: the median of those paired ratios is immune to
+    // the machine's drift between rounds.
+    const ratio = median(ours.map((o, i) => (floor[i]?.perSecond ?? 0) / o.perSecond));
     console.log(
       `  ${String(concurrency).padStart(8)}   ${fmt(a.perSecond, 0).padStart(10)}   ${fmt(a.p50, 2).padStart(6)}   ${fmt(a.p99, 2).padStart(6)}  | ${fmt(f.perSecond, 0).padStart(11)}  ${fmt(f.p99, 2).padStart(11)} | ${fmt(ratio, 2)}x (${verdict(ratio, 2)})`,
     );
   }
-  console.log('  cost ratio = floor per s / /add per s: CPU cost of one /add in floors.');
+  console.log(
+    "  cost ratio = floor per s / /add per s, median of the rounds' paired ratios: CPU cost of one /add in floors.",
+  );
   return throughput;
 }
 

@@ -12,7 +12,7 @@ import { checkLimits, validateDocument } from '../spec/index.js';
 import { derivedFrom } from '../spec/section-memo.js';
 import type { AitwsDocument } from '../spec/types.js';
 import type { CommandContext } from './types.js';
-import { findingId } from './warning-cache.js';
+import { KnownWarnings } from './warning-cache.js';
 
 export function noDraftError(): AitwsError {
   return new AitwsError('NO_DRAFT', 'This channel has no draft yet.', {
@@ -80,7 +80,7 @@ export async function commitChange<T>(
           const report = validateDocument(proposed.document, { mode: 'draft' });
           if (report.errors.length > 0) throw new ValidationError(report.errors, report.warnings);
           const known = knownWarnings(context, id, record);
-          newWarnings = report.warnings.filter((w) => !known.has(findingId(w)));
+          newWarnings = report.warnings.filter((w) => !known.has(w));
           allWarnings = report.warnings;
         } else {
           allWarnings = undefined;
@@ -102,11 +102,11 @@ export async function commitChange<T>(
   return { version: outcome.version, result: outcome.result, newWarnings };
 }
 
-function knownWarnings(context: CommandContext, id: string, record: SessionRecord): ReadonlySet<string> {
-  if (record.document === null) return new Set();
+function knownWarnings(context: CommandContext, id: string, record: SessionRecord): KnownWarnings {
+  if (record.document === null) return new KnownWarnings([]);
   const cached = context.warningCache.get(id, record.version);
   if (cached !== undefined) return cached;
-  return new Set(validateDocument(record.document, { mode: 'draft' }).warnings.map(findingId));
+  return new KnownWarnings(validateDocument(record.document, { mode: 'draft' }).warnings);
 }
 
 /** The draft's display name, from [metadata] name. */

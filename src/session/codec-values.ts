@@ -216,10 +216,9 @@ export function plainDocumentText(document: AitwsDocument): string | undefined {
   // Nothing to reuse (a draft just read from a store): one JSON.stringify is faster than pieces.
   if (pass.fresh && !isFrozenDeep(document))
     return plainTable(document) ? JSON.stringify(document) : undefined;
-  // for…in, as plainTable: an inherited enumerable key also sends the document to the encoder.
-  for (const key in document) if (key.charCodeAt(0) === DOLLAR) return undefined;
   let text = '';
   for (const key of Object.keys(document)) {
+    if (key.charCodeAt(0) === DOLLAR) return undefined;
     const value = document[key];
     const section = pass.section(key, value, (previous) => sectionText(key, value, previous));
     if (section.member === undefined) return undefined;
