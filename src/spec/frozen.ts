@@ -15,8 +15,8 @@ const NOTE = Symbol('aitws.frozen');
 export class FrozenNote {
   /** The version this document was edited from, while passes over it may still use it. */
   parent: object | undefined;
-  /** Per pass (section-memo.ts), what it kept for this document. */
-  readonly kept: unknown[] = [];
+  /** Per pass (section-memo.ts), what it kept for this document; only documents get one. */
+  kept: unknown[] | undefined;
 
   constructor(
     /** Rough heap bytes of the subtree; only meant to keep caches within the right order of magnitude. */
@@ -95,9 +95,11 @@ function freezeAgainst(
   parentSize: number,
 ): number {
   let size = parentSize;
+  let shared = 0;
   for (const key of Object.keys(members)) {
     const child = members[key];
     if (Object.hasOwn(parent, key)) {
+      shared += 1;
       const before = parent[key];
       if (child === before) continue;
       size += freezeDeep(child, before) - sizeOf(before);
@@ -105,7 +107,10 @@ function freezeAgainst(
       size += leafSize(key) + freezeDeep(child);
     }
   }
-  for (const key of Object.keys(parent)) {
+  const parentKeys = Object.keys(parent);
+  // Usually every key of the parent is still there (an edit replaced a member): nothing to take off.
+  if (parentKeys.length === shared) return size;
+  for (const key of parentKeys) {
     if (!Object.hasOwn(members, key)) size -= leafSize(key) + sizeOf(parent[key]);
   }
   return size;

@@ -106,12 +106,14 @@ export class SectionMemo<R extends SectionResult> {
     // A document already kept has nothing new to keep; one that may still change keeps nothing.
     const keep = own === undefined && note !== undefined ? new Map<string, R>() : undefined;
     return new SectionPass(own, inherited, keep, (kept) => {
-      if (note !== undefined) note.kept[this.#slot] = kept;
+      if (note === undefined) return;
+      note.kept ??= [];
+      note.kept[this.#slot] = kept;
     });
   }
 
   #kept(note: FrozenNote | undefined): ReadonlyMap<string, R> | undefined {
-    const kept = note?.kept[this.#slot];
+    const kept = note?.kept?.[this.#slot];
     // Only this memo writes its slot, and it writes a Map<string, R>.
     return kept instanceof Map ? (kept as ReadonlyMap<string, R>) : undefined;
   }
