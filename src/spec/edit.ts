@@ -5,7 +5,7 @@
 import { AitwsError } from '../errors.js';
 import { resolveSectionPath, sectionNames } from './sections.js';
 import { suggest } from './suggest.js';
-import { copyTable, withKey } from './tree.js';
+import { copyTable, isTable, isTableArray, withKey } from './tree.js';
 import type { AitwsDocument, NestedListSpec, SectionSpec, TomlTable, TomlValue } from './types.js';
 
 export interface FieldAssignment {
@@ -27,14 +27,6 @@ interface Target {
   readonly path: string;
   readonly section: SectionSpec | undefined;
   readonly child: NestedListSpec | undefined;
-}
-
-export function isTable(value: TomlValue | undefined): value is TomlTable {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
-
-function isTableArray(value: TomlValue | undefined): value is TomlTable[] {
-  return Array.isArray(value) && value.every((item) => isTable(item));
 }
 
 function resolveTarget(path: string, document: AitwsDocument, forRemoval: boolean): Target {

@@ -160,21 +160,38 @@ function checkTable(
   }
 }
 
+/** The sections whose entries a `references` target names. */
+function sectionsNamedBy(target: string): string[] {
+  if (target === 'stages.actions') return ['stages'];
+  if (target === BUILTIN_ACTIONS) return ['roles'];
+  return [target];
+}
+
 interface Referring {
   readonly spec: SectionSpec;
   readonly fields: readonly FieldSpec[];
   readonly children: readonly { readonly child: NestedListSpec; readonly fields: readonly FieldSpec[] }[];
+  /** The sections its references can point into, in a fixed order. */
+  readonly targets: readonly string[];
 }
 
 const referringFields = (fields: readonly FieldSpec[]): FieldSpec[] =>
   fields.filter((field) => field.references !== undefined);
 
+function targetSections(fields: readonly FieldSpec[]): string[] {
+  const targets = fields.flatMap((field) =>
+    targetsIn(field.references ?? '').flatMap((target) => sectionsNamedBy(target)),
+  );
+  return [...new Set(targets)];
+}
+
 /** Sections with a referring field somewhere, in registry order; the others need no look. */
-const REFERRING: readonly Referring[] = SECTIONS.map((spec) => ({
-  spec,
-  fields: referringFields(spec.fields),
-  children: (spec.children ?? []).map((child) => ({ child, fields: referringFields(child.fields) })),
-})).filter((entry) => entry.fields.length > 0 || entry.children.some((child) => child.fields.length > 0));
+const REFERRING: readonly Referring[] = SECTIONS.map((spec) => {
+  const fields = referringFields(spec.fields);
+  const children = (spec.children ?? []).map((child) => ({ child, fields: referringFields(child.fields) }));
+  const targets = targetSections([...fields, ...children.flatMap((child) => child.fields)]);
+  return { spec, fields, children, targets };
+}).filter((entry) => entry.fields.length > 0 || entry.children.some((child) => child.fields.length > 0));
 
 function checkEntry(
   { fields, children }: Referring,
@@ -194,24 +211,6 @@ function checkEntry(
     });
   }
 }
-
-/** The sections whose entries a `references` target names. */
-function sectionsNamedBy(target: string): string[] {
-  if (target === 'stages.actions') return ['stages'];
-  if (target === BUILTIN_ACTIONS) return ['roles'];
-  return [target];
-}
-
-/** Per referring section: the sections its references can point into, in a fixed order. */
-const DEPENDENCIES = new Map<Referring, readonly string[]>(
-  REFERRING.map((referring) => {
-    const fields = [...referring.fields, ...referring.children.flatMap((child) => child.fields)];
-    const targets = fields.flatMap((field) =>
-      targetsIn(field.references ?? '').flatMap((target) => sectionsNamedBy(target)),
-    );
-    return [referring, [...new Set(targets)]];
-  }),
-);
 
 /** A section's findings, valid while the sections it points into are the same nodes. */
 interface Remembered extends SectionResult {
@@ -256,7 +255,7 @@ export function danglingReferences(document: AitwsDocument): Finding[] {
     if (!Object.hasOwn(document, spec.name)) continue;
     const value = document[spec.name];
     // The sections it points into are part of what decides its findings.
-    const targets = (DEPENDENCIES.get(referring) ?? []).map((name) =>
+    const targets = referring.targets.map((name) =>
       Object.hasOwn(document, name) ? document[name] : undefined,
     );
     const known = pass.find(spec.name, value);

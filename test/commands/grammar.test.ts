@@ -8,6 +8,7 @@ import type { ParsedCommand } from '../../src/commands/types.js';
 import { AitwsError, LimitError } from '../../src/errors.js';
 import type { TomlValue } from '../../src/spec/types.js';
 import { CLI_EXAMPLES } from '../support/paths.js';
+import { random } from '../support/random.js';
 
 interface Expected {
   readonly name: string;
@@ -759,17 +760,6 @@ describe('chat text end to end', () => {
 });
 
 describe('quoted values read without a TOML parse', () => {
-  /** A seeded generator (mulberry32), so a failure reproduces. */
-  function random(seed: number): () => number {
-    let state = seed;
-    return () => {
-      state = (state + 0x6d2b79f5) | 0;
-      let t = Math.imul(state ^ (state >>> 15), state | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   /** Quotes, escapes, tabs, line breaks, C0/C1 controls, DEL, non-ASCII, emoji and a lone surrogate. */
   const PIECES = ['a', 'Z', ' ', '"', "'", '\\', '\\n', '\\u00e9', '\t', '\n', '\r', '\u0001', '\u007f'];
   const MORE = ['\u0085', 'é', '日本', '😀', '\ud800', '$', '{', '}', '[', ']', '=', '#'];

@@ -19,17 +19,7 @@ import {
 import { conformsTo } from '../../src/spec/schema.js';
 import { serialisedBound } from '../../src/spec/size-bound.js';
 import type { AitwsDocument, TomlTable, TomlValue } from '../../src/spec/types.js';
-
-/** A seeded generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../support/random.js';
 
 function pickFrom<T>(next: () => number, items: readonly T[], fallback: T): T {
   return items[Math.floor(next() * items.length)] ?? fallback;

@@ -21,19 +21,9 @@ import {
 import { derivedFrom } from '../../src/spec/section-memo.js';
 import { serialisedBound } from '../../src/spec/size-bound.js';
 import type { AitwsDocument, TomlTable, TomlValue } from '../../src/spec/types.js';
+import { random } from '../support/random.js';
 
 const SAMPLE = path.resolve(import.meta.dirname, '../../../shared/corpus/ruvnet-AiToml/ai.toml');
-
-/** A seeded generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(next: () => number, items: readonly T[]): T {
   const item = items[Math.floor(next() * items.length)];
