@@ -5,7 +5,7 @@
 import { AitwsError } from '../errors.js';
 import { resolveSectionPath, sectionNames } from './sections.js';
 import { suggest } from './suggest.js';
-import { copyTable, isTable, isTableArray, withKey } from './tree.js';
+import { copyTable, everyItem, indexWhere, isTable, isTableArray, withKey } from './tree.js';
 import type { AitwsDocument, NestedListSpec, SectionSpec, TomlTable, TomlValue } from './types.js';
 
 export interface FieldAssignment {
@@ -87,7 +87,7 @@ function upsertInList(
   keyValue: TomlValue,
   assignments: readonly FieldAssignment[],
 ): { list: TomlTable[]; action: 'added' | 'updated'; changed: string[] } {
-  const index = list.findIndex((entry) => sameKey(entry[keyField], keyValue));
+  const index = indexWhere(list, (entry) => sameKey(entry[keyField], keyValue));
   const next = [...list];
   if (index === -1) {
     const { entry, changed } = mergeFields({}, assignments);
@@ -140,7 +140,7 @@ function findParent(
   );
   const parents = existingList(document, section.name);
   const keyField = section.key ?? 'name';
-  const index = parents.findIndex((entry) => sameKey(entry[keyField], parentParam.value));
+  const index = indexWhere(parents, (entry) => sameKey(entry[keyField], parentParam.value));
   if (index === -1) {
     const names = parents.map((entry) => displayKey(entry[keyField] ?? ''));
     const guess = suggest(displayKey(parentParam.value), names);
@@ -215,7 +215,7 @@ function removeEntry(
   key: TomlValue,
   what: string,
 ): TomlTable[] {
-  const index = list.findIndex((entry) => sameKey(entry[keyField], key));
+  const index = indexWhere(list, (entry) => sameKey(entry[keyField], key));
   if (index === -1) {
     const guess = suggest(
       displayKey(key),
@@ -229,7 +229,9 @@ function removeEntry(
       },
     );
   }
-  return list.filter((_, i) => i !== index);
+  const rest = [...list];
+  rest.splice(index, 1);
+  return rest;
 }
 
 export function removeFromDocument(
@@ -325,14 +327,17 @@ export function tomlEquals(a: TomlValue | undefined, b: TomlValue | undefined): 
   }
   if (Array.isArray(a) || Array.isArray(b)) {
     return (
-      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => tomlEquals(v, b[i]))
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      everyItem(a, (v, i) => tomlEquals(v, b[i]))
     );
   }
   if (isTable(a) && isTable(b)) {
     const keys = Object.keys(a);
     return (
       keys.length === Object.keys(b).length &&
-      keys.every((k) => Object.hasOwn(b, k) && tomlEquals(a[k], b[k]))
+      everyItem(keys, (k) => Object.hasOwn(b, k) && tomlEquals(a[k], b[k]))
     );
   }
   return false;

@@ -204,11 +204,13 @@ function checkEntry(
   for (const { child, fields: childFields } of children) {
     const entries = table[child.name];
     if (!Array.isArray(entries) || childFields.length === 0) continue;
-    entries.forEach((entry, i) => {
-      if (!isTable(entry)) return;
+    // A loop, not forEach: see tree.ts on frozen arrays.
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      if (!isTable(entry)) continue;
       const childPath = () => joinPath(path(), `${child.name}${entryLabel(entry, child.key, i)}`);
       checkTable(entry, childFields, childPath, index, findings);
-    });
+    }
   }
 }
 
@@ -236,12 +238,13 @@ function checkSection(
     checkEntry(referring, value, () => spec.name, index, findings);
   } else if (spec.kind === 'list' && Array.isArray(value)) {
     const keyField = spec.key ?? 'name';
-    value.forEach((entry, i) => {
+    for (let i = 0; i < value.length; i++) {
+      const entry = value[i];
       if (isTable(entry)) {
         const path = () => `${spec.name}${entryLabel(entry, keyField, i)}`;
         checkEntry(referring, entry, path, index, findings);
       }
-    });
+    }
   }
 }
 

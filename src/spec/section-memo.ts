@@ -9,9 +9,9 @@
  * part of a frozen tree, has not changed. The parent link is only a hint: every reuse is decided
  * by node identity, so a wrong or missing link costs time, never correctness.
  *
- * Results live in one map per document (on its note, see frozen.ts) rather than on each node:
- * looking up 25 sections through their root stays in a few cache lines, where a lookup per node
- * touched every node of the draft.
+ * Results live in a map on the document's note (see frozen.ts) rather than on each node: looking
+ * up 25 sections through their root stays in a few cache lines, where a lookup per node touched
+ * every node of the draft. An edited version takes its parent's map over (see `open`).
  */
 import { type FrozenNote, noteOf } from './frozen.js';
 import type { AitwsDocument, TomlValue } from './types.js';
@@ -95,6 +95,12 @@ export class SectionPass<R extends SectionResult> {
 
 let memos = 0;
 
+/**
+ * A map taken over from version to version keeps the keys of sections since removed (harmless, as
+ * they no longer match); past this many keys a version starts a map of its own.
+ */
+const MAX_SHARED_KEYS = 256;
+
 export class SectionMemo<R extends SectionResult> {
   /** This pass's slot in the notes of frozen documents (frozen.ts). */
   readonly #slot = memos++;
@@ -104,7 +110,15 @@ export class SectionMemo<R extends SectionResult> {
     const own = this.#kept(note);
     const inherited = this.#kept(noteOf(note?.parent));
     // A document already kept has nothing new to keep; one that may still change keeps nothing.
-    const keep = own === undefined && note !== undefined ? new Map<string, R>() : undefined;
+    // Otherwise the parent's map is taken over and updated in place: a map per version was most of
+    // what an edit left for the garbage collector. The parent may still be read (a late command on
+    // it), which is safe, as every result is matched by node identity; it may only miss.
+    const keep =
+      own !== undefined || note === undefined
+        ? undefined
+        : inherited instanceof Map && inherited.size <= MAX_SHARED_KEYS
+          ? (inherited as Map<string, R>)
+          : new Map<string, R>();
     return new SectionPass(own, inherited, keep, (kept) => {
       if (note === undefined) return;
       note.kept ??= [];

@@ -7,7 +7,7 @@
  * the full dotted key, inline `[ a, b ]` and `{ k = v }` values, blank lines between tables.
  */
 import { previousEntry, SectionMemo, type SectionResult } from './section-memo.js';
-import { isTable } from './tree.js';
+import { everyItem, isTable } from './tree.js';
 import type { AitwsDocument, TomlValue } from './types.js';
 
 /** Printable ASCII other than `"` and `\`: written as it is, one byte each. */
@@ -63,7 +63,7 @@ function inlineBound(value: TomlValue | undefined, depth: number): number {
 }
 
 function isListOfTables(value: readonly TomlValue[]): boolean {
-  return value.length > 0 && value.every((item) => isTable(item));
+  return value.length > 0 && everyItem(value, isTable);
 }
 
 /** A table written with headers; `prefix` bounds the dotted key its headers repeat. */
@@ -110,14 +110,16 @@ function sectionBound(
   const inner = 1 + keyBound(key);
   let bound = 0;
   const entries: BoundEntry[] = [];
-  value.forEach((node, index) => {
+  for (let index = 0; index < value.length; index++) {
+    const node = value[index];
+    if (node === undefined) continue;
     const entry = previousEntry(previous?.entries, index, node) ?? {
       node,
       bound: tableBound(node, inner, 1),
     };
     entries.push(entry);
     bound += inner + SLACK + entry.bound;
-  });
+  }
   return { node: value, bound, entries };
 }
 

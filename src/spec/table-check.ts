@@ -248,11 +248,11 @@ function checkKnownValues(plan: TablePlan, table: TomlTable, path: string, repor
     const value = table[field.name];
     if (value === undefined) continue;
     if (!Array.isArray(value)) checkKnownValue(field, allowed, value, path, report);
-    // `forEach` skips holes, as the filter this replaces did.
+    // Holes are skipped, as forEach did (a loop: see tree.ts on frozen arrays).
     else
-      value.forEach((item) => {
-        checkKnownValue(field, allowed, item, path, report);
-      });
+      for (const item of value) {
+        if (item !== undefined) checkKnownValue(field, allowed, item, path, report);
+      }
   }
 }
 
@@ -311,12 +311,14 @@ export function checkTable(
     // A wrong shape here is already a schema error; only well-formed entries are looked into.
     if (!isTableArray(entries)) continue;
     const childPath = joinPath(path, child.plan.spec.name);
-    entries.forEach((entry, i) => {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      if (entry === undefined) continue;
       const entryPath = `${childPath}${entryLabel(entry, child.key, i)}`;
       // Their schema was checked with the parent's; their secrets were scanned with its fields.
       checkFields(child.plan, entry, entryPath, child.open, report, undefined);
       checkKnownValues(child.plan, entry, entryPath, report);
-    });
+    }
     checkDuplicates(entries, child.key, childPath, report);
   }
 }

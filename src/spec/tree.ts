@@ -10,7 +10,30 @@ export function isTable(value: unknown): value is TomlTable {
 
 /** An array of tables (`[[roles]]`); the empty array counts, since `roles = []` is a valid empty list. */
 export function isTableArray(value: unknown): value is TomlTable[] {
-  return Array.isArray(value) && value.every((item) => isTable(item));
+  return Array.isArray(value) && everyItem(value, isTable);
+}
+
+/*
+ * Loops over a draft's lists go through these (or plain `for` loops) rather than the Array
+ * builtins that take a callback: on Node 20, findIndex, every, some, forEach, filter and slice
+ * have no fast path for frozen arrays and run about ten times slower on them, and a draft's
+ * lists are frozen (frozen.ts).
+ */
+
+/** Whether every item passes `test`. */
+export function everyItem<T>(list: readonly T[], test: (item: T, index: number) => boolean): boolean {
+  for (let index = 0; index < list.length; index++) {
+    if (!test(list[index] as T, index)) return false;
+  }
+  return true;
+}
+
+/** The index of the first item that passes `test`, or -1. */
+export function indexWhere<T>(list: readonly T[], test: (item: T, index: number) => boolean): number {
+  for (let index = 0; index < list.length; index++) {
+    if (test(list[index] as T, index)) return index;
+  }
+  return -1;
 }
 
 /**

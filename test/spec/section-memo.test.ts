@@ -151,6 +151,39 @@ describe('passes over a new version reuse what its parent found', () => {
     }
   });
 
+  it.each([7, 8, 9])(
+    'stays right when two versions are made from one, and the first is read again (seed %i)',
+    (seed) => {
+      // Concurrent edits of one cached version, and a late /show of a version already edited:
+      // each new version takes the kept results over from the one it was made from.
+      const next = random(seed);
+      let current = sample;
+      freezeDeep(current);
+      expectSameAnswers(current, limits);
+      const versionsMade = (from: AitwsDocument): AitwsDocument[] => {
+        const made: AitwsDocument[] = [];
+        for (let attempt = 0; attempt < 4 && made.length < 2; attempt++) {
+          try {
+            const proposed = pick(next, EDITS)(from, next);
+            freezeDeep(proposed);
+            derivedFrom(proposed, from);
+            made.push(proposed);
+          } catch {
+            // refused edits make no version
+          }
+        }
+        return made;
+      };
+      for (let step = 0; step < 30; step++) {
+        const made = versionsMade(current);
+        for (const version of made) expectSameAnswers(version, limits);
+        expectSameAnswers(current, limits);
+        for (const version of [...made].reverse()) expectSameAnswers(version, limits);
+        current = made[Math.floor(next() * made.length)] ?? current;
+      }
+    },
+  );
+
   it('is not misled by a wrong parent link', () => {
     const next = random(42);
     const other = addToDocument(sample, 'tasks', [{ key: 'name', value: 'Other' }]).document;
