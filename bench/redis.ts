@@ -28,8 +28,11 @@ import { startBenchRedis } from './redis-server.js';
 const SAMPLE = path.resolve(import.meta.dirname, '../../../shared/corpus/ruvnet-AiToml/ai.toml');
 const COMMANDS_PER_CHANNEL = { 1: 2000, 50: 40, 200: 12 } as const;
 const ROUNDS = 5;
-/** Open loop: offered load as a share of the closed-loop throughput at 200 channels in this run. */
-const OPEN_LOOP = { channels: 200, loadShare: 0.5, seconds: 2.5, rounds: 3 } as const;
+/**
+ * Open loop: offered loads as shares of the closed-loop throughput at 200 channels in this run:
+ * half of saturation (a stress level: still thousands of commands a second) and a quarter.
+ */
+const OPEN_LOOP = { channels: 200, loadShares: [0.5, 0.25], seconds: 2.5, rounds: 3 } as const;
 
 interface LoadResult {
   readonly perSecond: number;
@@ -142,7 +145,12 @@ interface Bench {
 
 const ACTOR = { id: 'bench', name: 'bench' };
 
-/** Creates the channels, each holding the original sample: the document the floor handles too. */
+/**
+ * Creates the channels, each holding the original sample: the document the floor handles too.
+ * The sample is written straight to the store, behind the dispatcher's back, so each channel then
+ * gets one /add: in use, a channel's draft is in the process's cache, and only the first command
+ * after a process start reads it from Redis (a cost paid once, not per command).
+ */
 async function prepareChannels(bench: Bench, label: string, count: number): Promise<ChannelKey[]> {
   const channels: ChannelKey[] = Array.from({ length: count }, (_, i) => ({
     platform: 'slack',
@@ -158,6 +166,7 @@ async function prepareChannels(bench: Bench, label: string, count: number): Prom
         by: 'bench',
         change: 'load sample',
       });
+      await add(bench, channel, 'warm-up', 0);
     }),
   );
   return channels;
@@ -215,33 +224,40 @@ async function closedLoopTable(bench: Bench): Promise<Map<number, number>> {
 }
 
 async function openLoopTable(bench: Bench, saturated: number): Promise<void> {
-  const { channels: count, loadShare, seconds, rounds } = OPEN_LOOP;
-  const offered = saturated * loadShare;
+  const { channels: count, loadShares, seconds, rounds } = OPEN_LOOP;
   const channels = await prepareChannels(bench, 'O', count);
-  const ours: LoadResult[] = [];
-  const floor: LoadResult[] = [];
-  for (let round = 0; round < rounds; round++) {
-    ours.push(
-      await openLoop(count, offered, seconds, (c, i) => add(bench, channels[c], `open ${round} op ${i}`, i)),
-    );
-    floor.push(await openLoop(count, offered, seconds, () => floorOperation(bench.client)));
-  }
   console.log(
-    `Open loop: ${count} channels, each sending /add at a steady ${fmt(offered / count, 1)}/s whatever the replies do;`,
+    `Open loop: ${count} channels, each sending /add at a steady rate whatever the replies do, at shares of the`,
   );
   console.log(
-    `  offered ${fmt(offered, 0)}/s in total = ${fmt(loadShare * 100, 0)}% of the ${count}-channel closed-loop throughput above; ${rounds} rounds of ${seconds} s, median of rounds.`,
+    `  ${count}-channel closed-loop throughput above; ${rounds} rounds of ${seconds} s per load, median of rounds.`,
   );
   console.log('  = the latency a user sees at that load, from when each command was due.');
-  console.log('             achieved per s   p50 ms   p99 ms');
-  for (const [label, results] of [
-    ['/add', ours],
-    ['floor', floor],
-  ] as const) {
-    const r = summarise(results);
-    console.log(
-      `  ${label.padEnd(8)}  ${fmt(r.perSecond, 0).padStart(14)}   ${fmt(r.p50, 2).padStart(6)}   ${fmt(r.p99, 2).padStart(6)}`,
-    );
+  console.log('  load          offered per s   p50 ms   p99 ms   p99 of each round');
+  for (const share of loadShares) {
+    const offered = saturated * share;
+    const ours: LoadResult[] = [];
+    const floor: LoadResult[] = [];
+    for (let round = 0; round < rounds; round++) {
+      ours.push(
+        await openLoop(count, offered, seconds, (c, i) =>
+          add(bench, channels[c], `open ${round} op ${i}`, i),
+        ),
+      );
+      floor.push(await openLoop(count, offered, seconds, () => floorOperation(bench.client)));
+    }
+    for (const [label, results] of [
+      ['/add', ours],
+      ['floor', floor],
+    ] as const) {
+      const r = summarise(results);
+      const each = results.map((result) => fmt(percentile(result.latencies, 99), 1)).join(' / ');
+      const load = `${fmt(share * 100, 0)}% ${label}`;
+      const target = label === '/add' ? ` (${r.p99 <= 5 ? 'within' : 'OVER'} target <= 5 ms)` : '';
+      console.log(
+        `  ${load.padEnd(12)}  ${fmt(offered, 0).padStart(13)}   ${fmt(r.p50, 2).padStart(6)}   ${fmt(r.p99, 2).padStart(6)}   ${each}${target}`,
+      );
+    }
   }
 }
 

@@ -220,7 +220,8 @@ export function plainDocumentText(document: AitwsDocument): string | undefined {
   for (const key of Object.keys(document)) {
     if (key.charCodeAt(0) === DOLLAR) return undefined;
     const value = document[key];
-    const section = pass.section(key, value, (previous) => sectionText(key, value, previous));
+    const section = pass.find(key, value) ?? sectionText(key, value, pass.previous(key));
+    pass.keep(key, section);
     if (section.member === undefined) return undefined;
     text += text === '' ? `{${section.member}` : `,${section.member}`;
   }

@@ -35,8 +35,8 @@ export interface SectionResult {
 }
 
 /**
- * One pass over one document's sections. `section` answers from what the document itself or its
- * parent kept, or computes; `close` keeps the answers when the document is deeply frozen.
+ * One pass over one document's sections. `find` answers from what the document itself or its
+ * parent kept; `keep` records an answer; `close` keeps them when the document is deeply frozen.
  */
 export class SectionPass<R extends SectionResult> {
   readonly #own: ReadonlyMap<string, R> | undefined;
@@ -77,15 +77,13 @@ export class SectionPass<R extends SectionResult> {
     return this.#parent?.get(key);
   }
 
+  /**
+   * Keeps `result` for `key`. Callers write `find(…) ?? compute(previous(…))` then `keep` inline
+   * rather than passing a callback: a closure per section per pass was a good part of what an
+   * edit allocated.
+   */
   keep(key: string, result: R): void {
     this.#keep?.set(key, result);
-  }
-
-  /** `find`, or `compute` (given `previous`) and keep. */
-  section(key: string, node: TomlValue | undefined, compute: (previous: R | undefined) => R): R {
-    const result = this.find(key, node) ?? compute(this.previous(key));
-    this.keep(key, result);
-    return result;
   }
 
   close(): void {

@@ -129,7 +129,9 @@ export function serialisedBound(document: AitwsDocument): number {
   const pass = boundSections.open(document);
   for (const key of Object.keys(document)) {
     const value = document[key];
-    total += pass.section(key, value, (previous) => sectionBound(key, value, previous)).bound;
+    const bound = pass.find(key, value) ?? sectionBound(key, value, pass.previous(key));
+    pass.keep(key, bound);
+    total += bound.bound;
   }
   pass.close();
   return total;

@@ -141,7 +141,8 @@ export function validateDocument(document: AitwsDocument, options: ValidationOpt
     const value = document[name];
     const spec = getSection(name);
     if (spec !== undefined) {
-      const checked = pass.section(name, value, (previous) => checkSection(document, spec, value, previous));
+      const checked = pass.find(name, value) ?? checkSection(document, spec, value, pass.previous(name));
+      pass.keep(name, checked);
       append(report, checked.found);
       if (checked.wellFormed) continue;
     }
