@@ -62,9 +62,18 @@ export async function translateFailure<T>(send: () => Promise<T>): Promise<T> {
 }
 
 export function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StorageUnavailableError()), timeoutMs);
+  // One promise and one timer per call, not Promise.race + finally: this wraps every store call.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StorageUnavailableError()), timeoutMs);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -67,7 +67,6 @@ export const REDIS_STORE_DEFAULTS = {
   ownsClient: false,
 } as const satisfies Required<Omit<RedisSessionStoreOptions, 'now'>>;
 
-const clockReply = z.tuple([z.string(), z.string()]);
 const writeReply = z.tuple([z.enum(['ok', 'conflict', 'late']), z.number().int(), z.string(), z.string()]);
 const readReply = z.tuple([z.string(), z.string(), z.string().nullable(), z.string().nullable()]);
 const listReply = z.array(z.string().nullable()).min(2);
@@ -249,8 +248,11 @@ export class RedisSessionStore implements SessionStore {
       runScript(this.#client, script, [keys.session, keys.history], args),
     );
     const parsed = parseReply(reply, raw, script.name);
-    const clock = clockReply.safeParse(parsed.slice(clockAt, clockAt + 2));
-    if (clock.success) this.#clock.observe(sentAt, this.#now(), clock.data[0], clock.data[1]);
+    const seconds: unknown = parsed[clockAt];
+    const micros: unknown = parsed[clockAt + 1];
+    if (typeof seconds === 'string' && typeof micros === 'string') {
+      this.#clock.observe(sentAt, this.#now(), seconds, micros);
+    }
     return parsed;
   }
 
