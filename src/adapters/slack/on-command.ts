@@ -38,11 +38,20 @@ const LATE = Symbol('late');
 
 /** The core's reply if it comes within `ms`, else LATE; a rejection before the deadline rejects. */
 function beforeDeadline(work: Promise<Reply>, ms: number): Promise<Reply | typeof LATE> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<typeof LATE>((resolve) => {
-    timer = setTimeout(resolve, ms, LATE);
+  // One promise and one timer, not Promise.race + finally: this runs for every command.
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms, LATE);
+    work.then(
+      (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 function byline(name: string, typed: string): string {
