@@ -9,9 +9,42 @@
  *   redis+cluster://[user:pass@]host:port,host:port        Redis Cluster (seed nodes)
  *   rediss+sentinel://..., rediss+cluster://...            the same over TLS
  */
+import { createRequire } from 'node:module';
 import type { ConnectionOptions } from 'node:tls';
-import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import {
+  Cluster,
+  type ClusterOptions,
+  Redis,
+  type RedisOptions,
+  type StandaloneConnectionOptions,
+} from 'ioredis';
+import type { ErrorEmitter } from 'ioredis/built/connectors/AbstractConnector.js';
+import type { NetStream } from 'ioredis/built/types.js';
 import { AitwsError } from '../errors.js';
+
+// ioredis does not export its standalone connector from the package root; it is CommonJS.
+const { default: StandaloneConnector } = createRequire(import.meta.url)(
+  'ioredis/built/connectors/StandaloneConnector.js',
+) as typeof import('ioredis/built/connectors/StandaloneConnector.js');
+
+/**
+ * ioredis listens for a socket's errors with `once`, twice at most, and a TLS socket refused in
+ * its handshake can emit more than that (the verification failure, then the peer's alert): the
+ * extra one would be an uncaught exception that ends the process. This keeps a listener for the
+ * socket's whole life; ioredis still reports the errors that matter through its own handlers.
+ */
+class GuardedConnector extends StandaloneConnector {
+  // ioredis types a connector's options as unknown; it passes the client's own options.
+  constructor(options: unknown) {
+    super(options as StandaloneConnectionOptions);
+  }
+
+  override async connect(emitter: ErrorEmitter): Promise<NetStream> {
+    const stream = await super.connect(emitter);
+    stream.on('error', () => undefined);
+    return stream;
+  }
+}
 
 export type RedisClient = Redis | Cluster;
 
@@ -63,7 +96,12 @@ function build(url: string, base: RedisOptions, options: RedisClientOptions): Re
   switch (scheme) {
     case 'redis':
     case 'rediss':
-      return new Redis(url, { ...base, ...tls(scheme === 'rediss'), ...options.redisOptions });
+      return new Redis(url, {
+        ...base,
+        Connector: GuardedConnector,
+        ...tls(scheme === 'rediss'),
+        ...options.redisOptions,
+      });
     case 'redis+sentinel':
     case 'rediss+sentinel': {
       const parsed = parseMultiHostUrl(url, 26379);

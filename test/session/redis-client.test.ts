@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AitwsError } from '../../src/errors.js';
 import type { ChannelKey } from '../../src/session/port.js';
@@ -65,6 +66,20 @@ describe('createRedisClient', () => {
     expect(await isRedisReady(client, 500)).toBe(false);
     expect(Date.now() - started).toBeLessThan(5000);
     await server.restart();
+    await waitFor(() => isRedisReady(client), 10_000);
+  });
+
+  test('a socket that errs more often than ioredis listens does not end the process', async () => {
+    const server = await startRedis();
+    servers.push(server);
+    const client = track(createRedisClient(server.url, quiet));
+    await waitFor(() => isRedisReady(client), 10_000);
+    if (!(client instanceof Redis)) throw new Error('redis:// makes a standalone client');
+    const { stream } = client;
+    // Without a lasting listener, emitting an error nobody listens for throws (in a socket: an
+    // uncaught exception). A TLS handshake refused by the peer can emit several.
+    for (let i = 0; i < 3; i++)
+      expect(() => stream.emit('error', new Error(`socket error ${i}`))).not.toThrow();
     await waitFor(() => isRedisReady(client), 10_000);
   });
 
