@@ -5,6 +5,7 @@
  */
 import { ReplyError } from 'ioredis';
 import { StorageUnavailableError } from '../errors.js';
+import { within } from '../timing.js';
 import type { LuaScript } from './redis-scripts.js';
 
 /** Redis error codes (the first word of an error reply) that mean "not now", not "bug". */
@@ -61,19 +62,10 @@ export async function translateFailure<T>(send: () => Promise<T>): Promise<T> {
   }
 }
 
-export function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  // One promise and one timer per call, not Promise.race + finally: this wraps every store call.
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StorageUnavailableError()), timeoutMs);
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+const TIMED_OUT = Symbol('timed out');
+
+export async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  const result = await within(work, timeoutMs, TIMED_OUT);
+  if (result === TIMED_OUT) throw new StorageUnavailableError();
+  return result;
 }

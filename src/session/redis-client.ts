@@ -21,6 +21,7 @@ import {
 import type { ErrorEmitter } from 'ioredis/built/connectors/AbstractConnector.js';
 import type { NetStream } from 'ioredis/built/types.js';
 import { AitwsError } from '../errors.js';
+import { within } from '../timing.js';
 
 // ioredis does not export its standalone connector from the package root; it is CommonJS.
 const { default: StandaloneConnector } = createRequire(import.meta.url)(
@@ -201,33 +202,20 @@ function badUrl(url: string, why: string): AitwsError {
  */
 export async function isRedisReady(client: RedisClient, timeoutMs = 1000): Promise<boolean> {
   if (client.status !== 'ready') return false;
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const timedOut = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
-    return (await Promise.race([client.ping(), timedOut])) === 'PONG';
+    return (await within(client.ping(), timeoutMs, 'timeout')) === 'PONG';
   } catch {
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
 /** QUIT politely, but never wait on a dead server longer than `timeoutMs`. */
 export async function closeRedisClient(client: RedisClient, timeoutMs = 1000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      client.quit(),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
+    await within(client.quit(), timeoutMs, undefined);
   } catch {
     // Already closed or unreachable: disconnecting below is all that is left to do.
   } finally {
-    clearTimeout(timer);
     if (client.status !== 'end') client.disconnect();
   }
 }

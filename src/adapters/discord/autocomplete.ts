@@ -8,6 +8,7 @@ import type { CommandDefinition } from '../../commands/types.js';
 import type { ChannelKey, SessionStore } from '../../session/port.js';
 import { isTable, resolveSectionPath, SECTIONS } from '../../spec/index.js';
 import type { FieldSpec } from '../../spec/types.js';
+import { within } from '../../timing.js';
 import { tomlString } from './command-text.js';
 import { type Completion, optionsFor } from './options.js';
 import { LIMITS } from './payload.js';
@@ -112,16 +113,13 @@ export function completeParams(section: string | undefined, typed: string): stri
   });
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), ms);
-  });
-  try {
-    return await Promise.race([work.catch(() => fallback), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** `work`'s result within `ms`, else (or if it fails) `fallback`. */
+function withTimeout<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  return within(
+    work.catch(() => fallback),
+    ms,
+    fallback,
+  );
 }
 
 /** `/remove SECTION …`: field names of a table, `name="X"` of the draft's entries of a list. */

@@ -119,16 +119,3 @@ export async function deliverLate(
 }
 
 export const DEFERRED = Symbol('deferred');
-
-/** The work's result if it is ready within `ms`, else DEFERRED (the work carries on). */
-export async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof DEFERRED> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<typeof DEFERRED>((resolve) => {
-    timer = setTimeout(() => resolve(DEFERRED), ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -7,6 +7,7 @@
 import { Client, Events, GatewayDispatchEvents, Options } from 'discord.js';
 import { z } from 'zod';
 import type { Logger } from '../../logging.js';
+import { within } from '../../timing.js';
 import { createDiscordApi, DEFAULT_API_URL, type DiscordApi } from './api.js';
 import type { Transport } from './deliver.js';
 import type { InteractionHandler } from './handler.js';
@@ -76,12 +77,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     async stop() {
       // Answers in flight finish first (their interaction tokens outlive the connection), within reason.
-      let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, STOP_GRACE_MS);
-      });
-      await Promise.race([Promise.allSettled([...pending]), bound]);
-      clearTimeout(timer);
+      await within(Promise.allSettled([...pending]), STOP_GRACE_MS, undefined);
       await client.destroy();
     },
   };

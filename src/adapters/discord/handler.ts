@@ -10,6 +10,7 @@ import type { Invocation } from '../../commands/types.js';
 import type { Logger } from '../../logging.js';
 import type { InteractionStore } from '../../session/interaction-port.js';
 import type { SessionStore } from '../../session/port.js';
+import { within } from '../../timing.js';
 import type { DiscordApi } from './api.js';
 import { downloadAttachment } from './attachments.js';
 import { complete } from './autocomplete.js';
@@ -22,7 +23,6 @@ import {
   deliverNow,
   type Plan,
   type Transport,
-  within,
 } from './deliver.js';
 import {
   type CommandInteraction,
@@ -156,7 +156,8 @@ export function createInteractionHandler(options: HandlerOptions): InteractionHa
     transport: Transport,
   ): Promise<void> {
     const receivedAt = now();
-    const early = await within(work, deferAfterMs);
+    // The work's result if it is ready in time, else DEFERRED (the work carries on).
+    const early = await within(work, deferAfterMs, DEFERRED);
     if (early !== DEFERRED) {
       if (early.kind === 'duplicate') return transport.duplicate();
       return deliverNow(plan(early.reply), base, transport, deps);

@@ -10,6 +10,7 @@ import type { Logger } from '../../logging.js';
 import type { PlatformAdapter } from '../../serve.js';
 import type { InteractionStore } from '../../session/interaction-port.js';
 import type { Limits } from '../../spec/types.js';
+import { within } from '../../timing.js';
 import { boltLogger } from './bolt-logger.js';
 import type { BotIdentity, HandlerDeps } from './context.js';
 import { BUTTON_ACTION_PATTERN, LOAD_MODAL_ID, LOAD_SHORTCUT_ID, SLASH_COMMAND } from './declared.js';
@@ -189,12 +190,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     async stop() {
       stopping = true;
       if (receiver instanceof SocketModeReceiver) await receiver.stop();
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
-      });
-      await Promise.race([idle(), timeout]);
-      clearTimeout(timer);
+      await within(idle(), DRAIN_TIMEOUT_MS, undefined);
     },
     idle,
   };

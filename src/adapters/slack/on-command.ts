@@ -7,7 +7,7 @@
  * it thinks was missed.
  */
 import { renderError } from '../../commands/render-error.js';
-import type { Reply } from '../../commands/reply.js';
+import { within } from '../../timing.js';
 import { channelKey, commandText, type HandlerDeps, invocation } from './context.js';
 import { SLASH_COMMAND } from './declared.js';
 import {
@@ -35,24 +35,6 @@ export const ACK_DEADLINE_MS = 1500;
 export type CommandAck = (response?: ResponseMessage) => Promise<void>;
 
 const LATE = Symbol('late');
-
-/** The core's reply if it comes within `ms`, else LATE; a rejection before the deadline rejects. */
-function beforeDeadline(work: Promise<Reply>, ms: number): Promise<Reply | typeof LATE> {
-  // One promise and one timer, not Promise.race + finally: this runs for every command.
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms, LATE);
-    work.then(
-      (reply) => {
-        clearTimeout(timer);
-        resolve(reply);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
 
 function byline(name: string, typed: string): string {
   const command = typed.length > BYLINE_COMMAND_LIMIT ? `${typed.slice(0, BYLINE_COMMAND_LIMIT)}…` : typed;
@@ -113,7 +95,8 @@ async function answerSlashCommand(deps: HandlerDeps, body: unknown, ack: Command
   const pending = deps.dispatcher.handle(
     invocation(text, actor, channelKey(command.team_id, command.channel_id)),
   );
-  const early = await beforeDeadline(pending, ACK_DEADLINE_MS);
+  // The core's reply if it comes before the deadline, else LATE; a rejection before it rejects.
+  const early = await within(pending, ACK_DEADLINE_MS, LATE);
   if (early === LATE) await ack();
   const reply = early === LATE ? await pending : early;
   const message = renderFor(deps, reply, {
