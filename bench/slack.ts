@@ -1,7 +1,8 @@
 /**
  * Issue 4 benchmark: `/aitws add …` through the real HTTP receiver (signed requests, Bolt, the
  * shared server, the Redis store, the answer POSTed to a response_url) at 50 concurrent requests,
- * beside a bare Bolt app in the same process that acks a static text.
+ * beside a bare Bolt app in the same process that acks a static text, and the same bare app doing
+ * one Redis PING per request first (what one Redis round trip alone costs on this machine).
  *
  * The load generator and the stand-in for Slack (Web API + response_url) run in their own
  * processes, as Slack does, so this process does only the bot's work. Its cost per request is the
@@ -22,6 +23,7 @@ import { type Config, loadConfig } from '../src/config.js';
 import { silentLogger } from '../src/logging.js';
 import { startServer } from '../src/serve.js';
 import { MemoryInteractionStore } from '../src/session/memory-interactions.js';
+import { closeRedisClient, createRedisClient, type RedisClient } from '../src/session/redis-client.js';
 import { fmt, median, verdict } from './lib.js';
 import { startBenchRedis } from './redis-server.js';
 
@@ -176,7 +178,11 @@ async function startAdapterOnly(config: Config): Promise<{ url: string; stop: ()
   };
 }
 
-async function startBareBolt(): Promise<{ url: string; stop: () => Promise<void> }> {
+/**
+ * A bare Bolt app that acks a static text; with `redis`, it first does one PING on it, the least
+ * any bot that keeps its state in Redis does per request.
+ */
+async function startBareBolt(redis?: RedisClient): Promise<{ url: string; stop: () => Promise<void> }> {
   const receiver = new HTTPReceiver({ signingSecret: SECRET, logger: quietBolt });
   const app = new App({
     receiver,
@@ -185,6 +191,7 @@ async function startBareBolt(): Promise<{ url: string; stop: () => Promise<void>
     convoStore: false,
   });
   app.command('/aitws', async ({ ack }) => {
+    if (redis !== undefined) await redis.ping();
     await ack('ok');
   });
   const server = createServer((req, res) => receiver.requestListener(req, res));
@@ -267,6 +274,8 @@ export async function benchSlack(): Promise<void> {
   });
   const running = await startServer(config, silentLogger, [slackPlatform]);
   const bare = await startBareBolt();
+  const pingClient = createRedisClient(redis.url);
+  const barePing = await startBareBolt(pingClient);
   const adapterOnly = await startAdapterOnly(config);
   if (running === undefined) throw new Error('Slack was not configured');
   const ours = `http://127.0.0.1:${running.port}/slack/events`;
@@ -275,6 +284,7 @@ export async function benchSlack(): Promise<void> {
   try {
     const oursPhases: Phase[] = [];
     const barePhases: Phase[] = [];
+    const pingPhases: Phase[] = [];
     const adapterPhases: Phase[] = [];
     // Round 0 warms both up and is not counted.
     for (let round = 0; round <= ROUNDS; round++) {
@@ -297,6 +307,7 @@ export async function benchSlack(): Promise<void> {
         waitForAnswers(sink, posted + total - inAck),
       );
       const b = await phase(bare.url, [...size, prefix, responseUrl, add], async () => undefined);
+      const p = await phase(barePing.url, [...size, prefix, responseUrl, add], async () => undefined);
       const answered = await sink.answers();
       const c = await phase(adapterOnly.url, [...size, prefix, responseUrl, add], (inAck) =>
         waitForAnswers(sink, answered + total - inAck),
@@ -304,11 +315,13 @@ export async function benchSlack(): Promise<void> {
       if (round === 0) continue;
       oursPhases.push(a);
       barePhases.push(b);
+      pingPhases.push(p);
       adapterPhases.push(c);
     }
     const a = summarise(oursPhases);
     const b = summarise(barePhases);
     const c = summarise(adapterPhases);
+    const p = summarise(pingPhases);
     // Each round's phases ran back to back, so a round's ratio is immune to the machine's drift
     // between rounds; the verdict is the median of those paired ratios.
     const paired = (ratio: (round: number) => number): number =>
@@ -316,6 +329,7 @@ export async function benchSlack(): Promise<void> {
     const cpuRatio = paired((i) => (oursPhases[i]?.cpuMs ?? 0) / (barePhases[i]?.cpuMs ?? 1));
     const wallRatio = paired((i) => (barePhases[i]?.perSecond ?? 0) / (oursPhases[i]?.perSecond ?? 1));
     const adapterRatio = paired((i) => (adapterPhases[i]?.cpuMs ?? 0) / (barePhases[i]?.cpuMs ?? 1));
+    const pingRatio = paired((i) => (pingPhases[i]?.cpuMs ?? 0) / (barePhases[i]?.cpuMs ?? 1));
     const row = (name: string, p: Phase): string =>
       `  ${name.padEnd(18)} ${fmt(p.perSecond, 0).padStart(10)}   ${fmt(p.cpuMs, 3).padStart(10)}   ${fmt(p.p50, 2).padStart(10)}   ${fmt(p.p99, 2).padStart(10)}`;
     console.log(
@@ -324,6 +338,7 @@ export async function benchSlack(): Promise<void> {
     console.log('                     requests/s   CPU ms/req   ack p50 ms   ack p99 ms');
     console.log(row('aitws (answered)', a));
     console.log(row('bare Bolt (ack)', b));
+    console.log(row('bare + Redis PING', p));
     console.log(row('adapter, no core', c));
     console.log(
       `  cost per request: ${fmt(cpuRatio, 2)}x the bare app's CPU (${verdict(cpuRatio, 2)}; median of the rounds' paired ratios)`,
@@ -333,6 +348,9 @@ export async function benchSlack(): Promise<void> {
       `  of which the adapter (no core): ${fmt(adapterRatio, 2)}x the bare app's CPU; the core's /add: ${fmt(a.cpuMs - c.cpuMs, 3)} ms CPU per request`,
     );
     console.log(
+      `  one Redis round trip alone (bare Bolt + PING): ${fmt(pingRatio, 2)}x the bare app's CPU, ${fmt(p.cpuMs - b.cpuMs, 3)} ms per request`,
+    );
+    console.log(
       `  answered in the ack: ${fmt(a.inAck * 100, 0)}% (aitws), ${fmt(c.inAck * 100, 0)}% (adapter, no core); the rest through response_url`,
     );
     console.log(
@@ -340,6 +358,8 @@ export async function benchSlack(): Promise<void> {
     );
   } finally {
     await bare.stop();
+    await barePing.stop();
+    await closeRedisClient(pingClient);
     await adapterOnly.stop();
     await running.stop();
     sink.stop();

@@ -19,14 +19,15 @@ import {
   type StandaloneConnectionOptions,
 } from 'ioredis';
 import type { ErrorEmitter } from 'ioredis/built/connectors/AbstractConnector.js';
+import type { SentinelConnectionOptions } from 'ioredis/built/connectors/SentinelConnector/index.js';
 import type { NetStream } from 'ioredis/built/types.js';
 import { AitwsError } from '../errors.js';
 import { within } from '../timing.js';
 
-// ioredis does not export its standalone connector from the package root; it is CommonJS.
-const { default: StandaloneConnector } = createRequire(import.meta.url)(
-  'ioredis/built/connectors/StandaloneConnector.js',
-) as typeof import('ioredis/built/connectors/StandaloneConnector.js');
+// ioredis does not export its connectors from the package root; it is CommonJS.
+const { StandaloneConnector, SentinelConnector } = createRequire(import.meta.url)(
+  'ioredis/built/connectors/index.js',
+) as typeof import('ioredis/built/connectors/index.js');
 
 /**
  * ioredis listens for a socket's errors with `once`, twice at most, and a TLS socket refused in
@@ -34,6 +35,12 @@ const { default: StandaloneConnector } = createRequire(import.meta.url)(
  * extra one would be an uncaught exception that ends the process. This keeps a listener for the
  * socket's whole life; ioredis still reports the errors that matter through its own handlers.
  */
+function keepErrorListener(stream: NetStream): NetStream {
+  stream.on('error', () => undefined);
+  return stream;
+}
+
+/** Standalone servers, and each node of a Cluster. */
 class GuardedConnector extends StandaloneConnector {
   // ioredis types a connector's options as unknown; it passes the client's own options.
   constructor(options: unknown) {
@@ -41,9 +48,21 @@ class GuardedConnector extends StandaloneConnector {
   }
 
   override async connect(emitter: ErrorEmitter): Promise<NetStream> {
-    const stream = await super.connect(emitter);
-    stream.on('error', () => undefined);
-    return stream;
+    return keepErrorListener(await super.connect(emitter));
+  }
+}
+
+/**
+ * The master found through Sentinel. (The short-lived connections ioredis opens to the Sentinels
+ * themselves are its own clients, which it builds without a connector option.)
+ */
+class GuardedSentinelConnector extends SentinelConnector {
+  constructor(options: unknown) {
+    super(options as SentinelConnectionOptions);
+  }
+
+  override async connect(emitter: ErrorEmitter): Promise<NetStream> {
+    return keepErrorListener(await super.connect(emitter));
   }
 }
 
@@ -111,8 +130,9 @@ function build(url: string, base: RedisOptions, options: RedisClientOptions): Re
       const secure = scheme === 'rediss+sentinel';
       const sentinelPassword = parsed.query.get('sentinelPassword');
       const sentinelUsername = parsed.query.get('sentinelUsername');
-      return new Redis({
+      const client = new Redis({
         ...base,
+        Connector: GuardedSentinelConnector,
         ...parsed.auth,
         sentinels: parsed.hosts,
         name: master,
@@ -123,6 +143,11 @@ function build(url: string, base: RedisOptions, options: RedisClientOptions): Re
         ...(secure ? { ...tls(true), enableTLSForSentinelMode: true, sentinelTLS: { ...options.tls } } : {}),
         ...options.redisOptions,
       });
+      // ioredis hands its own Sentinel connector the client, to report failover progress on
+      // (sentinelReconnecting, failoverSubscribed), but not a connector given as an option.
+      const connector: unknown = Reflect.get(client, 'connector');
+      if (connector instanceof GuardedSentinelConnector) connector.emitter = client;
+      return client;
     }
     case 'redis+cluster':
     case 'rediss+cluster': {
@@ -130,6 +155,7 @@ function build(url: string, base: RedisOptions, options: RedisClientOptions): Re
       return new Cluster(parsed.hosts, {
         redisOptions: {
           ...base,
+          Connector: GuardedConnector,
           ...parsed.auth,
           ...tls(scheme === 'rediss+cluster'),
           ...options.redisOptions,

@@ -9,7 +9,15 @@ import {
   type RedisClient,
 } from '../../src/session/redis-client.js';
 import { RedisSessionStore } from '../../src/session/redis-store.js';
-import { type RedisServer, startRedis, startSentinel, uniquePrefix, waitFor } from '../support/redis.js';
+import { within } from '../../src/timing.js';
+import {
+  type RedisServer,
+  startCluster,
+  startRedis,
+  startSentinel,
+  uniquePrefix,
+  waitFor,
+} from '../support/redis.js';
 
 const quiet = { onError: () => {} };
 const key: ChannelKey = { platform: 'console', workspace: 'w', channel: 'c' };
@@ -19,6 +27,16 @@ const change = {
   by: 'ann',
   change: 'c',
 };
+
+/**
+ * Without a lasting listener, emitting an error nobody listens for throws (in a socket: an
+ * uncaught exception). A TLS handshake refused by the peer can emit several.
+ */
+function expectSurvivesRepeatedSocketErrors(stream: Redis['stream']): void {
+  for (let i = 0; i < 3; i++) {
+    expect(() => stream.emit('error', new Error(`socket error ${i}`))).not.toThrow();
+  }
+}
 
 /** A round trip through a store proves the client reaches a working master. */
 async function roundTrip(client: RedisClient): Promise<void> {
@@ -75,11 +93,7 @@ describe('createRedisClient', () => {
     const client = track(createRedisClient(server.url, quiet));
     await waitFor(() => isRedisReady(client), 10_000);
     if (!(client instanceof Redis)) throw new Error('redis:// makes a standalone client');
-    const { stream } = client;
-    // Without a lasting listener, emitting an error nobody listens for throws (in a socket: an
-    // uncaught exception). A TLS handshake refused by the peer can emit several.
-    for (let i = 0; i < 3; i++)
-      expect(() => stream.emit('error', new Error(`socket error ${i}`))).not.toThrow();
+    expectSurvivesRepeatedSocketErrors(client.stream);
     await waitFor(() => isRedisReady(client), 10_000);
   });
 
@@ -101,10 +115,41 @@ describe('createRedisClient', () => {
     const sentinel = await startSentinel(master, 'aitws-master');
     servers.push(sentinel, master);
     const client = track(
-      createRedisClient(`redis+sentinel://127.0.0.1:${sentinel.port}/aitws-master`, quiet),
+      createRedisClient(`redis+sentinel://127.0.0.1:${sentinel.port}/aitws-master`, {
+        ...quiet,
+        redisOptions: { failoverDetector: true },
+      }),
     );
+    // Failover progress is still reported on the client, as with ioredis' own Sentinel connector.
+    const subscribed = new Promise((resolve) => client.once('failoverSubscribed', () => resolve('reported')));
     await roundTrip(client);
     expect(Number(await master.cli('dbsize'))).toBeGreaterThan(0);
+    if (!(client instanceof Redis)) throw new Error('redis+sentinel:// makes a standalone client');
+    expectSurvivesRepeatedSocketErrors(client.stream);
+    await waitFor(() => isRedisReady(client), 10_000);
+    await roundTrip(client);
+    expect(await within(subscribed, 5000, 'never reported')).toBe('reported');
+  });
+
+  test('redis+cluster:// nodes keep a lasting socket error listener too', async () => {
+    const cluster = await startCluster(3);
+    const client = createRedisClient(cluster.url, quiet);
+    try {
+      await roundTrip(client);
+      if (client instanceof Redis) throw new Error('redis+cluster:// makes a cluster client');
+      const nodes = client.nodes('master');
+      expect(nodes).toHaveLength(3);
+      for (const node of nodes) {
+        // Cluster nodes connect on their first command.
+        expect(await node.ping()).toBe('PONG');
+        expectSurvivesRepeatedSocketErrors(node.stream);
+      }
+      await waitFor(() => isRedisReady(client), 10_000);
+      await roundTrip(client);
+    } finally {
+      await closeRedisClient(client);
+      await cluster.stop();
+    }
   });
 });
 
