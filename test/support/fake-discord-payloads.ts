@@ -126,6 +126,40 @@ export function autocompletePayload(
   return { ...base(4, where), data: { id: '700', name, type: 1, options } };
 }
 
+/** A message the bot posted, as Discord's API returns it. */
+export function botMessage(message: {
+  readonly channelId: string;
+  readonly authorId: string;
+  readonly content: string;
+  readonly type: number;
+  readonly flags: number;
+}): Record<string, unknown> {
+  return {
+    id: snowflake(),
+    channel_id: message.channelId,
+    author: {
+      id: message.authorId,
+      username: 'aitws',
+      discriminator: '0',
+      global_name: null,
+      avatar: null,
+      bot: true,
+    },
+    content: message.content,
+    timestamp: new Date().toISOString(),
+    edited_timestamp: null,
+    tts: false,
+    mention_everyone: false,
+    mentions: [],
+    mention_roles: [],
+    attachments: [],
+    embeds: [],
+    pinned: false,
+    type: message.type,
+    flags: message.flags,
+  };
+}
+
 export function buttonPayload(
   customId: string,
   where: Where,
@@ -135,28 +169,13 @@ export function buttonPayload(
   return {
     ...payload,
     message: {
-      id: snowflake(),
-      channel_id: payload.channel_id,
-      author: {
-        id: '900000000000000001',
-        username: 'aitws',
-        discriminator: '0',
-        global_name: null,
-        avatar: null,
-        bot: true,
-      },
-      content: message.content ?? 'Replace it?',
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-      tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
-      attachments: [],
-      embeds: [],
-      pinned: false,
-      type: 20,
-      flags: message.ephemeral ? 64 : 0,
+      ...botMessage({
+        channelId: String(payload.channel_id),
+        authorId: '900000000000000001',
+        content: message.content ?? 'Replace it?',
+        type: 20,
+        flags: message.ephemeral ? 64 : 0,
+      }),
       components: [{ type: 1, components: [{ type: 2, style: 4, label: 'Replace', custom_id: customId }] }],
     },
     data: { custom_id: customId, component_type: 2 },

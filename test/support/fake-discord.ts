@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { FakeGateway, GATEWAY_PATH } from './fake-discord-gateway.js';
+import { botMessage } from './fake-discord-payloads.js';
 
 export interface RecordedFile {
   readonly name: string;
@@ -219,30 +220,13 @@ export class FakeDiscord {
   }
 
   private message(body: Record<string, unknown>, channel: string | undefined): object {
-    return {
-      id: String(BigInt(Date.now() - 1420070400000) << 22n),
-      channel_id: channel ?? '0',
-      author: {
-        id: this.botUserId,
-        username: 'aitws',
-        discriminator: '0',
-        global_name: null,
-        avatar: null,
-        bot: true,
-      },
+    return botMessage({
+      channelId: channel ?? '0',
+      authorId: this.botUserId,
       content: typeof body.content === 'string' ? body.content : '',
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-      tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
-      attachments: [],
-      embeds: [],
-      pinned: false,
       type: 0,
       flags: typeof body.flags === 'number' ? body.flags : 0,
-    };
+    });
   }
 
   private record(call: RecordedCall): void {
