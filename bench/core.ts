@@ -11,8 +11,8 @@ import { createDispatcher } from '../src/commands/dispatch.js';
 import { silentLogger } from '../src/logging.js';
 import { FileSessionStore } from '../src/session/file-store.js';
 import { MemoryInteractionStore } from '../src/session/memory-interactions.js';
-import { parseDocument, stringifyDocument, validateDocument } from '../src/spec/index.js';
-import { DEFAULT_LIMITS } from '../src/spec/types.js';
+import { parseDocument, stringifyDocument, validateDocument } from '../src/document/index.js';
+import { DEFAULT_LIMITS } from '../src/document/types.js';
 import { fmt, microsPerOp, verdict } from './lib.js';
 
 const SAMPLE = path.resolve(import.meta.dirname, '../../../shared/corpus/ruvnet-AiToml/ai.toml');

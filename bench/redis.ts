@@ -21,7 +21,7 @@ import type { ChannelKey } from '../src/session/port.js';
 import { closeRedisClient, createRedisClient, type RedisClient } from '../src/session/redis-client.js';
 import { createRedisKeys } from '../src/session/redis-keys.js';
 import { RedisSessionStore } from '../src/session/redis-store.js';
-import { DEFAULT_LIMITS } from '../src/spec/types.js';
+import { DEFAULT_LIMITS } from '../src/document/types.js';
 import { fmt, median, percentile, verdict } from './lib.js';
 import { startBenchRedis } from './redis-server.js';
 

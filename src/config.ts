@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { AitwsError } from './errors.js';
-import { DEFAULT_LIMITS, type Limits } from './spec/types.js';
+import { DEFAULT_LIMITS, type Limits } from './document/types.js';
 
 const positiveInt = z.coerce.number().int().positive();
 

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { maskSecrets } from './spec/redact.js';
+import { maskSecrets } from './document/redact.js';
 
 export interface Logger {
   debug(fields: object, message: string): void;

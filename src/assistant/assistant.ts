@@ -6,7 +6,7 @@
 import type { Logger } from '../logging.js';
 import type { InteractionStore } from '../session/interaction-port.js';
 import { type ChannelKey, channelId } from '../session/port.js';
-import type { AitwsDocument } from '../spec/types.js';
+import type { AitwsDocument } from '../document/types.js';
 import {
   type AssistantLimits,
   checkQuestion,

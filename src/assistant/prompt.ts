@@ -5,8 +5,8 @@
  * put there: the provider never receives a credential from a draft or a question.
  */
 import { type Finding, formatFinding } from '../errors.js';
-import { maskDocument, maskSecrets, stringifyDocument, validateDocument } from '../spec/index.js';
-import type { AitwsDocument } from '../spec/types.js';
+import { maskDocument, maskSecrets, stringifyDocument, validateDocument } from '../document/index.js';
+import type { AitwsDocument } from '../document/types.js';
 import type { ModelRequest, ToolSpec } from './provider.js';
 import type { Reference } from './reference.js';
 

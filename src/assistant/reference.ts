@@ -4,9 +4,9 @@
  * is static for a given build, so it is sent as a cached system block, and the offline mode
  * searches the same entries.
  */
-import { SECTIONS } from '../spec/sections.js';
-import { SECRET_REF } from '../spec/sections-setup.js';
-import type { FieldSpec, NestedListSpec, SectionSpec } from '../spec/types.js';
+import { SECTIONS } from '../document/sections.js';
+import { SECRET_REF } from '../document/sections-setup.js';
+import type { FieldSpec, NestedListSpec, SectionSpec } from '../document/types.js';
 
 /** What the assistant needs of a command definition (src/commands/types.ts satisfies it). */
 export interface CommandHelp {

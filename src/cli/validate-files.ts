@@ -1,9 +1,9 @@
 /** `aitws validate FILE...` and `aitws fmt FILE` — for CI pipelines and editors. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { AitwsError, type Finding, formatFinding, TomlSyntaxError } from '../errors.js';
-import { parseDocument, stringifyDocument, validateDocument } from '../spec/index.js';
-import { maskSecrets } from '../spec/redact.js';
-import type { Limits } from '../spec/types.js';
+import { parseDocument, stringifyDocument, validateDocument } from '../document/index.js';
+import { maskSecrets } from '../document/redact.js';
+import type { Limits } from '../document/types.js';
 
 export interface Output {
   out(line: string): void;

@@ -11,7 +11,7 @@ import { KeyedQueue } from '../session/keyed-queue.js';
 import { MemoryInteractionStore } from '../session/memory-interactions.js';
 import { MemorySessionStore } from '../session/memory-store.js';
 import { type ChannelKey, channelId } from '../session/port.js';
-import type { AitwsDocument } from '../spec/types.js';
+import type { AitwsDocument } from '../document/types.js';
 import { ACTION_TTL_SECONDS } from './buttons.js';
 import { commitChange } from './draft.js';
 import { normalizeChatText, parseCommandLine } from './grammar/index.js';

@@ -7,10 +7,10 @@ import type { Finding } from '../errors.js';
 import { AitwsError, ValidationError } from '../errors.js';
 import { applyChange } from '../session/apply.js';
 import { channelId, type SessionRecord } from '../session/port.js';
-import { freezeDeep } from '../spec/frozen.js';
-import { checkLimits, validateDocument } from '../spec/index.js';
-import { derivedFrom } from '../spec/section-memo.js';
-import type { AitwsDocument } from '../spec/types.js';
+import { freezeDeep } from '../document/frozen.js';
+import { checkLimits, validateDocument } from '../document/index.js';
+import { derivedFrom } from '../document/section-memo.js';
+import type { AitwsDocument } from '../document/types.js';
 import type { CommandContext } from './types.js';
 import { KnownWarnings } from './warning-cache.js';
 

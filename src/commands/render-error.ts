@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { AitwsError, type ErrorCode, formatFinding, TomlSyntaxError, ValidationError } from '../errors.js';
 import type { Logger } from '../logging.js';
-import { maskSecrets } from '../spec/redact.js';
+import { maskSecrets } from '../document/redact.js';
 import { commandNameOf } from './grammar/index.js';
 import type { Reply, ReplyBlock } from './reply.js';
 import { failure } from './reply.js';

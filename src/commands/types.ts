@@ -3,7 +3,7 @@ import type { InteractionStore } from '../session/interaction-port.js';
 import type { KeyedQueue } from '../session/keyed-queue.js';
 import type { ChannelKey, SessionStore } from '../session/port.js';
 import type { RecordCache } from '../session/record-cache.js';
-import type { Limits, TomlValue } from '../spec/types.js';
+import type { Limits, TomlValue } from '../document/types.js';
 import type { Reply } from './reply.js';
 import type { WarningCache } from './warning-cache.js';
 

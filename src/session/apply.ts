@@ -4,7 +4,7 @@
  * editing one channel at once both land; neither change is lost or applied to a stale draft.
  */
 import { ConflictError } from '../errors.js';
-import type { AitwsDocument } from '../spec/types.js';
+import type { AitwsDocument } from '../document/types.js';
 import {
   type ChangeToWrite,
   type ChannelKey,

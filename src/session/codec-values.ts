@@ -16,9 +16,9 @@
 import { TomlDate } from 'smol-toml';
 import { z } from 'zod';
 import { AitwsError } from '../errors.js';
-import { isFrozenDeep } from '../spec/frozen.js';
-import { previousEntry, SectionMemo, type SectionResult } from '../spec/section-memo.js';
-import type { AitwsDocument, TomlTable, TomlValue } from '../spec/types.js';
+import { isFrozenDeep } from '../document/frozen.js';
+import { previousEntry, SectionMemo, type SectionResult } from '../document/section-memo.js';
+import type { AitwsDocument, TomlTable, TomlValue } from '../document/types.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 export interface JsonObject {

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { AitwsError } from '../errors.js';
-import type { AitwsDocument } from '../spec/types.js';
+import type { AitwsDocument } from '../document/types.js';
 import {
   documentSchema,
   encodeDocument,

@@ -6,7 +6,7 @@
  * Implementations: FileSessionStore (embedded mode) and RedisSessionStore. Both pass the contract
  * suite in test/contracts/session-store.contract.ts.
  */
-import type { AitwsDocument } from '../spec/types.js';
+import type { AitwsDocument } from '../document/types.js';
 
 export type Platform = 'console' | 'slack' | 'discord';
 

@@ -8,7 +8,7 @@
  * turns an accidental in-place edit into a loud TypeError instead of a corrupted draft that the
  * version check could not detect (it compares versions, not contents).
  */
-import { freezeDeep } from '../spec/frozen.js';
+import { freezeDeep } from '../document/frozen.js';
 import type { SessionRecord, SessionStore } from './port.js';
 
 export interface RecordCacheLimits {

@@ -13,8 +13,8 @@ import { silentLogger } from '../../src/logging.js';
 import { MemoryInteractionStore } from '../../src/session/memory-interactions.js';
 import { MemorySessionStore } from '../../src/session/memory-store.js';
 import type { ChannelKey } from '../../src/session/port.js';
-import { parseDocument } from '../../src/spec/index.js';
-import { DEFAULT_LIMITS } from '../../src/spec/types.js';
+import { parseDocument } from '../../src/document/index.js';
+import { DEFAULT_LIMITS } from '../../src/document/types.js';
 import { type FakeAnthropic, startFakeAnthropic } from '../support/fake-anthropic.js';
 import { SAMPLE_TOML } from '../support/paths.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reply } from '../../src/commands/reply.js';
-import { isTable } from '../../src/spec/index.js';
+import { isTable } from '../../src/document/index.js';
 import { propose } from '../support/fake-anthropic.js';
 import { textOf } from '../support/harness.js';
 import { type AssistantHarness, createAssistantHarness, errorCode } from './harness.js';

@@ -8,7 +8,7 @@ import { DEFAULT_MODEL } from '../../src/assistant/provider-anthropic.js';
 import { COMMANDS } from '../../src/commands/registry.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logging.js';
-import { SECTIONS } from '../../src/spec/sections.js';
+import { SECTIONS } from '../../src/document/sections.js';
 import { startFakeAnthropic } from '../support/fake-anthropic.js';
 import { textOf } from '../support/harness.js';
 import { type AssistantHarness, createAssistantHarness, DRAFT_SECRETS } from './harness.js';

@@ -6,7 +6,7 @@ import { normalizeChatText, parseCommandLine } from '../../src/commands/grammar/
 import { bareWordValue, parseTomlValue } from '../../src/commands/grammar/values.js';
 import type { ParsedCommand } from '../../src/commands/types.js';
 import { AitwsError, LimitError } from '../../src/errors.js';
-import type { TomlValue } from '../../src/spec/types.js';
+import type { TomlValue } from '../../src/document/types.js';
 import { CLI_EXAMPLES } from '../support/paths.js';
 import { random } from '../support/random.js';
 

@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/logging.js';
 import { MemoryInteractionStore } from '../../src/session/memory-interactions.js';
 import type { MemorySessionStore } from '../../src/session/memory-store.js';
 import type { ChannelKey, SessionRecord } from '../../src/session/port.js';
-import { DEFAULT_LIMITS } from '../../src/spec/types.js';
+import { DEFAULT_LIMITS } from '../../src/document/types.js';
 import { CountingStore } from '../support/counting-store.js';
 import { textOf } from '../support/harness.js';
 

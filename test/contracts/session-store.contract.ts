@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AitwsError } from '../../src/errors.js';
 import { applyChange } from '../../src/session/apply.js';
 import type { ChannelKey, SessionStore, WorkspaceKey } from '../../src/session/port.js';
-import type { AitwsDocument } from '../../src/spec/types.js';
+import type { AitwsDocument } from '../../src/document/types.js';
 import { CHANNEL, changeOf, dateForms, richDocument, simpleDocument } from './session-store.fixtures.js';
 
 export interface ContractStoreOptions {

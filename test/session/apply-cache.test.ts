@@ -4,7 +4,7 @@ import { applyChange, type Mutate } from '../../src/session/apply.js';
 import { MemorySessionStore } from '../../src/session/memory-store.js';
 import { type ChannelKey, channelId, type SessionRecord } from '../../src/session/port.js';
 import { RecordCache } from '../../src/session/record-cache.js';
-import type { AitwsDocument } from '../../src/spec/types.js';
+import type { AitwsDocument } from '../../src/document/types.js';
 import { CountingStore } from '../support/counting-store.js';
 
 const KEY: ChannelKey = { platform: 'console', workspace: 'local', channel: 'cached' };
@@ -15,7 +15,7 @@ function items(record: SessionRecord): string[] {
   return Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : [];
 }
 
-/** Appends `item` to the document's `items` without touching the input, as src/spec/edit.ts does. */
+/** Appends `item` to the document's `items` without touching the input, as src/document/edit.ts does. */
 function addItem(item: string): Mutate<readonly string[]> {
   return (current) => {
     const next: AitwsDocument = { ...(current.document ?? {}), items: [...items(current), item] };

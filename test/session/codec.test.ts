@@ -16,7 +16,7 @@ import {
   historyEntryVersion,
 } from '../../src/session/codec.js';
 import type { HistoryEntry } from '../../src/session/port.js';
-import type { AitwsDocument, TomlValue } from '../../src/spec/types.js';
+import type { AitwsDocument, TomlValue } from '../../src/document/types.js';
 import { dateForms, richDocument, simpleDocument } from '../contracts/session-store.fixtures.js';
 
 /** Paths of every table (not tag, not array) whose prototype is not null, as smol-toml never makes. */

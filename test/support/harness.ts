@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/logging.js';
 import { FileSessionStore } from '../../src/session/file-store.js';
 import { MemoryInteractionStore } from '../../src/session/memory-interactions.js';
 import type { ChannelKey } from '../../src/session/port.js';
-import { DEFAULT_LIMITS } from '../../src/spec/types.js';
+import { DEFAULT_LIMITS } from '../../src/document/types.js';
 
 export interface Harness {
   readonly dispatcher: Dispatcher;

@@ -10,7 +10,7 @@ import { applyChange, type Mutate } from '../../src/session/apply.js';
 import type { ChannelKey } from '../../src/session/port.js';
 import { closeRedisClient, createRedisClient } from '../../src/session/redis-client.js';
 import { RedisSessionStore } from '../../src/session/redis-store.js';
-import type { AitwsDocument, TomlTable } from '../../src/spec/types.js';
+import type { AitwsDocument, TomlTable } from '../../src/document/types.js';
 
 export const STORM_CHANNEL: ChannelKey = { platform: 'console', workspace: 'storm', channel: 'shared' };
 

@@ -9,7 +9,7 @@ import type { Reply } from '../../commands/reply.js';
 import { renderPlain } from '../../commands/reply.js';
 import type { Actor } from '../../commands/types.js';
 import type { ChannelKey } from '../../session/port.js';
-import { sectionNames } from '../../spec/sections.js';
+import { sectionNames } from '../../document/sections.js';
 import { renderForConsole } from './render.js';
 
 export interface ConsoleOptions {

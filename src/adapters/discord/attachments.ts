@@ -4,7 +4,7 @@
  * the document size limit is enforced before and while reading, so a large file costs nothing.
  */
 import { AitwsError } from '../../errors.js';
-import { formatBytes } from '../../spec/index.js';
+import { formatBytes } from '../../document/index.js';
 import type { DiscordAttachment } from './interaction.js';
 
 const DOWNLOAD_TIMEOUT_MS = 10_000;

@@ -6,8 +6,8 @@
  */
 import type { CommandDefinition } from '../../commands/types.js';
 import type { ChannelKey, SessionStore } from '../../session/port.js';
-import { isTable, resolveSectionPath, SECTIONS } from '../../spec/index.js';
-import type { FieldSpec } from '../../spec/types.js';
+import { isTable, resolveSectionPath, SECTIONS } from '../../document/index.js';
+import type { FieldSpec } from '../../document/types.js';
 import { within } from '../../timing.js';
 import { tomlString } from './command-text.js';
 import { type Completion, optionsFor } from './options.js';

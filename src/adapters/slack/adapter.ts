@@ -9,7 +9,7 @@ import type { SlackConfig } from '../../config.js';
 import type { Logger } from '../../logging.js';
 import type { PlatformAdapter } from '../../serve.js';
 import type { InteractionStore } from '../../session/interaction-port.js';
-import type { Limits } from '../../spec/types.js';
+import type { Limits } from '../../document/types.js';
 import { within } from '../../timing.js';
 import { boltLogger } from './bolt-logger.js';
 import type { BotIdentity, HandlerDeps } from './context.js';

@@ -3,7 +3,7 @@ import type { Dispatcher } from '../../commands/dispatch.js';
 import type { Invocation } from '../../commands/types.js';
 import type { InteractionStore } from '../../session/interaction-port.js';
 import type { ChannelKey } from '../../session/port.js';
-import type { Limits } from '../../spec/types.js';
+import type { Limits } from '../../document/types.js';
 import type { SlackIo } from './deliver.js';
 
 export interface BotIdentity {

@@ -5,7 +5,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import { AitwsError, LimitError } from '../../errors.js';
-import { formatBytes } from '../../spec/index.js';
+import { formatBytes } from '../../document/index.js';
 import { FilesInfoResponse, type SlackFile } from './payloads.js';
 
 export interface DownloadOptions {

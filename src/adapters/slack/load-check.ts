@@ -4,8 +4,8 @@
  * /load checks again when it runs: this is for the form, the core stays the authority.
  */
 import { AitwsError, formatFinding, TomlSyntaxError } from '../../errors.js';
-import { parseDocument, validateDocument } from '../../spec/index.js';
-import type { Limits } from '../../spec/types.js';
+import { parseDocument, validateDocument } from '../../document/index.js';
+import type { Limits } from '../../document/types.js';
 
 /** Slack shows a field error under the input; a short one reads best. */
 const MAX_MESSAGE = 1500;

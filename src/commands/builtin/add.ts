@@ -1,5 +1,5 @@
 import { AitwsError, formatFinding } from '../../errors.js';
-import { addToDocument } from '../../spec/edit.js';
+import { addToDocument } from '../../document/edit.js';
 import { commitChange, noDraftError } from '../draft.js';
 import { success } from '../reply.js';
 import type { CommandDefinition } from '../types.js';

@@ -1,5 +1,5 @@
 import { AitwsError } from '../../errors.js';
-import { emptyDocument } from '../../spec/index.js';
+import { emptyDocument } from '../../document/index.js';
 import { offerChoice } from '../buttons.js';
 import { commitChange, documentTitle } from '../draft.js';
 import { success } from '../reply.js';

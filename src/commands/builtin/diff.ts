@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { AitwsError } from '../../errors.js';
-import { maskDocument, stringifyDocument } from '../../spec/index.js';
-import type { AitwsDocument } from '../../spec/types.js';
+import { maskDocument, stringifyDocument } from '../../document/index.js';
+import type { AitwsDocument } from '../../document/types.js';
 import { privateAnswer } from '../reply.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 import { parseVersionWord, rejectUnknownParams } from './params.js';

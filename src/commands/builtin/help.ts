@@ -1,7 +1,7 @@
 import { AitwsError } from '../../errors.js';
-import { resolveSectionPath, SECTIONS } from '../../spec/sections.js';
-import { suggest } from '../../spec/suggest.js';
-import type { FieldSpec } from '../../spec/types.js';
+import { resolveSectionPath, SECTIONS } from '../../document/sections.js';
+import { suggest } from '../../document/suggest.js';
+import type { FieldSpec } from '../../document/types.js';
 import type { ReplyBlock } from '../reply.js';
 import { privateAnswer } from '../reply.js';
 import type { CommandDefinition } from '../types.js';

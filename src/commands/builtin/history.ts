@@ -1,4 +1,4 @@
-import { maskSecrets } from '../../spec/index.js';
+import { maskSecrets } from '../../document/index.js';
 import { privateAnswer } from '../reply.js';
 import type { CommandDefinition } from '../types.js';
 import { optionalPositiveInteger, rejectUnknownParams } from './params.js';

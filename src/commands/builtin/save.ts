@@ -1,5 +1,5 @@
 import { AitwsError } from '../../errors.js';
-import { stringifyDocument } from '../../spec/index.js';
+import { stringifyDocument } from '../../document/index.js';
 import { documentTitle, readDraft } from '../draft.js';
 import { success } from '../reply.js';
 import type { CommandDefinition } from '../types.js';

@@ -1,6 +1,6 @@
 import { AitwsError } from '../../errors.js';
 import type { ChannelKey, SessionStore } from '../../session/port.js';
-import type { AitwsDocument } from '../../spec/types.js';
+import type { AitwsDocument } from '../../document/types.js';
 import { commitChange } from '../draft.js';
 import { success } from '../reply.js';
 import type { CommandDefinition } from '../types.js';

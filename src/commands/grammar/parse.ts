@@ -4,7 +4,7 @@
  * exactly TOML's. Its own checks run first so pathological input never reaches the TOML parser.
  */
 import { type AitwsError, LimitError } from '../../errors.js';
-import { DEFAULT_LIMITS, type TomlValue } from '../../spec/types.js';
+import { DEFAULT_LIMITS, type TomlValue } from '../../document/types.js';
 import type { Param, ParsedCommand } from '../types.js';
 import { abbreviate, describePosition, isQuote, parseError, type ValueContext } from './shared.js';
 import { bareWordValue, parseTomlValue, type TomlContext } from './values.js';

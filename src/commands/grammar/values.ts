@@ -4,7 +4,7 @@
  */
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { AitwsError } from '../../errors.js';
-import type { TomlValue } from '../../spec/types.js';
+import type { TomlValue } from '../../document/types.js';
 import { describePosition, parseError, type ValueContext } from './shared.js';
 
 export interface TomlContext extends ValueContext {

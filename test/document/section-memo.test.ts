@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeDocument, encodeDocumentText } from '../../src/session/codec.js';
-import { addToDocument, removeFromDocument } from '../../src/spec/edit.js';
-import { freezeDeep } from '../../src/spec/frozen.js';
+import { addToDocument, removeFromDocument } from '../../src/document/edit.js';
+import { freezeDeep } from '../../src/document/frozen.js';
 import {
   checkLimits,
   cloneValue,
@@ -17,10 +17,10 @@ import {
   type Limits,
   parseDocument,
   validateDocument,
-} from '../../src/spec/index.js';
-import { derivedFrom } from '../../src/spec/section-memo.js';
-import { serialisedBound } from '../../src/spec/size-bound.js';
-import type { AitwsDocument, TomlTable, TomlValue } from '../../src/spec/types.js';
+} from '../../src/document/index.js';
+import { derivedFrom } from '../../src/document/section-memo.js';
+import { serialisedBound } from '../../src/document/size-bound.js';
+import type { AitwsDocument, TomlTable, TomlValue } from '../../src/document/types.js';
 import { random } from '../support/random.js';
 
 const SAMPLE = path.resolve(import.meta.dirname, '../../../shared/corpus/ruvnet-AiToml/ai.toml');

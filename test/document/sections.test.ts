@@ -8,8 +8,8 @@ import {
   sectionNames,
   sectionSchema,
   validateDocument,
-} from '../../src/spec/index.js';
-import type { AitwsDocument, NestedListSpec, SectionSpec, TomlTable } from '../../src/spec/types.js';
+} from '../../src/document/index.js';
+import type { AitwsDocument, NestedListSpec, SectionSpec, TomlTable } from '../../src/document/types.js';
 
 const TABLES = [
   'metadata',

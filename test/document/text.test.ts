@@ -12,8 +12,8 @@ import {
   SECRET_PATTERNS,
   sectionNames,
   suggest,
-} from '../../src/spec/index.js';
-import type { AitwsDocument } from '../../src/spec/types.js';
+} from '../../src/document/index.js';
+import type { AitwsDocument } from '../../src/document/types.js';
 
 /** `${secret:NAME}` built up, so the literal never looks like a mistyped template placeholder. */
 const ref = (name: string): string => ['$', '{secret:', name, '}'].join('');

@@ -15,10 +15,10 @@ import {
   stringifyDocument,
   suggest,
   validateDocument,
-} from '../../src/spec/index.js';
-import { conformsTo } from '../../src/spec/schema.js';
-import { serialisedBound } from '../../src/spec/size-bound.js';
-import type { AitwsDocument, TomlTable, TomlValue } from '../../src/spec/types.js';
+} from '../../src/document/index.js';
+import { conformsTo } from '../../src/document/schema.js';
+import { serialisedBound } from '../../src/document/size-bound.js';
+import type { AitwsDocument, TomlTable, TomlValue } from '../../src/document/types.js';
 import { random } from '../support/random.js';
 
 function pickFrom<T>(next: () => number, items: readonly T[], fallback: T): T {

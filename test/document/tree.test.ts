@@ -4,8 +4,8 @@
  * would give, including for keys that mean something on ordinary objects.
  */
 import { describe, expect, it } from 'vitest';
-import { copyTable, newTable, withKey } from '../../src/spec/tree.js';
-import type { TomlTable } from '../../src/spec/types.js';
+import { copyTable, newTable, withKey } from '../../src/document/tree.js';
+import type { TomlTable } from '../../src/document/types.js';
 
 function table(entries: Record<string, string>): TomlTable {
   const built = newTable();

@@ -13,7 +13,7 @@ import {
   SECTIONS,
   stringifyDocument,
   validateDocument,
-} from '../../src/spec/index.js';
+} from '../../src/document/index.js';
 import { SAMPLE_TOML } from '../support/paths.js';
 
 /** `${secret:NAME}` built up, so the literal never looks like a mistyped template placeholder. */

@@ -6,8 +6,8 @@ import {
   emptyDocument,
   parseDocument,
   stringifyDocument,
-} from '../../src/spec/index.js';
-import type { AitwsDocument, TomlTable } from '../../src/spec/types.js';
+} from '../../src/document/index.js';
+import type { AitwsDocument, TomlTable } from '../../src/document/types.js';
 
 function thrown(run: () => unknown): unknown {
   try {
