@@ -29,7 +29,12 @@ import {
 } from '../test/support/fake-anthropic.js';
 import { fmt, percentile } from './lib.js';
 
-const SAMPLE = path.resolve(import.meta.dirname, '../../../shared/corpus/ruvnet-AiToml/ai.toml');
+// Run from dist/bench/ once compiled, from bench/ under tsx: either way the fixture is in the repository.
+const SAMPLE = path.resolve(
+  import.meta.dirname,
+  import.meta.dirname.endsWith(path.join('dist', 'bench')) ? '../..' : '..',
+  'test/fixtures/ai.toml',
+);
 const ROUNDS = 300;
 const WARMUP = 30;
 const UNLIMITED = { max: Number.MAX_SAFE_INTEGER, windowSeconds: 60 };

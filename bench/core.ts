@@ -15,7 +15,12 @@ import { parseDocument, stringifyDocument, validateDocument } from '../src/docum
 import { DEFAULT_LIMITS } from '../src/document/types.js';
 import { fmt, microsPerOp, verdict } from './lib.js';
 
-const SAMPLE = path.resolve(import.meta.dirname, '../../../shared/corpus/ruvnet-AiToml/ai.toml');
+// Run from dist/bench/ once compiled, from bench/ under tsx: either way the fixture is in the repository.
+const SAMPLE = path.resolve(
+  import.meta.dirname,
+  import.meta.dirname.endsWith(path.join('dist', 'bench')) ? '../..' : '..',
+  'test/fixtures/ai.toml',
+);
 
 export async function benchDocument(): Promise<void> {
   const text = readFileSync(SAMPLE, 'utf8');

@@ -20,7 +20,12 @@ import type { ChannelKey } from '../src/session/port.js';
 import { fmt, median, microsPerOp, percentile } from './lib.js';
 import { startBenchRedis } from './redis-server.js';
 
-const SAMPLE = path.resolve(import.meta.dirname, '../../../shared/corpus/ruvnet-AiToml/ai.toml');
+// Run from dist/bench/ once compiled, from bench/ under tsx: either way the fixture is in the repository.
+const SAMPLE = path.resolve(
+  import.meta.dirname,
+  import.meta.dirname.endsWith(path.join('dist', 'bench')) ? '../..' : '..',
+  'test/fixtures/ai.toml',
+);
 const CONCURRENCY = 50;
 const PER_CHANNEL = 40;
 const ROUNDS = 5;

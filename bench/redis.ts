@@ -25,7 +25,12 @@ import { DEFAULT_LIMITS } from '../src/document/types.js';
 import { fmt, median, percentile, verdict } from './lib.js';
 import { startBenchRedis } from './redis-server.js';
 
-const SAMPLE = path.resolve(import.meta.dirname, '../../../shared/corpus/ruvnet-AiToml/ai.toml');
+// Run from dist/bench/ once compiled, from bench/ under tsx: either way the fixture is in the repository.
+const SAMPLE = path.resolve(
+  import.meta.dirname,
+  import.meta.dirname.endsWith(path.join('dist', 'bench')) ? '../..' : '..',
+  'test/fixtures/ai.toml',
+);
 const COMMANDS_PER_CHANNEL = { 1: 2000, 50: 40, 200: 12 } as const;
 const ROUNDS = 5;
 /**

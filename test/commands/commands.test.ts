@@ -31,7 +31,10 @@ async function draft(): Promise<Record<string, unknown>> {
 
 describe('the spec examples', () => {
   it('runs every line of cli-examples.txt and /show lists what was added', async () => {
-    const lines = (await readFile(CLI_EXAMPLES, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+    // Blank lines and the `#` origin line are skipped, as the console skips them.
+    const lines = (await readFile(CLI_EXAMPLES, 'utf8'))
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
     expect(lines.at(-1)).toBe('/show');
     let shown = '';
     for (const line of lines) shown = textOf(await ok(line));
