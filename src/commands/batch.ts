@@ -5,20 +5,19 @@
  * person applies it, so the history gets one entry and one /undo reverts the lot.
  */
 import { createHash } from 'node:crypto';
+import type { AitwsDocument } from '../document/types.js';
 import { AitwsError, formatFinding, ValidationError } from '../errors.js';
+import { Drafts } from '../session/drafts.js';
 import type { Choice, InteractionStore, PendingAction } from '../session/interaction-port.js';
-import { KeyedQueue } from '../session/keyed-queue.js';
 import { MemoryInteractionStore } from '../session/memory-interactions.js';
 import { MemorySessionStore } from '../session/memory-store.js';
 import { type ChannelKey, channelId } from '../session/port.js';
-import type { AitwsDocument } from '../document/types.js';
 import { ACTION_TTL_SECONDS } from './buttons.js';
 import { commitChange } from './draft.js';
 import { normalizeChatText, parseCommandLine } from './grammar/index.js';
 import type { Reply } from './reply.js';
 import { success } from './reply.js';
 import type { CommandContext, CommandDefinition } from './types.js';
-import { WarningCache } from './warning-cache.js';
 
 /** What a proposal may contain: edits of the draft, nothing that reads files or asks again. */
 const PROPOSABLE: ReadonlySet<string> = new Set(['create', 'add', 'remove']);
@@ -62,10 +61,8 @@ async function runOnCopy(
     const reply = await definition.run({
       invocation: { text, channel, actor },
       command,
-      sessions,
+      drafts: new Drafts(sessions, { limits: context.limits, now: context.now }),
       interactions: new MemoryInteractionStore(),
-      changeQueue: new KeyedQueue(),
-      warningCache: new WarningCache(),
       files: undefined,
       limits: context.limits,
       now: context.now,

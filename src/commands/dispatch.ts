@@ -10,9 +10,8 @@ import { AitwsError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { CommandMetrics } from '../metrics.js';
 import type { InteractionStore } from '../session/interaction-port.js';
-import { KeyedQueue } from '../session/keyed-queue.js';
 import type { SessionStore } from '../session/port.js';
-import { RecordCache } from '../session/record-cache.js';
+import { Drafts } from '../session/drafts.js';
 import { maskSecrets } from '../document/redact.js';
 import { suggest } from '../document/suggest.js';
 import type { Limits } from '../document/types.js';
@@ -31,7 +30,6 @@ import type {
   Invocation,
   ParsedCommand,
 } from './types.js';
-import { WarningCache } from './warning-cache.js';
 
 export interface DispatcherDeps {
   readonly sessions: SessionStore;
@@ -100,9 +98,7 @@ function maskReply(reply: Reply): Reply {
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const commands = deps.commands ?? COMMANDS;
   const now = deps.now ?? (() => new Date());
-  const changeQueue = new KeyedQueue();
-  const warningCache = new WarningCache();
-  const recordCache = new RecordCache(deps.sessions);
+  const drafts = new Drafts(deps.sessions, { limits: deps.limits, now });
 
   function resolve(name: string): CommandDefinition {
     const command = commands.find((c) => c.name === name);
@@ -123,11 +119,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return {
       invocation,
       command,
-      sessions: deps.sessions,
+      drafts,
       interactions: deps.interactions,
-      changeQueue,
-      warningCache,
-      recordCache,
       files: deps.files,
       limits: deps.limits,
       now,

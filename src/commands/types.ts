@@ -1,11 +1,9 @@
 import type { Assistant } from '../assistant/assistant.js';
 import type { InteractionStore } from '../session/interaction-port.js';
-import type { KeyedQueue } from '../session/keyed-queue.js';
-import type { ChannelKey, SessionStore } from '../session/port.js';
-import type { RecordCache } from '../session/record-cache.js';
+import type { Drafts } from '../session/drafts.js';
+import type { ChannelKey } from '../session/port.js';
 import type { Limits, TomlValue } from '../document/types.js';
 import type { Reply } from './reply.js';
-import type { WarningCache } from './warning-cache.js';
 
 export interface Actor {
   /** Stable platform id (Slack user id, Discord snowflake, OS user in the console). */
@@ -61,14 +59,9 @@ export interface FileAccess {
 export interface CommandContext {
   readonly invocation: Invocation;
   readonly command: ParsedCommand;
-  readonly sessions: SessionStore;
+  /** Read and change channel drafts, their history and the workspace library. */
+  readonly drafts: Drafts;
   readonly interactions: InteractionStore;
-  /** Serialises this process's changes per channel (see KeyedQueue). */
-  readonly changeQueue: KeyedQueue;
-  /** Warnings of the latest versions this process wrote (see WarningCache). */
-  readonly warningCache: WarningCache;
-  /** Lets changes skip the read when this process knows the channel (see RecordCache). */
-  readonly recordCache?: RecordCache;
   readonly files: FileAccess | undefined;
   readonly limits: Limits;
   readonly now: () => Date;

@@ -5,7 +5,7 @@
 import { AitwsError } from '../errors.js';
 import { resolveSectionPath, sectionNames } from './sections.js';
 import { suggest } from './suggest.js';
-import { copyTable, everyItem, indexWhere, isTable, isTableArray, withKey } from './tree.js';
+import { isTable, isTableArray, newTable, withKey } from './tree.js';
 import type { AitwsDocument, NestedListSpec, SectionSpec, TomlTable, TomlValue } from './types.js';
 
 export interface FieldAssignment {
@@ -72,7 +72,7 @@ function mergeFields(
   entry: TomlTable,
   assignments: readonly FieldAssignment[],
 ): { entry: TomlTable; changed: string[] } {
-  const next = copyTable(entry);
+  const next = Object.assign(newTable(), entry);
   const changed: string[] = [];
   for (const { key, value } of assignments) {
     if (!Object.hasOwn(next, key) || !tomlEquals(next[key], value)) changed.push(key);
@@ -87,7 +87,7 @@ function upsertInList(
   keyValue: TomlValue,
   assignments: readonly FieldAssignment[],
 ): { list: TomlTable[]; action: 'added' | 'updated'; changed: string[] } {
-  const index = indexWhere(list, (entry) => sameKey(entry[keyField], keyValue));
+  const index = list.findIndex((entry) => sameKey(entry[keyField], keyValue));
   const next = [...list];
   if (index === -1) {
     const { entry, changed } = mergeFields({}, assignments);
@@ -140,7 +140,7 @@ function findParent(
   );
   const parents = existingList(document, section.name);
   const keyField = section.key ?? 'name';
-  const index = indexWhere(parents, (entry) => sameKey(entry[keyField], parentParam.value));
+  const index = parents.findIndex((entry) => sameKey(entry[keyField], parentParam.value));
   if (index === -1) {
     const names = parents.map((entry) => displayKey(entry[keyField] ?? ''));
     const guess = suggest(displayKey(parentParam.value), names);
@@ -215,7 +215,7 @@ function removeEntry(
   key: TomlValue,
   what: string,
 ): TomlTable[] {
-  const index = indexWhere(list, (entry) => sameKey(entry[keyField], key));
+  const index = list.findIndex((entry) => sameKey(entry[keyField], key));
   if (index === -1) {
     const guess = suggest(
       displayKey(key),
@@ -234,71 +234,62 @@ function removeEntry(
   return rest;
 }
 
-export function removeFromDocument(
+/** `/remove logging` or `/remove logging level`, and any section that is not a list. */
+function removeFromTable(document: AitwsDocument, name: string, field: string | undefined): EditOutcome {
+  if (field === undefined) {
+    return { document: withKey(document, name, undefined), target: name, action: 'removed', fields: [] };
+  }
+  const table = existingTable(document, name);
+  if (!Object.hasOwn(table, field)) {
+    const guess = suggest(field, Object.keys(table));
+    throw new AitwsError('UNKNOWN_FIELD', `${name} has no field "${field}"; nothing was removed.`, {
+      hint: guess === undefined ? `Type /show ${name} to see its fields.` : `Did you mean "${guess}"?`,
+    });
+  }
+  return {
+    document: withKey(document, name, withKey(table, field, undefined)),
+    target: `${name}.${field}`,
+    action: 'removed',
+    fields: [field],
+  };
+}
+
+/** `/remove roles` (the whole list) or `/remove roles name="X"` (one entry). */
+function removeFromList(
   document: AitwsDocument,
-  sectionPath: string,
-  selector: RemoveSelector,
+  section: SectionSpec,
+  assignments: readonly FieldAssignment[],
 ): EditOutcome {
-  const target = resolveTarget(sectionPath, document, true);
-  const { section, child } = target;
-  const topName = section?.name ?? target.path;
-  if (child === undefined && !Object.hasOwn(document, topName)) {
-    throw new AitwsError('UNKNOWN_ENTRY', `This draft has no ${topName} section; nothing was removed.`);
-  }
-  if (section === undefined || section.kind === 'table') {
-    if (selector.field === undefined) {
-      return {
-        document: withKey(document, topName, undefined),
-        target: topName,
-        action: 'removed',
-        fields: [],
-      };
-    }
-    const table = existingTable(document, topName);
-    if (!Object.hasOwn(table, selector.field)) {
-      const guess = suggest(selector.field, Object.keys(table));
-      throw new AitwsError(
-        'UNKNOWN_FIELD',
-        `${topName} has no field "${selector.field}"; nothing was removed.`,
-        {
-          hint: guess === undefined ? `Type /show ${topName} to see its fields.` : `Did you mean "${guess}"?`,
-        },
-      );
-    }
-    return {
-      document: withKey(document, topName, withKey(table, selector.field, undefined)),
-      target: `${topName}.${selector.field}`,
-      action: 'removed',
-      fields: [selector.field],
-    };
-  }
   const keyField = section.key ?? 'name';
-  if (child === undefined) {
-    const key = selector.assignments.find((a) => a.key === keyField);
-    if (key === undefined) {
-      if (selector.assignments.length > 0) {
-        throw new AitwsError('USAGE', `${section.name} entries are identified by ${keyField}=…`, {
-          hint: `Example: /remove ${section.name} ${keyField}="…"`,
-        });
-      }
-      return {
-        document: withKey(document, section.name, undefined),
-        target: section.name,
-        action: 'removed',
-        fields: [],
-      };
+  const key = assignments.find((a) => a.key === keyField);
+  if (key === undefined) {
+    if (assignments.length > 0) {
+      throw new AitwsError('USAGE', `${section.name} entries are identified by ${keyField}=…`, {
+        hint: `Example: /remove ${section.name} ${keyField}="…"`,
+      });
     }
-    const list = removeEntry(existingList(document, section.name), keyField, key.value, section.name);
-    return {
-      document: withKey(document, section.name, list),
-      target: `${section.name}[${displayKey(key.value)}]`,
-      action: 'removed',
-      fields: [],
-    };
+    const rest = withKey(document, section.name, undefined);
+    return { document: rest, target: section.name, action: 'removed', fields: [] };
   }
-  const { parents, index, parentKey } = findParent(document, section, child, selector.assignments);
+  const list = removeEntry(existingList(document, section.name), keyField, key.value, section.name);
+  return {
+    document: withKey(document, section.name, list),
+    target: `${section.name}[${displayKey(key.value)}]`,
+    action: 'removed',
+    fields: [],
+  };
+}
+
+/** `/remove stages.actions stage="S"` (all its actions) or with `name="A"` (one action). */
+function removeFromNestedList(
+  document: AitwsDocument,
+  section: SectionSpec,
+  child: NestedListSpec,
+  assignments: readonly FieldAssignment[],
+): EditOutcome {
+  const { parents, index, parentKey } = findParent(document, section, child, assignments);
   const parent = parents[index] ?? {};
-  const key = selector.assignments.find((a) => a.key === child.key);
+  const key = assignments.find((a) => a.key === child.key);
   const nextParents = [...parents];
   let targetPath = `${section.name}[${parentKey}].${child.name}`;
   if (key === undefined) {
@@ -319,6 +310,23 @@ export function removeFromDocument(
   };
 }
 
+export function removeFromDocument(
+  document: AitwsDocument,
+  sectionPath: string,
+  selector: RemoveSelector,
+): EditOutcome {
+  const { section, child, path } = resolveTarget(sectionPath, document, true);
+  const topName = section?.name ?? path;
+  if (child === undefined && !Object.hasOwn(document, topName)) {
+    throw new AitwsError('UNKNOWN_ENTRY', `This draft has no ${topName} section; nothing was removed.`);
+  }
+  if (section === undefined || section.kind === 'table') {
+    return removeFromTable(document, topName, selector.field);
+  }
+  if (child === undefined) return removeFromList(document, section, selector.assignments);
+  return removeFromNestedList(document, section, child, selector.assignments);
+}
+
 export function tomlEquals(a: TomlValue | undefined, b: TomlValue | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;
@@ -327,17 +335,14 @@ export function tomlEquals(a: TomlValue | undefined, b: TomlValue | undefined): 
   }
   if (Array.isArray(a) || Array.isArray(b)) {
     return (
-      Array.isArray(a) &&
-      Array.isArray(b) &&
-      a.length === b.length &&
-      everyItem(a, (v, i) => tomlEquals(v, b[i]))
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => tomlEquals(v, b[i]))
     );
   }
   if (isTable(a) && isTable(b)) {
     const keys = Object.keys(a);
     return (
       keys.length === Object.keys(b).length &&
-      everyItem(keys, (k) => Object.hasOwn(b, k) && tomlEquals(a[k], b[k]))
+      keys.every((k) => Object.hasOwn(b, k) && tomlEquals(a[k], b[k]))
     );
   }
   return false;

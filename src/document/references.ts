@@ -3,17 +3,14 @@
  * draft, because the original sample has such names, and an error when a version is about to run.
  */
 import type { Finding } from '../errors.js';
-import { SectionMemo, type SectionResult } from './section-memo.js';
 import { BUILTIN_ACTION_TYPES, getSection, SECTIONS } from './sections.js';
-import { Candidates, suggestAmong } from './suggest.js';
+import { suggest } from './suggest.js';
 import { entryLabel, isTable, joinPath } from './tree.js';
 import type { AitwsDocument, FieldSpec, NestedListSpec, SectionSpec, TomlTable, TomlValue } from './types.js';
 
 /** Alternatives in a `references` value are joined by " or ": `stages.actions or stages`. */
 const BUILTIN_ACTIONS = 'built-in actions';
 const SHOWN_NAMES = 8;
-/** Up to this many names, a linear search is cheaper than building a set to look them up. */
-const SHORT_LIST = 16;
 
 function keyNames(value: TomlValue | undefined, keyField: string, into: string[]): void {
   if (!Array.isArray(value)) return;
@@ -26,27 +23,11 @@ function keyNames(value: TomlValue | undefined, keyField: string, into: string[]
 /** What one `references` value resolves to in a document. */
 interface Targets {
   readonly names: readonly string[];
-  /** Only for long lists: a short one is searched rather than hashed. */
-  readonly set: ReadonlySet<string> | undefined;
-  /** Prepared for suggestions once a name is missing. */
-  candidates: Candidates | undefined;
+  readonly set: ReadonlySet<string>;
 }
 
-/** The targets of each `references` value, split once: the registry has only a handful of them. */
-const splitReferences = new Map<string, readonly string[]>();
-const SPLIT_MEMO = 64;
-
-function targetsIn(references: string): readonly string[] {
-  let targets = splitReferences.get(references);
-  if (targets === undefined) {
-    targets = references.split(' or ').map((target) => target.trim());
-    if (splitReferences.size < SPLIT_MEMO) splitReferences.set(references, targets);
-  }
-  return targets;
-}
-
-function includes({ names, set }: Targets, name: string): boolean {
-  return set === undefined ? names.includes(name) : set.has(name);
+function targetsIn(references: string): string[] {
+  return references.split(' or ').map((target) => target.trim());
 }
 
 /** Names a reference target resolves to, computed once per validation. */
@@ -59,21 +40,15 @@ export class ReferenceIndex {
     return this.targetsOf(references).names;
   }
 
-  candidatesFor(references: string): Candidates {
-    const targets = this.targetsOf(references);
-    targets.candidates ??= new Candidates(targets.names);
-    return targets.candidates;
-  }
-
   /** The names a field's value points to that do not exist, each once and in order; usually none. */
   missingIn(references: string, value: TomlValue): string[] | undefined {
     const targets = this.targetsOf(references);
-    if (typeof value === 'string') return includes(targets, value) ? undefined : [value];
+    if (typeof value === 'string') return targets.set.has(value) ? undefined : [value];
     // Values of the wrong type are reported by the schema check; here only names count.
     if (!Array.isArray(value)) return undefined;
     let missing: string[] | undefined;
     for (const item of value) {
-      if (typeof item !== 'string' || includes(targets, item)) continue;
+      if (typeof item !== 'string' || targets.set.has(item)) continue;
       missing ??= [];
       if (!missing.includes(item)) missing.push(item);
     }
@@ -85,11 +60,7 @@ export class ReferenceIndex {
     if (cached !== undefined) return cached;
     const names: string[] = [];
     for (const target of targetsIn(references)) this.namesOf(target, names);
-    const targets = {
-      names,
-      set: names.length > SHORT_LIST ? new Set(names) : undefined,
-      candidates: undefined,
-    };
+    const targets = { names, set: new Set(names) };
     this.targets.set(references, targets);
     return targets;
   }
@@ -129,11 +100,10 @@ function describeTargets(references: string, names: readonly string[]): string {
   return names.length === 0 ? `${where}, which has no entries yet` : `${where}: ${shown.join(', ')}`;
 }
 
-/** Fields are only read when some field of the table refers elsewhere. */
 function checkTable(
   table: TomlTable,
   fields: readonly FieldSpec[],
-  path: () => string,
+  path: string,
   index: ReferenceIndex,
   findings: Finding[],
 ): void {
@@ -144,14 +114,9 @@ function checkTable(
     const missing = index.missingIn(references, value);
     if (missing === undefined) continue;
     const names = index.namesFor(references);
-    const candidates = index.candidatesFor(references);
-    let suggestion: string | undefined;
-    for (const name of missing) {
-      suggestion = suggestAmong(name, candidates);
-      if (suggestion !== undefined) break;
-    }
+    const suggestion = missing.map((name) => suggest(name, names)).find((found) => found !== undefined);
     findings.push({
-      path: joinPath(path(), field.name),
+      path: joinPath(path, field.name),
       message: `unknown ${noun(field, references, missing.length)} ${missing.map((name) => `"${name}"`).join(', ')}`,
       expected: describeTargets(references, names),
       code: 'DANGLING_REFERENCE',
@@ -160,43 +125,26 @@ function checkTable(
   }
 }
 
-/** The sections whose entries a `references` target names. */
-function sectionsNamedBy(target: string): string[] {
-  if (target === 'stages.actions') return ['stages'];
-  if (target === BUILTIN_ACTIONS) return ['roles'];
-  return [target];
-}
-
 interface Referring {
   readonly spec: SectionSpec;
   readonly fields: readonly FieldSpec[];
   readonly children: readonly { readonly child: NestedListSpec; readonly fields: readonly FieldSpec[] }[];
-  /** The sections its references can point into, in a fixed order. */
-  readonly targets: readonly string[];
 }
 
 const referringFields = (fields: readonly FieldSpec[]): FieldSpec[] =>
   fields.filter((field) => field.references !== undefined);
 
-function targetSections(fields: readonly FieldSpec[]): string[] {
-  const targets = fields.flatMap((field) =>
-    targetsIn(field.references ?? '').flatMap((target) => sectionsNamedBy(target)),
-  );
-  return [...new Set(targets)];
-}
-
 /** Sections with a referring field somewhere, in registry order; the others need no look. */
-const REFERRING: readonly Referring[] = SECTIONS.map((spec) => {
-  const fields = referringFields(spec.fields);
-  const children = (spec.children ?? []).map((child) => ({ child, fields: referringFields(child.fields) }));
-  const targets = targetSections([...fields, ...children.flatMap((child) => child.fields)]);
-  return { spec, fields, children, targets };
-}).filter((entry) => entry.fields.length > 0 || entry.children.some((child) => child.fields.length > 0));
+const REFERRING: readonly Referring[] = SECTIONS.map((spec) => ({
+  spec,
+  fields: referringFields(spec.fields),
+  children: (spec.children ?? []).map((child) => ({ child, fields: referringFields(child.fields) })),
+})).filter((entry) => entry.fields.length > 0 || entry.children.some((child) => child.fields.length > 0));
 
 function checkEntry(
   { fields, children }: Referring,
   table: TomlTable,
-  path: () => string,
+  path: string,
   index: ReferenceIndex,
   findings: Finding[],
 ): void {
@@ -204,27 +152,12 @@ function checkEntry(
   for (const { child, fields: childFields } of children) {
     const entries = table[child.name];
     if (!Array.isArray(entries) || childFields.length === 0) continue;
-    // A loop, not forEach: see tree.ts on frozen arrays.
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i];
-      if (!isTable(entry)) continue;
-      const childPath = () => joinPath(path(), `${child.name}${entryLabel(entry, child.key, i)}`);
+    entries.forEach((entry, i) => {
+      if (!isTable(entry)) return;
+      const childPath = joinPath(path, `${child.name}${entryLabel(entry, child.key, i)}`);
       checkTable(entry, childFields, childPath, index, findings);
-    }
+    });
   }
-}
-
-/** A section's findings, valid while the sections it points into are the same nodes. */
-interface Remembered extends SectionResult {
-  readonly targets: readonly (TomlValue | undefined)[];
-  readonly findings: readonly Finding[];
-}
-
-/** See section-memo.ts: an edit re-checks only the sections whose findings it can change. */
-const remembered = new SectionMemo<Remembered>();
-
-function sameNodes(a: readonly (TomlValue | undefined)[], b: readonly (TomlValue | undefined)[]): boolean {
-  return a.length === b.length && a.every((node, i) => node === b[i]);
 }
 
 function checkSection(
@@ -235,16 +168,13 @@ function checkSection(
 ): void {
   const { spec } = referring;
   if (spec.kind === 'table' && isTable(value)) {
-    checkEntry(referring, value, () => spec.name, index, findings);
+    checkEntry(referring, value, spec.name, index, findings);
   } else if (spec.kind === 'list' && Array.isArray(value)) {
     const keyField = spec.key ?? 'name';
-    for (let i = 0; i < value.length; i++) {
-      const entry = value[i];
-      if (isTable(entry)) {
-        const path = () => `${spec.name}${entryLabel(entry, keyField, i)}`;
-        checkEntry(referring, entry, path, index, findings);
-      }
-    }
+    value.forEach((entry, i) => {
+      if (isTable(entry))
+        checkEntry(referring, entry, `${spec.name}${entryLabel(entry, keyField, i)}`, index, findings);
+    });
   }
 }
 
@@ -252,26 +182,10 @@ function checkSection(
 export function danglingReferences(document: AitwsDocument): Finding[] {
   const index = new ReferenceIndex(document);
   const findings: Finding[] = [];
-  const pass = remembered.open(document);
   for (const referring of REFERRING) {
-    const { spec } = referring;
-    if (!Object.hasOwn(document, spec.name)) continue;
-    const value = document[spec.name];
-    // The sections it points into are part of what decides its findings.
-    const targets = referring.targets.map((name) =>
-      Object.hasOwn(document, name) ? document[name] : undefined,
-    );
-    const known = pass.find(spec.name, value);
-    if (known !== undefined && sameNodes(known.targets, targets)) {
-      findings.push(...known.findings);
-      pass.keep(spec.name, known);
-      continue;
+    if (Object.hasOwn(document, referring.spec.name)) {
+      checkSection(referring, document[referring.spec.name], index, findings);
     }
-    const found: Finding[] = [];
-    checkSection(referring, value, index, found);
-    pass.keep(spec.name, { node: value, targets, findings: found });
-    findings.push(...found);
   }
-  pass.close();
   return findings;
 }

@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import { isDuration } from './duration.js';
-import { resolveSectionPath } from './sections.js';
 import { isTable } from './tree.js';
 import type { FieldSpec, NestedListSpec, SectionSpec } from './types.js';
 
@@ -83,105 +82,6 @@ function fieldSchema(field: FieldSpec, child: NestedListSpec | undefined): z.Zod
   }
 }
 
-/**
- * The same rules as `fieldSchema` as a plain predicate. zod's object parsing cost most of a
- * validation, yet nearly every table passes; so tables that pass this are not given to zod, and
- * the ones that fail are, for zod's issues. It must never pass what the schema refuses; refusing
- * more only costs a zod run.
- */
-export type Conforms = (value: unknown) => boolean;
-
-function inRange(field: FieldSpec, value: number): boolean {
-  return (field.min === undefined || value >= field.min) && (field.max === undefined || value <= field.max);
-}
-
-/** Indexed rather than iterated, so a hole in an in-memory list fails as zod sees it: undefined. */
-function everyItem(value: unknown, conforms: Conforms): boolean {
-  if (!Array.isArray(value)) return false;
-  for (let i = 0; i < value.length; i++) if (!conforms(value[i])) return false;
-  return true;
-}
-
-const isString: Conforms = (value) => typeof value === 'string';
-
-/** One switch rather than a closure per field: the call stays monomorphic across field types. */
-function fieldConforms(field: FieldSpec, entry: Conforms, value: unknown): boolean {
-  switch (field.type) {
-    case 'string':
-      return typeof value === 'string' && (value !== '' || field.required !== true);
-    case 'integer':
-      return Number.isSafeInteger(value) && inRange(field, Number(value));
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value) && inRange(field, value);
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'string[]':
-      return everyItem(value, isString);
-    case 'duration':
-      return typeof value === 'string' && isDuration(value);
-    case 'url':
-      return typeof value === 'string' && isUrlLike(value);
-    case 'table':
-      return isTable(value);
-    case 'table[]':
-      return everyItem(value, entry);
-    case 'any':
-      return true;
-  }
-}
-
-/** One field's plain check; `entry` checks the items of a list of tables. */
-export interface FieldRule {
-  readonly field: FieldSpec;
-  readonly entry: Conforms;
-}
-
-/** Whether the rule accepts the value a table holds for its field (undefined when absent). */
-export function ruleAccepts({ field, entry }: FieldRule, value: unknown): boolean {
-  return value === undefined ? field.required !== true : fieldConforms(field, entry, value);
-}
-
-const rules = new WeakMap<SectionSpec | NestedListSpec, readonly FieldRule[]>();
-
-/** The rules of a spec's fields, in registry order. */
-export function fieldRules(spec: SectionSpec | NestedListSpec): readonly FieldRule[] {
-  const cached = rules.get(spec);
-  if (cached !== undefined) return cached;
-  const children = 'children' in spec ? (spec.children ?? []) : [];
-  const built = spec.fields.map((field) => {
-    const child = children.find((candidate) => candidate.name === field.name);
-    // Entries of a nested list follow its own rules; other lists of tables only need tables.
-    return { field, entry: child === undefined ? isTable : conformance(child) };
-  });
-  rules.set(spec, built);
-  return built;
-}
-
-const conformances = new WeakMap<SectionSpec | NestedListSpec, Conforms>();
-
-/** `conformsTo` for one spec, built once: the validator holds it rather than looking it up per table. */
-export function conformance(spec: SectionSpec | NestedListSpec): Conforms {
-  const cached = conformances.get(spec);
-  if (cached !== undefined) return cached;
-  const specRules = fieldRules(spec);
-  const conforms: Conforms = (value) => {
-    if (!isTable(value)) return false;
-    // Indexed: this runs for every table, also before the code is optimised.
-    for (let i = 0; i < specRules.length; i++) {
-      const rule = specRules[i];
-      if (rule !== undefined && !ruleAccepts(rule, value[rule.field.name])) return false;
-    }
-    return true;
-  };
-  conformances.set(spec, conforms);
-  return conforms;
-}
-
-/** Whether `entrySchema(spec)` certainly accepts the value; false means "ask zod". */
-export function conformsTo(spec: SectionSpec | NestedListSpec, value: unknown): boolean {
-  return conformance(spec)(value);
-}
-
 const entrySchemas = new WeakMap<SectionSpec | NestedListSpec, z.ZodType>();
 
 /**
@@ -201,26 +101,4 @@ export function entrySchema(spec: SectionSpec | NestedListSpec): z.ZodType {
   const schema = z.looseObject(shape);
   entrySchemas.set(spec, schema);
   return schema;
-}
-
-/** The whole section as it appears in a document: a table, or an array of entry tables. */
-export function sectionSchema(path: string): z.ZodType | undefined {
-  const resolved = resolveSectionPath(path);
-  if (resolved === undefined) return undefined;
-  if (resolved.child !== undefined) return z.array(entrySchema(resolved.child));
-  const entry = entrySchema(resolved.section);
-  return resolved.section.kind === 'table' ? entry : z.array(entry, { error: 'a list of tables' });
-}
-
-/** One field's schema, e.g. to check a single `/add` value before merging it. */
-export function fieldSchemaOf(path: string, field: string): z.ZodType | undefined {
-  const resolved = resolveSectionPath(path);
-  const spec = resolved?.child ?? resolved?.section;
-  const found = spec?.fields.find((candidate) => candidate.name === field);
-  if (spec === undefined || found === undefined) return undefined;
-  const children = 'children' in spec ? (spec.children ?? []) : [];
-  return fieldSchema(
-    found,
-    children.find((candidate) => candidate.name === field),
-  );
 }

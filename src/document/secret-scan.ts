@@ -1,7 +1,6 @@
 /**
  * The notices for secrets written into a document: a plain-text value under a secret-looking key,
- * or a URL with a literal password. Every string of the document is looked at, so the walk builds
- * no paths; the path of a value is rebuilt from the trail of keys and indexes only for a notice.
+ * or a URL with a literal password.
  */
 import type { Finding } from '../errors.js';
 import { hasUrlPassword, isSecretKey, isSecretReference, MASK } from './redact.js';
@@ -25,48 +24,8 @@ function secretName(path: string): string {
   return `${base === '' ? 'NAME' : base}_PASSWORD`;
 }
 
-/** Field names repeat across entries and documents; the key pattern is run once per distinct name. */
-const secretKeys = new Map<string, boolean>();
-const SECRET_KEY_MEMO = 1024;
-/** Longer keys are not field names worth remembering, and would make the memo large. */
-const MEMO_KEY_LENGTH = 64;
-
-function secretKey(key: string): boolean {
-  if (key.length > MEMO_KEY_LENGTH) return isSecretKey(key);
-  let secret = secretKeys.get(key);
-  if (secret === undefined) {
-    secret = isSecretKey(key);
-    if (secretKeys.size >= SECRET_KEY_MEMO) secretKeys.clear();
-    secretKeys.set(key, secret);
-  }
-  return secret;
-}
-
-/**
- * `trail` holds the keys (strings) and list positions (numbers) from the section down. A list
- * names its entries by the key field of the nearest key above it (`authorization` → `role`).
- */
-function pathOf(document: AitwsDocument, trail: readonly (string | number)[]): string {
-  let path = '';
-  let key = '';
-  let current: TomlValue | undefined = document;
-  trail.forEach((step, depth) => {
-    if (typeof step === 'number') {
-      const item: TomlValue | undefined = Array.isArray(current) ? current[step] : undefined;
-      path = joinPath(path, entryLabel(item, getSection(key)?.key ?? 'name', step));
-      current = item;
-      return;
-    }
-    key = step;
-    path = depth === 0 ? step : joinPath(path, step);
-    current = isTable(current) ? current[step] : undefined;
-  });
-  return path;
-}
-
-function noticeFor(value: string, key: string, secret: boolean, path: () => string): Finding | undefined {
+function noticeFor(value: string, key: string, secret: boolean, at: string): Finding | undefined {
   if (secret && value !== '' && value !== MASK && !isSecretReference(value)) {
-    const at = path();
     return {
       path: at,
       message: 'holds a secret in plain text; it is masked in chat and logs but saved in the file',
@@ -75,7 +34,6 @@ function noticeFor(value: string, key: string, secret: boolean, path: () => stri
     };
   }
   if (hasUrlPassword(value)) {
-    const at = path();
     return {
       path: at,
       message: 'has a password in a URL; it is masked in chat and logs but saved in the file',
@@ -86,51 +44,32 @@ function noticeFor(value: string, key: string, secret: boolean, path: () => stri
   return undefined;
 }
 
-/** Scans values for secrets, keeping the trail to each so a notice can name its path. */
-export class SecretScan {
-  private readonly trail: (string | number)[] = [];
-  private readonly path = (): string => pathOf(this.document, this.trail);
-
-  constructor(
-    private readonly document: AitwsDocument,
-    private readonly notices: Finding[],
-  ) {}
-
-  /** Moves down to a key or list position without scanning: for a caller that walks the tables itself. */
-  enter(at: string | number): void {
-    this.trail.push(at);
-  }
-
-  leave(): void {
-    this.trail.pop();
-  }
-
-  /**
-   * Scans the value at `at`. `key` is the nearest key above it (the list's for a list item), and
-   * `secret` whether that key looks secret, when the caller already knows it.
-   */
-  step(at: string | number, value: TomlValue | undefined, key: string, secret?: boolean): void {
-    if (typeof value === 'string') {
-      const secretKeyed = secret ?? secretKey(key);
-      // Most strings can give no notice: not under a secret key, and no `://` and `@` for a URL password.
-      if (!secretKeyed && !(value.includes('://') && value.includes('@'))) return;
-      this.trail.push(at);
-      const notice = noticeFor(value, key, secretKeyed, this.path);
-      if (notice !== undefined) this.notices.push(notice);
-      this.trail.pop();
-      return;
+/**
+ * `key` is the nearest key above the value (the list's, for a list item), `secret` whether it looks
+ * like it names a secret. A list names its entries by the key field of that section, if it is one
+ * (`authorization` → `role`), else by `name`.
+ */
+function scan(value: TomlValue, path: string, key: string, secret: boolean, notices: Finding[]): void {
+  if (typeof value === 'string') {
+    const notice = noticeFor(value, key, secret, path);
+    if (notice !== undefined) notices.push(notice);
+  } else if (Array.isArray(value)) {
+    const keyField = getSection(key)?.key ?? 'name';
+    value.forEach((item, i) => {
+      scan(item, joinPath(path, entryLabel(item, keyField, i)), key, secret, notices);
+    });
+  } else if (isTable(value)) {
+    for (const [field, item] of Object.entries(value)) {
+      scan(item, joinPath(path, field), field, isSecretKey(field), notices);
     }
-    if (typeof value !== 'object' || value instanceof Date) return;
-    this.trail.push(at);
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) this.step(i, value[i], key, secret);
-    } else if (isTable(value)) {
-      const fields = Object.keys(value);
-      for (let i = 0; i < fields.length; i++) {
-        const field = fields[i] ?? '';
-        this.step(field, value[field], field);
-      }
-    }
-    this.trail.pop();
   }
+}
+
+/** Every secret written into the document in plain text, in document order. */
+export function scanSecrets(document: AitwsDocument): Finding[] {
+  const notices: Finding[] = [];
+  for (const [section, value] of Object.entries(document)) {
+    scan(value, section, section, isSecretKey(section), notices);
+  }
+  return notices;
 }

@@ -8,7 +8,7 @@
  */
 import { FLOW_SECTIONS } from './sections-flow.js';
 import { SETUP_SECTIONS } from './sections-setup.js';
-import type { FieldSpec, NestedListSpec, SectionSpec } from './types.js';
+import type { NestedListSpec, SectionSpec } from './types.js';
 
 export { BUILTIN_ACTION_TYPES } from './sections-flow.js';
 
@@ -47,8 +47,4 @@ export function resolveSectionPath(
 /** Whether unknown fields in this list are free-form configuration rather than likely typos. */
 export function acceptsExtraFields(path: string): boolean {
   return OPEN_LISTS.has(path);
-}
-
-export function fieldOf(spec: SectionSpec | NestedListSpec, field: string): FieldSpec | undefined {
-  return spec.fields.find((candidate) => candidate.name === field);
 }

@@ -1,23 +1,13 @@
 /**
  * The checks of one table of a known section: schema (types, ranges, required keys), unknown
- * fields, supported values and duplicate keys of nested lists. What a check needs from the
- * registry is derived once per spec (a plan), not once per table.
+ * fields, supported values and duplicate keys of nested lists.
  */
 import type { z } from 'zod';
 import type { Finding } from '../errors.js';
-import { isSecretKey, maskSecrets } from './redact.js';
-import {
-  type Conforms,
-  conformance,
-  describeExpected,
-  entrySchema,
-  type FieldRule,
-  fieldRules,
-  ruleAccepts,
-} from './schema.js';
-import type { SecretScan } from './secret-scan.js';
+import { maskSecrets } from './redact.js';
+import { describeExpected, entrySchema } from './schema.js';
 import { acceptsExtraFields } from './sections.js';
-import { Candidates, suggestAmong } from './suggest.js';
+import { suggest } from './suggest.js';
 import { entryLabel, isTable, isTableArray, joinPath } from './tree.js';
 import type { FieldSpec, NestedListSpec, SectionSpec, TomlTable, TomlValue } from './types.js';
 
@@ -112,51 +102,25 @@ function issueFinding(
   return { path, message: `got ${describeValue(value)}`, expected, code: 'WRONG_TYPE' };
 }
 
-/** A registry field as the key loop meets it: its rule, its bit in a mask, a secret-looking name. */
-interface KnownField {
-  readonly rule: FieldRule;
-  readonly bit: number;
-  readonly secret: boolean;
-}
-
-/** Fields a 32-bit mask can track; a spec with more falls back to `conforms`. */
-const MASK_FIELDS = 31;
-
-/** What the checks of one table need from its spec. */
-export interface TablePlan {
+/** What the checks of one table need from its spec, derived once per spec. */
+interface TablePlan {
   readonly spec: SectionSpec | NestedListSpec;
-  readonly rules: readonly FieldRule[];
-  readonly conforms: Conforms;
-  /** One lookup per key answers: known field? its rule? secret-looking name? */
-  readonly known: ReadonlyMap<string, KnownField>;
-  /** Field names in registry order: suggestions prefer the earlier of two equally close names. */
-  readonly names: Candidates;
-  readonly withValues: readonly { readonly field: FieldSpec; readonly allowed: Candidates }[];
+  readonly names: readonly string[];
+  readonly withValues: readonly FieldSpec[];
   readonly children: readonly { readonly plan: TablePlan; readonly key: string; readonly open: boolean }[];
 }
 
 const plans = new WeakMap<SectionSpec | NestedListSpec, TablePlan>();
 
-export function planOf(spec: SectionSpec | NestedListSpec): TablePlan {
+function planOf(spec: SectionSpec | NestedListSpec): TablePlan {
   const cached = plans.get(spec);
   if (cached !== undefined) return cached;
-  const names = spec.fields.map((field) => field.name);
   const children = 'children' in spec ? (spec.children ?? []) : [];
-  const rules = fieldRules(spec);
   const plan: TablePlan = {
     spec,
-    rules,
-    conforms: conformance(spec),
-    known: new Map(
-      rules.map((rule, index) => [
-        rule.field.name,
-        { rule, bit: index < MASK_FIELDS ? 1 << index : 0, secret: isSecretKey(rule.field.name) },
-      ]),
-    ),
-    names: new Candidates(names),
-    withValues: spec.fields.flatMap((field) =>
-      field.knownValues === undefined ? [] : [{ field, allowed: new Candidates(field.knownValues) }],
-    ),
+    // Field names in registry order: suggestions prefer the earlier of two equally close names.
+    names: spec.fields.map((field) => field.name),
+    withValues: spec.fields.filter((field) => field.knownValues !== undefined),
     children: children.map((child) => ({
       plan: planOf(child),
       key: child.key,
@@ -167,92 +131,52 @@ export function planOf(spec: SectionSpec | NestedListSpec): TablePlan {
   return plan;
 }
 
-function unknownField(
-  plan: TablePlan,
-  key: string,
-  path: string,
-  open: boolean,
-  report: ValidationReport,
-): void {
-  const suggestion = suggestAmong(key, plan.names);
-  // In free-form lists only a near miss of a known field is worth a warning.
-  if (open && suggestion === undefined) return;
-  report.warnings.push({
-    path: joinPath(path, key),
-    message: `unknown field "${key}"`,
-    code: 'UNKNOWN_FIELD',
-    ...(suggestion === undefined ? {} : { suggestion }),
-  });
-}
-
-/**
- * One pass over the keys for unknown fields, the plain schema check and, with `scan`, the
- * secrets of every value (in document order). Returns whether the table certainly conforms:
- * the rules of the fields among its keys pass here, and the other fields are looked up after,
- * so a field that is absent, or owned but not enumerable, is judged as `conforms` judges it.
- */
-function checkFields(
+/** Unknown fields warn; in free-form lists (`open`) only a near miss of a known field does. */
+function checkUnknownFields(
   plan: TablePlan,
   table: TomlTable,
   path: string,
   open: boolean,
   report: ValidationReport,
-  scan: SecretScan | undefined,
-): boolean {
-  let seen = 0;
-  let accepted = true;
-  const keys = Object.keys(table);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] ?? '';
-    const item = table[key];
-    const known = plan.known.get(key);
-    if (known === undefined) {
-      if (!key.startsWith('x_')) unknownField(plan, key, path, open, report);
-      scan?.step(key, item, key);
-      continue;
-    }
-    seen |= known.bit;
-    if (accepted && !ruleAccepts(known.rule, item)) accepted = false;
-    scan?.step(key, item, key, known.secret);
+): void {
+  for (const key of Object.keys(table)) {
+    if (key.startsWith('x_') || plan.names.includes(key)) continue;
+    const suggestion = suggest(key, plan.names);
+    if (open && suggestion === undefined) continue;
+    report.warnings.push({
+      path: joinPath(path, key),
+      message: `unknown field "${key}"`,
+      code: 'UNKNOWN_FIELD',
+      ...(suggestion === undefined ? {} : { suggestion }),
+    });
   }
-  if (!accepted) return false;
-  if (plan.rules.length > MASK_FIELDS) return plan.conforms(table);
-  for (let index = 0; index < plan.rules.length; index++) {
-    const rule = plan.rules[index];
-    if ((seen & (1 << index)) === 0 && rule !== undefined && !ruleAccepts(rule, table[rule.field.name]))
-      return false;
-  }
-  return true;
 }
 
 function checkKnownValue(
   field: FieldSpec,
-  allowed: Candidates,
+  allowed: readonly string[],
   item: TomlValue | undefined,
   path: string,
   report: ValidationReport,
 ): void {
-  if (typeof item !== 'string' || allowed.names.includes(item)) return;
-  const suggestion = suggestAmong(item, allowed);
+  if (typeof item !== 'string' || allowed.includes(item)) return;
+  const suggestion = suggest(item, allowed);
   report.warnings.push({
     path: joinPath(path, field.name),
     message: `${describeValue(item)} is not a supported value`,
-    expected: `one of ${allowed.names.join(', ')}`,
+    expected: `one of ${allowed.join(', ')}`,
     code: 'UNKNOWN_VALUE',
     ...(suggestion === undefined ? {} : { suggestion }),
   });
 }
 
 function checkKnownValues(plan: TablePlan, table: TomlTable, path: string, report: ValidationReport): void {
-  for (const { field, allowed } of plan.withValues) {
+  for (const field of plan.withValues) {
+    const allowed = field.knownValues ?? [];
     const value = table[field.name];
     if (value === undefined) continue;
     if (!Array.isArray(value)) checkKnownValue(field, allowed, value, path, report);
-    // Holes are skipped, as forEach did (a loop: see tree.ts on frozen arrays).
-    else
-      for (const item of value) {
-        if (item !== undefined) checkKnownValue(field, allowed, item, path, report);
-      }
+    else for (const item of value) checkKnownValue(field, allowed, item, path, report);
   }
 }
 
@@ -280,45 +204,46 @@ export function checkDuplicates(
   }
 }
 
-/** zod runs only for a table the plain checks refuse: its issues make the error findings. */
-function schemaErrors(plan: TablePlan, table: TomlTable, path: string, report: ValidationReport): void {
-  const result = entrySchema(plan.spec).safeParse(table);
+/** The schema's issues (types, ranges, required keys) as error findings, one per path. */
+function schemaErrors(
+  spec: SectionSpec | NestedListSpec,
+  table: TomlTable,
+  path: string,
+  report: ValidationReport,
+): void {
+  const result = entrySchema(spec).safeParse(table);
   if (result.success) return;
   const seen = new Set<string>();
   for (const issue of result.error.issues) {
-    const finding = issueFinding(plan.spec, path, table, issue);
+    const finding = issueFinding(spec, path, table, issue);
     if (seen.has(finding.path)) continue;
     seen.add(finding.path);
     report.errors.push(finding);
   }
 }
 
-/**
- * One table of a known section and its nested lists. With `scan` (positioned at the table), the
- * secrets of the whole table are scanned on the way.
- */
+/** One table of a known section (a table section, or one entry of a list) and its nested lists. */
 export function checkTable(
-  plan: TablePlan,
+  spec: SectionSpec | NestedListSpec,
   table: TomlTable,
   path: string,
   report: ValidationReport,
-  scan?: SecretScan,
 ): void {
-  if (!checkFields(plan, table, path, false, report, scan)) schemaErrors(plan, table, path, report);
+  const plan = planOf(spec);
+  checkUnknownFields(plan, table, path, false, report);
+  schemaErrors(spec, table, path, report);
   checkKnownValues(plan, table, path, report);
   for (const child of plan.children) {
     const entries = table[child.plan.spec.name];
     // A wrong shape here is already a schema error; only well-formed entries are looked into.
     if (!isTableArray(entries)) continue;
     const childPath = joinPath(path, child.plan.spec.name);
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i];
-      if (entry === undefined) continue;
+    entries.forEach((entry, i) => {
       const entryPath = `${childPath}${entryLabel(entry, child.key, i)}`;
-      // Their schema was checked with the parent's; their secrets were scanned with its fields.
-      checkFields(child.plan, entry, entryPath, child.open, report, undefined);
+      // Their schema was checked with the parent's.
+      checkUnknownFields(child.plan, entry, entryPath, child.open, report);
       checkKnownValues(child.plan, entry, entryPath, report);
-    }
+    });
     checkDuplicates(entries, child.key, childPath, report);
   }
 }

@@ -4,11 +4,9 @@
  * `stringify(parse(stringify(d))) === stringify(d)`.
  */
 import { parse, stringify, TomlError } from 'smol-toml';
-import { LimitError, TomlSyntaxError } from '../errors.js';
-import { byCodeUnit, isCanonicalSection } from './canonical.js';
-import { checkDocumentBytes, checkStructure, formatBytes } from './limits.js';
+import { TomlSyntaxError } from '../errors.js';
+import { checkDocumentBytes, checkStructure } from './limits.js';
 import { getSection, SECTIONS } from './sections.js';
-import { serialisedBound } from './size-bound.js';
 import { isTable, newTable } from './tree.js';
 import {
   type AitwsDocument,
@@ -69,21 +67,18 @@ export function parseDocument(text: string, limits: Limits = DEFAULT_LIMITS): Ai
 }
 
 /**
- * Limits for a document built in memory (after `/add`): the structural checks, then the size the
- * draft would have once saved, so every draft can also be loaded again.
+ * Limits for a document built in memory (after `/add`): the structural checks, then the size of
+ * the TOML a save would write, so every draft can also be loaded again.
  */
 export function checkLimits(document: AitwsDocument, limits: Limits = DEFAULT_LIMITS): void {
   checkStructure(document, limits);
-  // Writing a draft out only to measure it cost more than the rest of an edit; a bound will do
-  // unless it reaches the limit.
-  if (serialisedBound(document) <= limits.documentBytes) return;
-  const bytes = Buffer.byteLength(stringifyDocument(document), 'utf8');
-  if (bytes > limits.documentBytes) {
-    throw new LimitError(
-      `The document would be ${formatBytes(bytes)}; the limit is ${formatBytes(limits.documentBytes)}.`,
-      'Remove entries or long text it does not need.',
-    );
-  }
+  checkDocumentBytes(stringifyDocument(document), limits);
+}
+
+/** Plain code-unit order, the same in every locale. */
+function byCodeUnit(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
 
 /** Unknown content: tables get their keys sorted, at every depth. */
@@ -144,39 +139,17 @@ function sectionOrder(a: string, b: string): number {
   return ia === ib ? byCodeUnit(a, b) : ia - ib;
 }
 
-/** Lists that need no sort skip it: a sort compares each pair with two lookups. */
-function isSectionOrdered(names: readonly string[]): boolean {
-  for (let i = 1; i < names.length; i++)
-    if (sectionOrder(names[i - 1] ?? '', names[i] ?? '') > 0) return false;
-  return true;
-}
-
 /**
  * Canonical TOML. Within a table TOML forces plain values before sub-tables, so nested tables
  * follow the plain fields whatever their registry position; everything else is in registry order.
  */
 export function stringifyDocument(document: AitwsDocument): string {
-  const names = Object.keys(document);
-  // A canonical document is written as it is; the copy starts at the first section that differs.
-  let out: TomlTable | undefined;
-  if (!isSectionOrdered(names)) {
-    names.sort(sectionOrder);
-    out = newTable();
-  }
-  names.forEach((name, index) => {
+  const out = newTable();
+  for (const name of Object.keys(document).sort(sectionOrder)) {
     const value = document[name];
-    const section =
-      value === undefined || isCanonicalSection(name, value) ? value : orderedSection(name, value);
-    if (out === undefined && (section === undefined || section !== value)) {
-      out = newTable();
-      for (const earlier of names.slice(0, index)) {
-        const kept = document[earlier];
-        if (kept !== undefined) out[earlier] = kept;
-      }
-    }
-    if (out !== undefined && section !== undefined) out[name] = section;
-  });
-  return stringify(out ?? document);
+    if (value !== undefined) out[name] = orderedSection(name, value);
+  }
+  return stringify(out);
 }
 
 export function emptyDocument(name = 'Untitled workflow', version = '0.1.0'): AitwsDocument {

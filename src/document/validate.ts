@@ -5,15 +5,14 @@
  * - warnings: unknown sections and fields, unsupported values, dangling references in a draft;
  * - notices: advice that needs no action to load or run (a password in a URL).
  */
-import { type Finding, formatFinding, ValidationError } from '../errors.js';
+import type { Finding } from '../errors.js';
 import { danglingReferences } from './references.js';
-import { SecretScan } from './secret-scan.js';
-import { previousEntry, SectionMemo, type SectionResult } from './section-memo.js';
+import { scanSecrets } from './secret-scan.js';
 import { getSection, sectionNames } from './sections.js';
-import { Candidates, suggestAmong } from './suggest.js';
-import { checkDuplicates, checkTable, describeValue, planOf, type ValidationReport } from './table-check.js';
-import { entryLabel, isKeyed, isTable, isTableArray } from './tree.js';
-import type { AitwsDocument, SectionSpec, TomlTable, TomlValue } from './types.js';
+import { suggest } from './suggest.js';
+import { checkDuplicates, checkTable, describeValue, type ValidationReport } from './table-check.js';
+import { entryLabel, isTable, isTableArray } from './tree.js';
+import type { AitwsDocument, SectionSpec, TomlValue } from './types.js';
 
 export { describeValue, type ValidationReport } from './table-check.js';
 
@@ -22,36 +21,6 @@ export type ValidationMode = 'draft' | 'run';
 export interface ValidationOptions {
   /** `run` makes dangling references errors: a run must not start with names that point nowhere. */
   readonly mode?: ValidationMode;
-}
-
-/**
- * What an entry of a list section was found to have. Findings carry the entry's label: by its key
- * (`[Developer]`), the same wherever the entry moves, or by position (`[#2]`, `index` set).
- */
-interface CheckedEntry {
-  readonly node: TomlTable;
-  readonly index: number | undefined;
-  readonly found: ValidationReport;
-}
-
-/** What a section was found to have; `wellFormed` false means only its shape was judged. */
-interface CheckedSection extends SectionResult {
-  readonly found: ValidationReport;
-  readonly wellFormed: boolean;
-  readonly entries?: readonly CheckedEntry[];
-}
-
-/** See section-memo.ts: an edit re-checks only the section, and the entries, it changed. */
-const checkedSections = new SectionMemo<CheckedSection>();
-
-function emptyReport(): ValidationReport {
-  return { errors: [], warnings: [], notices: [] };
-}
-
-function append(report: ValidationReport, found: ValidationReport): void {
-  for (const finding of found.errors) report.errors.push(finding);
-  for (const finding of found.warnings) report.warnings.push(finding);
-  for (const finding of found.notices) report.notices.push(finding);
 }
 
 function wrongShape(spec: SectionSpec, value: TomlValue | undefined): Finding {
@@ -71,108 +40,40 @@ function wrongShape(spec: SectionSpec, value: TomlValue | undefined): Finding {
   };
 }
 
-/** A secret scan of its own, positioned at `trail`, reporting into `notices`. */
-function scanAt(
-  document: AitwsDocument,
-  notices: Finding[],
-  trail: readonly (string | number)[],
-): SecretScan {
-  const scan = new SecretScan(document, notices);
-  for (const step of trail) scan.enter(step);
-  return scan;
+/** A known section's own checks: each table (or entry) against its schema, then the list's keys. */
+function checkSection(spec: SectionSpec, value: TomlValue | undefined, report: ValidationReport): void {
+  if (spec.kind === 'list' && isTableArray(value)) {
+    const keyField = spec.key ?? 'name';
+    value.forEach((entry, i) => {
+      checkTable(spec, entry, `${spec.name}${entryLabel(entry, keyField, i)}`, report);
+    });
+    checkDuplicates(value, keyField, spec.name, report);
+  } else if (spec.kind === 'table' && isTable(value)) {
+    checkTable(spec, value, spec.name, report);
+  } else {
+    report.errors.push(wrongShape(spec, value));
+  }
 }
 
-/** The entries of a list section, each checked on its own (or found unchanged), then their keys. */
-function checkEntries(
-  document: AitwsDocument,
-  spec: SectionSpec,
-  entries: TomlTable[],
-  previous: CheckedSection | undefined,
-): CheckedSection {
-  const plan = planOf(spec);
-  const keyField = spec.key ?? 'name';
-  const found = emptyReport();
-  const checked: CheckedEntry[] = [];
-  for (let i = 0; i < entries.length; i++) {
-    const node = entries[i];
-    if (node === undefined) continue;
-    let entry = previousEntry(previous?.entries, i, node);
-    if (entry === undefined || (entry.index !== undefined && entry.index !== i)) {
-      const own = emptyReport();
-      const label = entryLabel(node, keyField, i);
-      checkTable(plan, node, `${spec.name}${label}`, own, scanAt(document, own.notices, [spec.name, i]));
-      entry = { node, index: isKeyed(node, keyField) ? undefined : i, found: own };
-    }
-    checked.push(entry);
-    append(found, entry.found);
-  }
-  checkDuplicates(entries, keyField, spec.name, found);
-  return { node: entries, found, wellFormed: true, entries: checked };
-}
-
-/** A section's own checks, its secrets included when it is well formed. */
-function checkSection(
-  document: AitwsDocument,
-  spec: SectionSpec,
-  value: TomlValue | undefined,
-  previous: CheckedSection | undefined,
-): CheckedSection {
-  if (spec.kind === 'list' && isTableArray(value)) return checkEntries(document, spec, value, previous);
-  if (spec.kind === 'table' && isTable(value)) {
-    const found = emptyReport();
-    checkTable(planOf(spec), value, spec.name, found, scanAt(document, found.notices, [spec.name]));
-    return { node: value, found, wellFormed: true };
-  }
+function unknownSection(name: string): Finding {
+  const suggestion = suggest(name, sectionNames());
   return {
-    node: value,
-    found: { errors: [wrongShape(spec, value)], warnings: [], notices: [] },
-    wellFormed: false,
+    path: name,
+    message: `unknown section "${name}"; it is kept as it is`,
+    code: 'UNKNOWN_SECTION',
+    ...(suggestion === undefined ? {} : { suggestion }),
   };
 }
 
-const SECTION_NAMES = new Candidates(sectionNames());
-
 export function validateDocument(document: AitwsDocument, options: ValidationOptions = {}): ValidationReport {
   const report: ValidationReport = { errors: [], warnings: [], notices: [] };
-  const scan = new SecretScan(document, report.notices);
-  const pass = checkedSections.open(document);
-  for (const name of Object.keys(document)) {
-    // Read by key rather than through Object.entries: no pair per section, the same values.
-    const value = document[name];
+  for (const [name, value] of Object.entries(document)) {
     const spec = getSection(name);
-    if (spec !== undefined) {
-      const checked = pass.find(name, value) ?? checkSection(document, spec, value, pass.previous(name));
-      pass.keep(name, checked);
-      append(report, checked.found);
-      if (checked.wellFormed) continue;
-    }
-    if (spec === undefined && !name.startsWith('x_')) {
-      const suggestion = suggestAmong(name, SECTION_NAMES);
-      report.warnings.push({
-        path: name,
-        message: `unknown section "${name}"; it is kept as it is`,
-        code: 'UNKNOWN_SECTION',
-        ...(suggestion === undefined ? {} : { suggestion }),
-      });
-    }
-    scan.step(name, value, name);
+    if (spec !== undefined) checkSection(spec, value, report);
+    else if (!name.startsWith('x_')) report.warnings.push(unknownSection(name));
   }
-  pass.close();
+  report.notices.push(...scanSecrets(document));
   const dangling = danglingReferences(document);
   (options.mode === 'run' ? report.errors : report.warnings).push(...dangling);
-  return report;
-}
-
-/** Throws a ValidationError carrying every error (and the warnings) when the document has errors. */
-export function assertValid(document: AitwsDocument, options: ValidationOptions = {}): ValidationReport {
-  const report = validateDocument(document, options);
-  const [first] = report.errors;
-  if (first !== undefined) {
-    // The headline names the problem itself, so a one-line chat reply is already actionable.
-    const count = report.errors.length;
-    const message =
-      count === 1 ? formatFinding(first) : `${count} validation errors, first: ${formatFinding(first)}`;
-    throw new ValidationError(report.errors, report.warnings, message);
-  }
   return report;
 }

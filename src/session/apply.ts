@@ -3,17 +3,10 @@
  * if nobody wrote in between, otherwise back off and start again from the fresh record. Two people
  * editing one channel at once both land; neither change is lost or applied to a stale draft.
  */
-import { ConflictError } from '../errors.js';
+
 import type { AitwsDocument } from '../document/types.js';
-import {
-  type ChangeToWrite,
-  type ChannelKey,
-  channelId,
-  type SessionRecord,
-  type SessionStore,
-  type WriteResult,
-} from './port.js';
-import type { RecordCache } from './record-cache.js';
+import { ConflictError } from '../errors.js';
+import type { ChangeToWrite, ChannelKey, SessionRecord, SessionStore } from './port.js';
 
 /** What `mutate` decided: a new document to store as the next version… */
 export interface Change<T> {
@@ -50,12 +43,6 @@ export interface ApplyOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** In [0, 1); injectable so tests can pin the jitter. */
   readonly random?: () => number;
-  /**
-   * Saves the read on the first attempt when this process already knows the channel: the change is
-   * computed from the cached record and written against its version. A stale entry only costs a
-   * conflict and a fresh read. Used only if it was built for `store`.
-   */
-  readonly cache?: RecordCache;
 }
 
 export interface Applied<T> {
@@ -64,10 +51,7 @@ export interface Applied<T> {
   readonly record: SessionRecord;
   readonly result: T;
   readonly changed: boolean;
-  /**
-   * How many attempts it took (1 when there was no conflict), counting a cached attempt that was
-   * turned down; that one does not count against maxAttempts.
-   */
+  /** How many attempts it took (1 when there was no conflict). */
   readonly attempts: number;
 }
 
@@ -109,47 +93,6 @@ function writtenRecord(version: number, change: ChangeToWrite): SessionRecord {
   return { version, document: change.document, updatedAt: change.at, updatedBy: change.by };
 }
 
-/**
- * One attempt on the cached record. Undefined means "no verdict, read the store": the write lost
- * the compare-and-set, or the cached record may be stale and so cannot back an answer that
- * involves no write (nothing to change, or mutate refusing, e.g. "no such entry").
- */
-async function speculate<T>(
-  store: SessionStore,
-  key: ChannelKey,
-  mutate: Mutate<T>,
-  cache: RecordCache,
-  cached: SessionRecord,
-  now: () => Date,
-): Promise<Applied<T> | undefined> {
-  const id = channelId(key);
-  let mutation: Mutation<T>;
-  try {
-    mutation = await mutate(cached);
-  } catch {
-    // The fresh attempt runs mutate again and throws the same error if it was not about staleness.
-    cache.forget(id, cached.version);
-    return undefined;
-  }
-  if (isNoChange(mutation)) return undefined;
-  const change = toWrite(mutation, now().toISOString());
-  let written: WriteResult;
-  try {
-    written = await store.write(key, cached.version, change);
-  } catch (error) {
-    // The write may still have landed, so the entry may already be stale.
-    cache.forget(id, cached.version);
-    throw error;
-  }
-  if (!written.ok) {
-    cache.forget(id, cached.version);
-    return undefined;
-  }
-  const record = writtenRecord(written.version, change);
-  cache.remember(id, record);
-  return { version: written.version, record, result: mutation.result, changed: true, attempts: 1 };
-}
-
 export async function applyChange<T>(
   store: SessionStore,
   key: ChannelKey,
@@ -162,31 +105,24 @@ export async function applyChange<T>(
   const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? APPLY_DEFAULTS.maxAttempts));
   const baseDelayMs = options.baseDelayMs ?? APPLY_DEFAULTS.baseDelayMs;
   const maxDelayMs = options.maxDelayMs ?? APPLY_DEFAULTS.maxDelayMs;
-  const cache = options.cache?.store === store ? options.cache : undefined;
-  const id = cache === undefined ? '' : channelId(key);
 
-  let speculated = 0;
-  const cached = cache?.get(id);
-  if (cache !== undefined && cached !== undefined) {
-    const applied = await speculate(store, key, mutate, cache, cached, now);
-    if (applied !== undefined) return applied;
-    speculated = 1;
-  }
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const current = await store.read(key);
-    // Remembered (and frozen) before mutate sees it, so an in-place edit fails loudly here too.
-    cache?.remember(id, current);
     const mutation = await mutate(current);
-    const attempts = attempt + speculated;
     if (isNoChange(mutation)) {
-      return { version: current.version, record: current, result: mutation.result, changed: false, attempts };
+      return {
+        version: current.version,
+        record: current,
+        result: mutation.result,
+        changed: false,
+        attempts: attempt,
+      };
     }
     const change = toWrite(mutation, now().toISOString());
     const written = await store.write(key, current.version, change);
     if (written.ok) {
       const record = writtenRecord(written.version, change);
-      cache?.remember(id, record);
-      return { version: written.version, record, result: mutation.result, changed: true, attempts };
+      return { version: written.version, record, result: mutation.result, changed: true, attempts: attempt };
     }
     if (attempt < maxAttempts) await sleep(backoffDelay(attempt, random(), baseDelayMs, maxDelayMs));
   }

@@ -8,17 +8,12 @@
  * bigints as `{"$bigint": "…"}`. A real table that happens to look like a tag is wrapped in
  * `{"$table": …}`, so decoding is never ambiguous.
  *
- * Two ways each direction. The reference ones (encodeDocument, documentSchema) build a new tree
- * and report problems with their path. The fast ones (plainDocumentText, reviveDocument) are what
- * the stores' hot path uses: they check and fix up a tree in place, and only say yes or no; on no
- * the caller falls back to the reference, so both always agree on what is accepted and produced.
+ * Decoding reports a problem with its path, as a zod issue.
  */
 import { TomlDate } from 'smol-toml';
 import { z } from 'zod';
-import { AitwsError } from '../errors.js';
-import { isFrozenDeep } from '../document/frozen.js';
-import { previousEntry, SectionMemo, type SectionResult } from '../document/section-memo.js';
 import type { AitwsDocument, TomlTable, TomlValue } from '../document/types.js';
+import { AitwsError } from '../errors.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -37,10 +32,6 @@ const SPECIAL_FLOATS = new Map<string, number>([
   ['-inf', Number.NEGATIVE_INFINITY],
   ['-0', -0],
 ]);
-
-// ---------------------------------------------------------------------------------------------
-// Reference: a new tree each way, problems reported with their path
-// ---------------------------------------------------------------------------------------------
 
 function encodeNumber(value: number): JsonValue {
   if (Number.isFinite(value) && !Object.is(value, -0)) return value;
@@ -105,22 +96,14 @@ function locate(error: unknown, segment: string | number): unknown {
   return error;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
+function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isList(value: unknown): value is unknown[] {
-  return Array.isArray(value);
-}
-
-function decodeTag(
-  tag: string,
-  payload: unknown,
-  table: (value: Record<string, unknown>) => TomlTable = decodeTable,
-): TomlValue {
+function decodeTag(tag: string, payload: unknown): TomlValue {
   if (tag === TABLE_TAG) {
     if (!isRecord(payload)) throw new DecodeIssue('expected a table');
-    return table(payload);
+    return decodeTable(payload);
   }
   if (typeof payload !== 'string') throw new DecodeIssue('expected a string');
   if (tag === DATE_TAG) {
@@ -194,172 +177,3 @@ export const documentSchema: z.ZodType<AitwsDocument, unknown> = z.unknown().tra
     return z.NEVER;
   }
 });
-
-// ---------------------------------------------------------------------------------------------
-// Fast paths: same results as the functions above, without building a second tree
-// ---------------------------------------------------------------------------------------------
-
-const DOLLAR = 0x24;
-
-/**
- * JSON.stringify(encodeDocument(document)) without building the encoded tree, when nothing in the
- * document needs a tag (the common case); undefined otherwise.
- *
- * Each section's text is kept for the next version of the draft (see spec/section-memo.ts), so an
- * edit writes out only the section, and the entries, it changed. The text is put together the way
- * JSON.stringify writes it: own keys in order, `,` between members and items, no spaces.
- */
-export function plainDocumentText(document: AitwsDocument): string | undefined {
-  const prototype: unknown = Object.getPrototypeOf(document);
-  if (prototype !== null && prototype !== Object.prototype) return undefined;
-  const pass = sectionTexts.open(document);
-  // Nothing to reuse (a draft just read from a store): one JSON.stringify is faster than pieces.
-  if (pass.fresh && !isFrozenDeep(document))
-    return plainTable(document) ? JSON.stringify(document) : undefined;
-  let text = '';
-  for (const key of Object.keys(document)) {
-    if (key.charCodeAt(0) === DOLLAR) return undefined;
-    const value = document[key];
-    const section = pass.find(key, value) ?? sectionText(key, value, pass.previous(key));
-    pass.keep(key, section);
-    if (section.member === undefined) return undefined;
-    text += text === '' ? `{${section.member}` : `,${section.member}`;
-  }
-  pass.close();
-  return text === '' ? '{}' : `${text}}`;
-}
-
-interface EntryText {
-  readonly node: TomlValue | undefined;
-  /** Undefined: the entry needs the encoder. */
-  readonly text: string | undefined;
-}
-
-/**
- * A section as a member of the document's JSON (`"key":…`), undefined when it needs the encoder;
- * a list keeps its entries' texts.
- */
-interface SectionText extends SectionResult {
-  readonly member: string | undefined;
-  readonly entries?: readonly EntryText[];
-}
-
-const sectionTexts = new SectionMemo<SectionText>();
-
-function plainText(value: TomlValue | undefined): string | undefined {
-  return plainValue(value) ? JSON.stringify(value) : undefined;
-}
-
-function sectionText(
-  key: string,
-  value: TomlValue | undefined,
-  previous: SectionText | undefined,
-): SectionText {
-  const member = (text: string | undefined) =>
-    text === undefined ? undefined : `${JSON.stringify(key)}:${text}`;
-  if (!Array.isArray(value)) return { node: value, member: member(plainText(value)) };
-  const entries: EntryText[] = [];
-  let text: string | undefined = '[';
-  for (let index = 0; index < value.length; index += 1) {
-    const node = value[index];
-    const entry = previousEntry(previous?.entries, index, node) ?? { node, text: plainText(node) };
-    entries.push(entry);
-    text =
-      entry.text === undefined || text === undefined
-        ? undefined
-        : `${text}${index === 0 ? '' : ','}${entry.text}`;
-  }
-  return { node: value, member: member(text === undefined ? undefined : `${text}]`), entries };
-}
-
-/**
- * True when JSON.stringify alone already gives the encoded form. Conservative: any key starting
- * with "$" (a possible tag look-alike), a non-plain object or a value that is invalid goes to the
- * full encoder, which tags it or rejects it with its usual error.
- */
-function plainTable(table: TomlTable): boolean {
-  const prototype: unknown = Object.getPrototypeOf(table);
-  if (prototype !== null && prototype !== Object.prototype) return false;
-  for (const key in table) {
-    if (key.charCodeAt(0) === DOLLAR || !plainValue(table[key])) return false;
-  }
-  return true;
-}
-
-function plainValue(value: TomlValue | undefined): boolean {
-  if (typeof value === 'string' || typeof value === 'boolean') return true;
-  // JSON has no NaN or infinities, and writes -0 as 0.
-  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
-  if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index += 1) if (!plainValue(value[index])) return false;
-    return true;
-  }
-  return typeof value === 'object' && value !== null && !(value instanceof Date) && plainTable(value);
-}
-
-/**
- * A freshly parsed JSON value as a TOML value, decoded in place (tables get the null prototype
- * decodeTable gives them, tags are replaced by their value); undefined when decodeJsonValue would
- * reject it. Only for trees nobody else holds: it mutates them.
- */
-function reviveValue(value: unknown): TomlValue | undefined {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (isList(value)) return reviveItems(value) ? value : undefined;
-  if (!isRecord(value)) return undefined;
-  Object.setPrototypeOf(value, null);
-  let only: string | undefined;
-  let count = 0;
-  for (const key in value) {
-    only = key;
-    if (++count > 1) break;
-  }
-  if (count === 1 && only !== undefined && TAGS.has(only)) return reviveTag(only, value[only]);
-  return reviveEntries(value) ? value : undefined;
-}
-
-function reviveItems(items: unknown[]): items is TomlValue[] {
-  for (let index = 0; index < items.length; index += 1) {
-    const item = items[index];
-    const revived = reviveValue(item);
-    if (revived === undefined) return false;
-    if (revived !== item) items[index] = revived;
-  }
-  return true;
-}
-
-/** The table's prototype must already be null, so a "__proto__" key stays an ordinary key. */
-function reviveEntries(table: Record<string, unknown>): table is TomlTable {
-  for (const key in table) {
-    const item = table[key];
-    if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') continue;
-    const revived = reviveValue(item);
-    if (revived === undefined) return false;
-    if (revived !== item) table[key] = revived;
-  }
-  return true;
-}
-
-function reviveTable(table: Record<string, unknown>): TomlTable {
-  Object.setPrototypeOf(table, null);
-  if (reviveEntries(table)) return table;
-  throw new DecodeIssue('invalid table');
-}
-
-function reviveTag(tag: string, payload: unknown): TomlValue | undefined {
-  try {
-    return decodeTag(tag, payload, reviveTable);
-  } catch (error) {
-    if (error instanceof DecodeIssue) return undefined;
-    throw error;
-  }
-}
-
-/**
- * A freshly parsed JSON document, decoded in place; undefined when documentSchema would reject it.
- * The top level is always a table, never a tag (as in documentSchema).
- */
-export function reviveDocument(value: unknown): AitwsDocument | undefined {
-  if (!isRecord(value)) return undefined;
-  Object.setPrototypeOf(value, null);
-  return reviveEntries(value) ? value : undefined;
-}

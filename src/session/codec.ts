@@ -2,34 +2,16 @@
  * The stored form of documents and session records, shared by every store (files, Redis). How
  * values that JSON cannot hold are tagged lives in src/session/codec-values.ts.
  *
- * Stored data is a boundary: everything read back is validated, and any problem becomes one
- * AitwsError that names where the data came from. The text functions (encodeDocumentText,
- * decodeHistoryEntry, …) are the stores' hot path, so they avoid a second copy of the tree: plain
- * JSON.stringify when nothing needs a tag, JSON.parse plus an in-place check of the document
- * (zod only for the small envelope). Whatever that fast path does not accept goes through the
- * zod schemas below, which stay the reference and produce the error.
+ * Stored data is a boundary: everything read back is validated with the zod schemas below, and any
+ * problem becomes one AitwsError that names where the data came from.
  */
 import { z } from 'zod';
-import { AitwsError } from '../errors.js';
 import type { AitwsDocument } from '../document/types.js';
-import {
-  documentSchema,
-  encodeDocument,
-  isRecord,
-  type JsonObject,
-  type JsonValue,
-  plainDocumentText,
-  reviveDocument,
-} from './codec-values.js';
+import { AitwsError } from '../errors.js';
+import { documentSchema, encodeDocument, type JsonObject, type JsonValue } from './codec-values.js';
 import type { HistoryEntry, SavedDocument, SessionRecord } from './port.js';
 
-export {
-  documentSchema,
-  encodeDocument,
-  encodeValue,
-  type JsonObject,
-  type JsonValue,
-} from './codec-values.js';
+export { documentSchema, encodeDocument, type JsonValue } from './codec-values.js';
 
 /** Where data came from, when the caller does not say (errors name it). */
 const UNNAMED_SOURCE = 'the session store';
@@ -71,18 +53,6 @@ export const savedDocumentSchema: z.ZodType<SavedDocument, unknown> = z.object({
 
 function encodeNullableDocument(document: AitwsDocument | null): JsonValue {
   return document === null ? null : encodeDocument(document);
-}
-
-export function historyEntryToJson(entry: HistoryEntry): JsonObject {
-  const { version: v, at, by, change, reverts } = entry;
-  const json: JsonObject = { version: v, at, by, change, document: encodeNullableDocument(entry.document) };
-  if (reverts !== undefined) json.reverts = reverts;
-  return json;
-}
-
-export function sessionRecordToJson(record: SessionRecord): JsonObject {
-  const { version: v, updatedAt, updatedBy } = record;
-  return { version: v, updatedAt, updatedBy, document: encodeNullableDocument(record.document) };
 }
 
 export function savedDocumentToJson(saved: SavedDocument): JsonObject {
@@ -145,87 +115,17 @@ export function parseStored<T>(schema: z.ZodType<T, unknown>, text: string, sour
   return parseStoredJson(schema, json, source);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Text: what the stores write and read
-// ---------------------------------------------------------------------------------------------
-
-/**
- * JSON.parse, zod for the small envelope, then the document in place; undefined for anything
- * unexpected, so the caller can hand the text to the reference schema for the precise error.
- */
-function reviveEnveloped<M>(
-  text: string,
-  envelope: z.ZodType<M, unknown>,
-): { readonly meta: M; readonly document: AitwsDocument | null } | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(json)) return undefined;
-  const meta = envelope.safeParse(json);
-  if (!meta.success) return undefined;
-  if (json.document === null) return { meta: meta.data, document: null };
-  const document = reviveDocument(json.document);
-  return document === undefined ? undefined : { meta: meta.data, document };
-}
-
-/** `meta` as JSON with the already encoded document appended as its last member. */
-function withDocument(meta: JsonObject, document: string): string {
-  return `${JSON.stringify(meta).slice(0, -1)},"document":${document}}`;
-}
-
-/** A document as JSON text: one JSON.stringify when nothing needs a tag (the common case). */
-export function encodeDocumentText(document: AitwsDocument): string {
-  return plainDocumentText(document) ?? JSON.stringify(encodeDocument(document));
-}
-
-export function decodeDocumentText(text: string, source = UNNAMED_SOURCE): AitwsDocument {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return reviveDocument(json) ?? parseStored(documentSchema, text, source);
-}
-
-function encodeNullableDocumentText(document: AitwsDocument | null): string {
-  return document === null ? 'null' : encodeDocumentText(document);
-}
-
-const recordMetaSchema = z.object({
-  version,
-  updatedAt: z.string().nullable(),
-  updatedBy: z.string().nullable(),
-});
-const savedMetaSchema = z.object({ name: z.string(), at: z.string(), by: z.string() });
-
-export function encodeRecord(record: SessionRecord): string {
-  const { version: v, updatedAt, updatedBy } = record;
-  return withDocument({ version: v, updatedAt, updatedBy }, encodeNullableDocumentText(record.document));
-}
-
-export function decodeRecord(text: string, source = UNNAMED_SOURCE): SessionRecord {
-  const fast = reviveEnveloped(text, recordMetaSchema);
-  if (fast === undefined) return parseStored(sessionRecordSchema, text, source);
-  return { ...fast.meta, document: fast.document };
-}
-
+/** The version comes first, so `historyEntryVersion` can read it without parsing the entry. */
 export function encodeHistoryEntry(entry: HistoryEntry): string {
   const { version: v, at, by, change, reverts } = entry;
-  const meta: JsonObject = { version: v, at, by, change };
-  if (reverts !== undefined) meta.reverts = reverts;
-  return withDocument(meta, encodeNullableDocumentText(entry.document));
+  const json: JsonObject = { version: v, at, by, change };
+  if (reverts !== undefined) json.reverts = reverts;
+  json.document = encodeNullableDocument(entry.document);
+  return JSON.stringify(json);
 }
 
 export function decodeHistoryEntry(text: string, source = UNNAMED_SOURCE): HistoryEntry {
-  const fast = reviveEnveloped(text, historyEntryMetaSchema);
-  if (fast === undefined) return parseStored(historyEntrySchema, text, source);
-  const { version: v, at, by, change, reverts } = fast.meta;
-  const entry = { version: v, at, by, change, document: fast.document };
-  return reverts === undefined ? entry : { ...entry, reverts };
+  return parseStored(historyEntrySchema, text, source);
 }
 
 /**
@@ -238,14 +138,11 @@ export function historyEntryVersion(text: string): number | undefined {
 }
 
 export function encodeSavedDocument(saved: SavedDocument): string {
-  const { name, at, by } = saved;
-  return withDocument({ name, at, by }, encodeDocumentText(saved.document));
+  return JSON.stringify(savedDocumentToJson(saved));
 }
 
 export function decodeSavedDocument(text: string, source = UNNAMED_SOURCE): SavedDocument {
-  const fast = reviveEnveloped(text, savedMetaSchema);
-  if (fast === undefined || fast.document === null) return parseStored(savedDocumentSchema, text, source);
-  return { ...fast.meta, document: fast.document };
+  return parseStored(savedDocumentSchema, text, source);
 }
 
 /** Already parsed JSON (which it leaves untouched) → document. */
@@ -255,5 +152,5 @@ export function decodeDocument(json: unknown, source = UNNAMED_SOURCE): AitwsDoc
 
 /** Encode then decode: a deep copy with exactly the values a store would give back. */
 export function cloneDocument(document: AitwsDocument): AitwsDocument {
-  return decodeDocumentText(encodeDocumentText(document), 'a document copy');
+  return decodeDocument(JSON.parse(JSON.stringify(encodeDocument(document))), 'a document copy');
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { LimitError, TomlSyntaxError, ValidationError } from '../../src/errors.js';
 import {
   checkLimits,
   DEFAULT_LIMITS,
@@ -8,6 +7,7 @@ import {
   stringifyDocument,
 } from '../../src/document/index.js';
 import type { AitwsDocument, TomlTable } from '../../src/document/types.js';
+import { LimitError, TomlSyntaxError, ValidationError } from '../../src/errors.js';
 
 function thrown(run: () => unknown): unknown {
   try {
@@ -79,9 +79,7 @@ describe('parseDocument limits', () => {
     const started = performance.now();
     const error = thrown(() => parseDocument(line));
     expect(error).toBeInstanceOf(LimitError);
-    expect((error as Error).message).toMatch(
-      /^The document is at least 1(\.0)? MiB; the limit is 256 KiB\.$/,
-    );
+    expect((error as Error).message).toMatch(/^The document is 1(\.0)? MiB; the limit is 256 KiB\.$/);
     expect(performance.now() - started).toBeLessThan(200);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatFinding } from '../../src/errors.js';
 import type { ValidationReport } from '../../src/document/index.js';
 import { parseDocument, validateDocument } from '../../src/document/index.js';
+import { formatFinding } from '../../src/errors.js';
 
 /** `${secret:NAME}` built up, so the literal never looks like a mistyped template placeholder. */
 const ref = (name: string): string => ['$', '{secret:', name, '}'].join('');

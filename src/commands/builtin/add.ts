@@ -1,5 +1,5 @@
-import { AitwsError, formatFinding } from '../../errors.js';
 import { addToDocument } from '../../document/edit.js';
+import { AitwsError, formatFinding } from '../../errors.js';
 import { commitChange, noDraftError } from '../draft.js';
 import { success } from '../reply.js';
 import type { CommandDefinition } from '../types.js';

@@ -101,7 +101,7 @@ export function createAskCommand(commands: () => readonly CommandDefinition[]): 
     ],
     async run(context) {
       const question = context.command.positionals.join(' ').trim();
-      const record = await context.sessions.read(context.invocation.channel);
+      const record = await context.drafts.read(context.invocation.channel);
       const assistant =
         context.assistant ?? createAssistant({ provider: undefined, interactions: context.interactions });
       const definitions = commands();

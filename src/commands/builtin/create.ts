@@ -1,5 +1,5 @@
-import { AitwsError } from '../../errors.js';
 import { emptyDocument } from '../../document/index.js';
+import { AitwsError } from '../../errors.js';
 import { offerChoice } from '../buttons.js';
 import { commitChange, documentTitle } from '../draft.js';
 import { success } from '../reply.js';
@@ -20,7 +20,7 @@ export const createCommand: CommandDefinition = {
     const force = optionalBoolean(params, 'force') ?? false;
     const document = emptyDocument(optionalString(params, 'name'), optionalString(params, 'version'));
     if (!force && context.invocation.supportsButtons === true) {
-      const current = await context.sessions.read(context.invocation.channel);
+      const current = await context.drafts.read(context.invocation.channel);
       if (current.document !== null) {
         return offerChoice(context, {
           question: `This channel already has a draft ("${documentTitle(current.document)}", v${current.version}). Replace it with "${documentTitle(document)}"? /undo brings it back.`,

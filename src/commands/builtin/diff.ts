@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
-import { AitwsError } from '../../errors.js';
 import { maskDocument, stringifyDocument } from '../../document/index.js';
 import type { AitwsDocument } from '../../document/types.js';
+import { AitwsError } from '../../errors.js';
 import { privateAnswer } from '../reply.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 import { parseVersionWord, rejectUnknownParams } from './params.js';
@@ -16,7 +16,7 @@ async function documentAt(
   current: number,
 ): Promise<AitwsDocument | null> {
   if (version === 0) return null;
-  const entry = await context.sessions.historyEntry(context.invocation.channel, version);
+  const entry = await context.drafts.historyEntry(context.invocation.channel, version);
   if (entry === null) {
     throw new AitwsError(
       'VERSION_NOT_FOUND',
@@ -42,7 +42,7 @@ export const diffCommand: CommandDefinition = {
     const words = context.command.positionals;
     if (words.length > 2)
       throw new AitwsError('USAGE', 'Give at most two versions.', { hint: `Usage: ${this.usage}` });
-    const current = (await context.sessions.read(context.invocation.channel)).version;
+    const current = (await context.drafts.read(context.invocation.channel)).version;
     if (current === 0)
       throw new AitwsError('NO_DRAFT', 'This channel has no versions yet.', { hint: 'Start with /create.' });
     const [first, second] = words.map(parseVersionWord);

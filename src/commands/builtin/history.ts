@@ -22,7 +22,7 @@ export const historyCommand: CommandDefinition = {
   async run(context) {
     rejectUnknownParams(context.command.params, ['limit'], this.usage);
     const limit = optionalPositiveInteger(context.command.params, 'limit', MAX_ENTRIES) ?? DEFAULT_ENTRIES;
-    const entries = await context.sessions.history(context.invocation.channel, limit);
+    const entries = await context.drafts.history(context.invocation.channel, limit);
     if (entries.length === 0) return privateAnswer('No changes in this channel yet. Start with /create.');
     const items = entries.map((e) => `v${e.version} · ${e.at} · ${e.by} · ${shorten(maskSecrets(e.change))}`);
     return privateAnswer(`Last ${entries.length} version${entries.length === 1 ? '' : 's'}:`, {

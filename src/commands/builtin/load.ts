@@ -26,7 +26,7 @@ async function readSource(
   }
   if (name !== undefined) {
     const { platform, workspace } = context.invocation.channel;
-    const saved = await context.sessions.loadNamed({ platform, workspace }, name);
+    const saved = await context.drafts.loadNamed({ platform, workspace }, name);
     if (saved === null) {
       throw new AitwsError('FILE_NOT_FOUND', `Nothing is saved under the name "${name}" in this workspace.`, {
         hint: 'Type /saved to list the saved workflows.',

@@ -1,6 +1,6 @@
-import { AitwsError, formatFinding } from '../../errors.js';
 import { removeFromDocument } from '../../document/edit.js';
 import { getSection } from '../../document/sections.js';
+import { AitwsError, formatFinding } from '../../errors.js';
 import { commitChange, noDraftError } from '../draft.js';
 import { success } from '../reply.js';
 import type { CommandDefinition } from '../types.js';

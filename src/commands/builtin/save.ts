@@ -1,5 +1,5 @@
-import { AitwsError } from '../../errors.js';
 import { stringifyDocument } from '../../document/index.js';
+import { AitwsError } from '../../errors.js';
 import { documentTitle, readDraft } from '../draft.js';
 import { success } from '../reply.js';
 import type { CommandDefinition } from '../types.js';
@@ -29,7 +29,7 @@ export const saveCommand: CommandDefinition = {
     const title = documentTitle(document);
     if (name !== undefined) {
       const { platform, workspace } = context.invocation.channel;
-      await context.sessions.saveNamed(
+      await context.drafts.saveNamed(
         { platform, workspace },
         { name, document, at: context.now().toISOString(), by: context.invocation.actor.name },
       );

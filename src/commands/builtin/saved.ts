@@ -13,7 +13,7 @@ export const savedCommand: CommandDefinition = {
   async run(context) {
     rejectUnknownParams(context.command.params, [], this.usage);
     const { platform, workspace } = context.invocation.channel;
-    const saved = await context.sessions.listNamed({ platform, workspace });
+    const saved = await context.drafts.listNamed({ platform, workspace });
     if (saved.length === 0) {
       return privateAnswer('Nothing is saved in this workspace yet. Save the draft with /save name="…".', {
         data: { saved: [] },

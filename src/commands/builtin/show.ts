@@ -1,7 +1,7 @@
-import { AitwsError } from '../../errors.js';
 import { maskDocument, stringifyDocument } from '../../document/index.js';
 import { getSection } from '../../document/sections.js';
 import { suggest } from '../../document/suggest.js';
+import { AitwsError } from '../../errors.js';
 import { documentTitle, readDraft } from '../draft.js';
 import { privateAnswer } from '../reply.js';
 import type { CommandDefinition } from '../types.js';

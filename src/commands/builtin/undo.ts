@@ -1,6 +1,7 @@
-import { AitwsError } from '../../errors.js';
-import type { ChannelKey, SessionStore } from '../../session/port.js';
 import type { AitwsDocument } from '../../document/types.js';
+import { AitwsError } from '../../errors.js';
+import type { Drafts } from '../../session/drafts.js';
+import type { ChannelKey } from '../../session/port.js';
 import { commitChange } from '../draft.js';
 import { success } from '../reply.js';
 import type { CommandDefinition } from '../types.js';
@@ -21,17 +22,17 @@ function trimmedError(): AitwsError {
  * over undone ranges: after "v4 = undo of v3", the next /undo reverts v2, not v4.
  */
 async function findChangeToRevert(
-  store: SessionStore,
+  drafts: Drafts,
   key: ChannelKey,
   currentVersion: number,
 ): Promise<{ reverts: number; document: AitwsDocument | null }> {
   let version = currentVersion;
   while (version > 0) {
-    const entry = await store.historyEntry(key, version);
+    const entry = await drafts.historyEntry(key, version);
     if (entry === null) throw trimmedError();
     if (entry.reverts === undefined) {
       if (version === 1) return { reverts: 1, document: null };
-      const previous = await store.historyEntry(key, version - 1);
+      const previous = await drafts.historyEntry(key, version - 1);
       if (previous === null) throw trimmedError();
       return { reverts: version, document: previous.document };
     }
@@ -50,11 +51,11 @@ export const undoCommand: CommandDefinition = {
   examples: ['/undo'],
   async run(context) {
     rejectUnknownParams(context.command.params, [], this.usage);
-    const { sessions, invocation } = context;
+    const { drafts, invocation } = context;
     const committed = await commitChange(
       context,
       async (record) => {
-        const target = await findChangeToRevert(sessions, invocation.channel, record.version);
+        const target = await findChangeToRevert(drafts, invocation.channel, record.version);
         return { document: target.document, result: target.reverts, reverts: target.reverts };
       },
       { skipValidation: true },

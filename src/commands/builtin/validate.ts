@@ -1,5 +1,5 @@
-import { formatFinding } from '../../errors.js';
 import { validateDocument } from '../../document/index.js';
+import { formatFinding } from '../../errors.js';
 import { readDraft } from '../draft.js';
 import type { ReplyBlock } from '../reply.js';
 import { failure, privateAnswer } from '../reply.js';

@@ -1,0 +1,137 @@
+/**
+ * The drafts service: how commands read a channel's draft and change it. A change is: read the
+ * record, apply the pure edit, check the proposed document, compare-and-set, retry on conflict
+ * (applyChange). Changes this process makes to one channel wait for each other (KeyedQueue), so
+ * the compare-and-set only ever contends with other processes.
+ */
+import { checkLimits, validateDocument } from '../document/index.js';
+import type { AitwsDocument, Limits } from '../document/types.js';
+import { type Finding, ValidationError } from '../errors.js';
+import { applyChange } from './apply.js';
+import { KeyedQueue } from './keyed-queue.js';
+import {
+  type ChannelKey,
+  channelId,
+  type HistoryEntry,
+  type SavedDocument,
+  type SavedDocumentSummary,
+  type SessionRecord,
+  type SessionStore,
+  type WorkspaceKey,
+} from './port.js';
+
+/** What an edit proposes for the channel. */
+export interface DraftEdit<T> {
+  readonly document: AitwsDocument | null;
+  readonly result: T;
+  /** Set by /undo: the version this change reverts. */
+  readonly reverts?: number;
+}
+
+/** Who changes the draft, and the command they typed, for history. */
+export interface ChangeRequest {
+  readonly by: string;
+  readonly change: string;
+  /** /undo restores a document that was accepted before; re-validating could block the way back. */
+  readonly skipValidation?: boolean;
+}
+
+export interface CommittedChange<T> {
+  readonly version: number;
+  readonly result: T;
+  /** Warnings the change introduced (those the draft already had are not repeated). */
+  readonly newWarnings: readonly Finding[];
+}
+
+export interface DraftsOptions {
+  readonly limits: Limits;
+  readonly now: () => Date;
+}
+
+/** History keeps the command as typed, cut to a sensible length. */
+const MAX_CHANGE_TEXT = 500;
+
+function findingId(finding: Finding): string {
+  return `${finding.code}|${finding.path}|${finding.message}`;
+}
+
+export class Drafts {
+  readonly #store: SessionStore;
+  readonly #options: DraftsOptions;
+  readonly #queue = new KeyedQueue();
+
+  constructor(store: SessionStore, options: DraftsOptions) {
+    this.#store = store;
+    this.#options = options;
+  }
+
+  read(channel: ChannelKey): Promise<SessionRecord> {
+    return this.#store.read(channel);
+  }
+
+  /**
+   * Runs `edit` on the channel's current record and stores what it proposes as the next version.
+   * `edit` may run again after a conflict, so it must have no side effects; when it throws, or the
+   * proposed document breaks a limit or has errors, nothing is written.
+   */
+  async change<T>(
+    channel: ChannelKey,
+    request: ChangeRequest,
+    edit: (record: SessionRecord) => DraftEdit<T> | Promise<DraftEdit<T>>,
+  ): Promise<CommittedChange<T>> {
+    let newWarnings: readonly Finding[] = [];
+    const applied = await this.#queue.run(channelId(channel), () =>
+      applyChange(
+        this.#store,
+        channel,
+        async (record) => {
+          const proposed = await edit(record);
+          newWarnings =
+            proposed.document === null || request.skipValidation === true
+              ? []
+              : this.#check(record.document, proposed.document);
+          return {
+            document: proposed.document,
+            change: request.change.slice(0, MAX_CHANGE_TEXT),
+            by: request.by,
+            result: proposed.result,
+            ...(proposed.reverts === undefined ? {} : { reverts: proposed.reverts }),
+          };
+        },
+        { now: this.#options.now },
+      ),
+    );
+    return { version: applied.version, result: applied.result, newWarnings };
+  }
+
+  /** Throws when `proposed` may not be stored; otherwise the warnings `current` did not have. */
+  #check(current: AitwsDocument | null, proposed: AitwsDocument): Finding[] {
+    checkLimits(proposed, this.#options.limits);
+    const report = validateDocument(proposed, { mode: 'draft' });
+    if (report.errors.length > 0) throw new ValidationError(report.errors, report.warnings);
+    if (current === null) return report.warnings;
+    const known = new Set(validateDocument(current, { mode: 'draft' }).warnings.map(findingId));
+    return report.warnings.filter((warning) => !known.has(findingId(warning)));
+  }
+
+  history(channel: ChannelKey, limit?: number): Promise<readonly HistoryEntry[]> {
+    return this.#store.history(channel, limit);
+  }
+
+  historyEntry(channel: ChannelKey, version: number): Promise<HistoryEntry | null> {
+    return this.#store.historyEntry(channel, version);
+  }
+
+  /** The workspace library: named saves every channel of the workspace can load. */
+  saveNamed(workspace: WorkspaceKey, saved: SavedDocument): Promise<void> {
+    return this.#store.saveNamed(workspace, saved);
+  }
+
+  loadNamed(workspace: WorkspaceKey, name: string): Promise<SavedDocument | null> {
+    return this.#store.loadNamed(workspace, name);
+  }
+
+  listNamed(workspace: WorkspaceKey): Promise<readonly SavedDocumentSummary[]> {
+    return this.#store.listNamed(workspace);
+  }
+}
