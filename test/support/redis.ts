@@ -4,7 +4,7 @@
  * here is killed when the test process exits, even if a test forgot to stop it.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,8 +13,62 @@ import tls from 'node:tls';
 import { promisify } from 'node:util';
 import type { RedisClient } from '../../src/session/redis-client.js';
 
-const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
-const REDIS_CLI = process.env.REDIS_CLI_BIN ?? '/usr/bin/redis-cli';
+/** A program the suite runs, where to get it, and the variable that overrides the PATH lookup. */
+interface Prerequisite {
+  readonly name: string;
+  readonly env: string;
+  readonly apt: string;
+}
+
+const SERVER: Prerequisite = { name: 'redis-server', env: 'REDIS_SERVER_BIN', apt: 'redis-server' };
+// Debian ships redis-cli in redis-tools (which redis-server pulls in); Homebrew's redis has both.
+const CLI: Prerequisite = { name: 'redis-cli', env: 'REDIS_CLI_BIN', apt: 'redis-tools' };
+
+function isExecutableFile(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The override when set, else the first match on PATH, as a shell would find it. */
+function locate(program: Prerequisite): string | undefined {
+  const override = process.env[program.env];
+  if (override !== undefined && override !== '') return isExecutableFile(override) ? override : undefined;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    const candidate = path.join(dir, program.name);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function missingMessage(program: Prerequisite): string {
+  const override = process.env[program.env];
+  if (override !== undefined && override !== '')
+    return `${program.name} not found: ${program.env}=${override} is not an executable file`;
+  return (
+    `${program.name} not found on PATH: install it with "sudo apt-get install ${program.apt}" (Debian/Ubuntu)` +
+    ` or "brew install redis" (macOS), or set ${program.env}`
+  );
+}
+
+/**
+ * The one line to print when a program the suite needs is missing, or undefined when all are
+ * there. Checked once before any test runs (test/support/global-build.ts), so a machine without
+ * Redis gets that line instead of a hundred failing tests.
+ */
+export function missingRedisPrerequisite(): string | undefined {
+  const missing = [SERVER, CLI].find((program) => locate(program) === undefined);
+  return missing === undefined ? undefined : missingMessage(missing);
+}
+
+// The bare name as a fallback only matters when the check above was bypassed: spawn then fails
+// with ENOENT naming the program.
+const REDIS_SERVER = locate(SERVER) ?? SERVER.name;
+const REDIS_CLI = locate(CLI) ?? CLI.name;
 const run = promisify(execFile);
 
 // Where available, the kernel kills each server when the test process dies, even by SIGKILL;
@@ -56,6 +110,16 @@ export interface RedisServer {
 
 export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aitws-redis-'));
+  try {
+    return await startRedisIn(dir, options);
+  } catch (error) {
+    // Nothing returned owns the dir yet, so nothing else would remove it.
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function startRedisIn(dir: string, options: RedisServerOptions): Promise<RedisServer> {
   const ca = options.tls === true ? await selfSignedCertificate(dir) : undefined;
   const argsFor = (port: number): string[] => [
     ...(ca === undefined
@@ -95,21 +159,26 @@ async function launchOnFreePort(
 /** A Sentinel watching `master` under `name`, for `redis+sentinel://127.0.0.1:<port>/<name>`. */
 export async function startSentinel(master: RedisServer, name = 'mymaster'): Promise<RedisServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aitws-sentinel-'));
-  const config = path.join(dir, 'sentinel.conf');
-  // Sentinel rewrites its config file, so it must be a private writable copy.
-  await writeFile(config, `sentinel monitor ${name} 127.0.0.1 ${master.port} 1\n`);
-  const argsFor = (port: number): string[] => [
-    config,
-    '--sentinel',
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-  ];
-  const { port, args, child } = await launchOnFreePort(argsFor, false);
-  return control({ args, port, dir, ca: undefined, child });
+  try {
+    const config = path.join(dir, 'sentinel.conf');
+    // Sentinel rewrites its config file, so it must be a private writable copy.
+    await writeFile(config, `sentinel monitor ${name} 127.0.0.1 ${master.port} 1\n`);
+    const argsFor = (port: number): string[] => [
+      config,
+      '--sentinel',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+    ];
+    const { port, args, child } = await launchOnFreePort(argsFor, false);
+    return control({ args, port, dir, ca: undefined, child });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 interface Started {
@@ -170,7 +239,14 @@ export interface RedisCluster {
 
 /** `size` masters, no replicas, every slot assigned; resolves once each node reports cluster_state:ok. */
 export async function startCluster(size = 3): Promise<RedisCluster> {
-  const nodes = await Promise.all(Array.from({ length: size }, () => startRedis({ cluster: true })));
+  const started = await Promise.allSettled(Array.from({ length: size }, () => startRedis({ cluster: true })));
+  const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed !== undefined) {
+    // The nodes that did start would otherwise keep their temp dirs until the test process exits.
+    await Promise.all(nodes.map((node) => node.stop()));
+    throw failed.reason;
+  }
   const stop = async (): Promise<void> => {
     await Promise.all(nodes.map((node) => node.stop()));
   };
