@@ -60,12 +60,6 @@ export class AitwsError extends Error {
   }
 }
 
-export class UsageError extends AitwsError {
-  constructor(message: string, hint?: string) {
-    super('USAGE', message, hint === undefined ? {} : { hint });
-  }
-}
-
 /** A document (or a change to one) that fails validation: carries every error finding. */
 export class ValidationError extends AitwsError {
   readonly findings: readonly Finding[];
@@ -123,8 +117,4 @@ export function formatFinding(finding: Finding): string {
   if (finding.expected !== undefined) text += ` (expected ${finding.expected})`;
   if (finding.suggestion !== undefined) text += ` — did you mean "${finding.suggestion}"?`;
   return text;
-}
-
-export function isAitwsError(error: unknown): error is AitwsError {
-  return error instanceof AitwsError;
 }

@@ -53,10 +53,3 @@ export interface ModelProvider {
   readonly model: string;
   complete(request: ModelRequest): Promise<ModelResponse>;
 }
-
-export const NO_USAGE: TokenUsage = {
-  inputTokens: 0,
-  cacheWriteTokens: 0,
-  cacheReadTokens: 0,
-  outputTokens: 0,
-};

@@ -36,7 +36,3 @@ export const COMMANDS: readonly CommandDefinition[] = [
   createApplyCommand(() => COMMANDS),
   discardCommand,
 ];
-
-export function findCommand(name: string): CommandDefinition | undefined {
-  return COMMANDS.find((command) => command.name === name);
-}
