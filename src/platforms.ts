@@ -3,7 +3,7 @@
  * configured, so serve starts exactly the configured ones.
  */
 import { discordPlatform } from './adapters/discord/index.js';
+import type { PlatformFactory } from './adapters/platform.js';
 import { slackPlatform } from './adapters/slack/index.js';
-import type { PlatformFactory } from './serve.js';
 
 export const PLATFORMS: readonly PlatformFactory[] = [slackPlatform, discordPlatform];

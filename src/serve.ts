@@ -4,28 +4,12 @@
  * that is configured. Stops cleanly on SIGTERM/SIGINT.
  */
 import type { Server } from 'node:http';
+import type { PlatformAdapter, PlatformFactory } from './adapters/platform.js';
 import { buildCore, type Core } from './app.js';
 import type { Config } from './config.js';
-import { createOpsServer, type HttpRoute } from './http/server.js';
+import { createOpsServer } from './http/server.js';
 import type { Logger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
-
-/** What a chat platform adapter offers the server: HTTP routes, and a lifecycle. */
-export interface PlatformAdapter {
-  readonly name: string;
-  readonly routes: readonly HttpRoute[];
-  /** Connects whatever is not HTTP (Socket Mode, the Discord gateway). */
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-export interface PlatformContext {
-  readonly config: Config;
-  readonly core: Core;
-  readonly logger: Logger;
-}
-
-export type PlatformFactory = (context: PlatformContext) => PlatformAdapter | undefined;
 
 export const SETUP_HELP = `No chat platform is configured. Set at least one of:
 

@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlatformFactory } from '../../src/adapters/platform.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logging.js';
-import { type PlatformFactory, startServer } from '../../src/serve.js';
+import { startServer } from '../../src/serve.js';
 import { runCli } from '../support/cli.js';
 import { type RedisServer, startRedis, uniquePrefix, waitFor } from '../support/redis.js';
 

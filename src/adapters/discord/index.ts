@@ -7,9 +7,9 @@
 import type { Dispatcher } from '../../commands/dispatch.js';
 import type { DiscordConfig } from '../../config.js';
 import type { Logger } from '../../logging.js';
-import type { PlatformAdapter, PlatformFactory } from '../../serve.js';
 import type { InteractionStore } from '../../session/interaction-port.js';
 import type { SessionStore } from '../../session/port.js';
+import type { PlatformAdapter, PlatformFactory } from '../platform.js';
 import type { Gateway } from './gateway.js';
 import type { HandlerOptions } from './handler.js';
 import { interactionsRoute } from './http.js';

@@ -6,11 +6,11 @@
 import { App, type AuthorizeResult, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Dispatcher } from '../../commands/dispatch.js';
 import type { SlackConfig } from '../../config.js';
-import type { Logger } from '../../logging.js';
-import type { PlatformAdapter } from '../../serve.js';
-import type { InteractionStore } from '../../session/interaction-port.js';
 import type { Limits } from '../../document/types.js';
+import type { Logger } from '../../logging.js';
+import type { InteractionStore } from '../../session/interaction-port.js';
 import { within } from '../../timing.js';
+import type { PlatformAdapter } from '../platform.js';
 import { boltLogger } from './bolt-logger.js';
 import type { BotIdentity, HandlerDeps } from './context.js';
 import { BUTTON_ACTION_PATTERN, LOAD_MODAL_ID, LOAD_SHORTCUT_ID, SLASH_COMMAND } from './declared.js';

@@ -2,7 +2,7 @@
  * The Slack platform for `aitws serve`: undefined unless SLACK_BOT_TOKEN is set. Nothing outside
  * this folder imports Bolt.
  */
-import type { PlatformFactory } from '../../serve.js';
+import type { PlatformFactory } from '../platform.js';
 import { createSlackAdapter } from './adapter.js';
 
 export { createSlackAdapter, EVENTS_PATH, type SlackAdapter, type SlackAdapterOptions } from './adapter.js';
