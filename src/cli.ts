@@ -6,10 +6,11 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runConsole } from './adapters/console/console.js';
 import { buildCore } from './app.js';
-import { EXIT_UNREADABLE, formatFile, type Output, validateFiles } from './cli/validate-files.js';
+import { EXIT_UNREADABLE, formatFile, validateFiles } from './cli/validate-files.js';
 import { type Config, loadConfig } from './config.js';
 import { AitwsError } from './errors.js';
 import { createLogger } from './logging.js';
+import type { Output } from './output.js';
 import { PLATFORMS } from './platforms.js';
 import { SETUP_HELP, startServer } from './serve.js';
 

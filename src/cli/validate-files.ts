@@ -1,14 +1,10 @@
 /** `aitws validate FILE...` and `aitws fmt FILE` — for CI pipelines and editors. */
 import { readFile, writeFile } from 'node:fs/promises';
-import { AitwsError, type Finding, formatFinding, TomlSyntaxError } from '../errors.js';
 import { parseDocument, stringifyDocument, validateDocument } from '../document/index.js';
 import { maskSecrets } from '../document/redact.js';
 import type { Limits } from '../document/types.js';
-
-export interface Output {
-  out(line: string): void;
-  err(line: string): void;
-}
+import { AitwsError, type Finding, formatFinding, TomlSyntaxError } from '../errors.js';
+import type { Output } from '../output.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;

@@ -5,10 +5,10 @@
  */
 import { parseArgs } from 'node:util';
 import { DiscordAPIError } from 'discord.js';
-import type { Output } from '../../cli/validate-files.js';
 import { COMMANDS } from '../../commands/registry.js';
 import type { CommandDefinition } from '../../commands/types.js';
 import type { Config } from '../../config.js';
+import type { Output } from '../../output.js';
 import { createDiscordApi, createRest, type DiscordApi } from './api.js';
 import { buildCommandPayload, checkCommandPayload } from './payload.js';
 
