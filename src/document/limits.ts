@@ -5,7 +5,7 @@
 import { LimitError, ValidationError } from '../errors.js';
 import { getSection } from './sections.js';
 import { entryLabel, joinPath } from './tree.js';
-import type { AitwsDocument, Limits, TomlValue } from './types.js';
+import type { AitwsDocument, Limits, TomlTable, TomlValue } from './types.js';
 
 /** Keys that would reach Object.prototype or a constructor if any consumer ever merged carelessly. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -42,50 +42,75 @@ function forbiddenKey(key: string, path: string): ValidationError {
   );
 }
 
-function checkString(text: string, what: string, path: string, limits: Limits): void {
-  const bytes = utf8Bytes(text);
-  if (bytes > limits.stringBytes) {
-    throw new LimitError(
-      `${what} at ${path} is ${formatBytes(bytes)}; the limit is ${formatBytes(limits.stringBytes)} per string.`,
-      'Keep long text (prompts, documents) outside the workflow and refer to it.',
-    );
-  }
+function stringTooLong(text: string, what: string, path: string, limits: Limits): LimitError {
+  return new LimitError(
+    `${what} at ${path} is ${formatBytes(utf8Bytes(text))}; the limit is ${formatBytes(limits.stringBytes)} per string.`,
+    'Keep long text (prompts, documents) outside the workflow and refer to it.',
+  );
+}
+
+function isTooLong(value: TomlValue, limits: Limits): value is string {
+  // A UTF-16 unit is at most three UTF-8 bytes: most strings are too short to need counting.
+  return (
+    typeof value === 'string' &&
+    value.length * 3 > limits.stringBytes &&
+    utf8Bytes(value) > limits.stringBytes
+  );
+}
+
+function isContainer(value: TomlValue): value is TomlTable | TomlValue[] {
+  return typeof value === 'object' && !(value instanceof Date);
 }
 
 /**
- * A value at `depth` (a section's value is at depth 1). Entries of a top-level list are named by
- * that section's key field in messages (`authorization[Admin]`), deeper ones by `name`.
+ * One member of a container at `path`: its key (for a table) and its value. Paths are built only
+ * for containers and for messages, as nearly every member is a short plain value.
  */
-function checkValue(value: TomlValue, depth: number, path: string, keyField: string, limits: Limits): void {
-  if (typeof value === 'string') {
-    checkString(value, 'A string', path, limits);
-    return;
-  }
-  if (typeof value !== 'object' || value instanceof Date) return;
+function checkMember(
+  key: string | undefined,
+  item: TomlValue,
+  segment: string,
+  path: string,
+  depth: number,
+  limits: Limits,
+): void {
+  if (key !== undefined && FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key, path);
+  if (key !== undefined && isTooLong(key, limits))
+    throw stringTooLong(key, 'A key', joinPath(path, segment), limits);
+  if (isTooLong(item, limits)) throw stringTooLong(item, 'A string', joinPath(path, segment), limits);
+  if (isContainer(item)) checkContainer(item, depth + 1, joinPath(path, segment), 'name', limits);
+}
+
+/**
+ * A table or list at `depth` (a section's value is at depth 1). Entries of a top-level list are
+ * named by that section's key field in messages (`authorization[Admin]`), deeper ones by `name`.
+ */
+function checkContainer(
+  value: TomlTable | TomlValue[],
+  depth: number,
+  path: string,
+  keyField: string,
+  limits: Limits,
+): void {
   if (depth > limits.nestingDepth) {
     throw new LimitError(
       `The value at ${path} is nested ${depth} levels deep; the limit is ${limits.nestingDepth} levels of nesting.`,
       'Flatten the structure.',
     );
   }
-  if (Array.isArray(value)) {
-    if (value.length > limits.entriesPerList) {
-      throw new LimitError(
-        `${path} has ${value.length} entries; the limit is ${limits.entriesPerList} per list.`,
-        'Split the list or remove entries.',
-      );
-    }
-    value.forEach((item, index) => {
-      checkValue(item, depth + 1, joinPath(path, entryLabel(item, keyField, index)), 'name', limits);
-    });
+  if (!Array.isArray(value)) {
+    for (const [key, item] of Object.entries(value)) checkMember(key, item, key, path, depth, limits);
     return;
   }
-  for (const [key, item] of Object.entries(value)) {
-    if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key, path);
-    const itemPath = joinPath(path, key);
-    checkString(key, 'A key', itemPath, limits);
-    checkValue(item, depth + 1, itemPath, 'name', limits);
+  if (value.length > limits.entriesPerList) {
+    throw new LimitError(
+      `${path} has ${value.length} entries; the limit is ${limits.entriesPerList} per list.`,
+      'Split the list or remove entries.',
+    );
   }
+  value.forEach((item, index) => {
+    checkMember(undefined, item, entryLabel(item, keyField, index), path, depth, limits);
+  });
 }
 
 /**
@@ -96,7 +121,8 @@ function checkValue(value: TomlValue, depth: number, path: string, keyField: str
 export function checkStructure(document: AitwsDocument, limits: Limits): void {
   for (const [key, value] of Object.entries(document)) {
     if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key, '');
-    checkString(key, 'A key', key, limits);
-    checkValue(value, 1, key, getSection(key)?.key ?? 'name', limits);
+    if (isTooLong(key, limits)) throw stringTooLong(key, 'A key', key, limits);
+    if (isTooLong(value, limits)) throw stringTooLong(value, 'A string', key, limits);
+    if (isContainer(value)) checkContainer(value, 1, key, getSection(key)?.key ?? 'name', limits);
   }
 }

@@ -47,29 +47,44 @@ function noticeFor(value: string, key: string, secret: boolean, at: string): Fin
 /**
  * `key` is the nearest key above the value (the list's, for a list item), `secret` whether it looks
  * like it names a secret. A list names its entries by the key field of that section, if it is one
- * (`authorization` → `role`), else by `name`.
+ * (`authorization` → `role`), else by `name`. Paths are only built for containers and notices:
+ * nearly every string of a document needs none.
  */
 function scan(value: TomlValue, path: string, key: string, secret: boolean, notices: Finding[]): void {
-  if (typeof value === 'string') {
-    const notice = noticeFor(value, key, secret, path);
-    if (notice !== undefined) notices.push(notice);
-  } else if (Array.isArray(value)) {
+  if (Array.isArray(value)) {
     const keyField = getSection(key)?.key ?? 'name';
     value.forEach((item, i) => {
-      scan(item, joinPath(path, entryLabel(item, keyField, i)), key, secret, notices);
+      scanMember(item, path, entryLabel(item, keyField, i), key, secret, notices);
     });
   } else if (isTable(value)) {
     for (const [field, item] of Object.entries(value)) {
-      scan(item, joinPath(path, field), field, isSecretKey(field), notices);
+      scanMember(item, path, field, field, isSecretKey(field), notices);
     }
   }
+}
+
+function scanMember(
+  value: TomlValue,
+  parentPath: string,
+  segment: string,
+  key: string,
+  secret: boolean,
+  notices: Finding[],
+): void {
+  if (typeof value !== 'string') {
+    scan(value, joinPath(parentPath, segment), key, secret, notices);
+    return;
+  }
+  if (!secret && !hasUrlPassword(value)) return;
+  const notice = noticeFor(value, key, secret, joinPath(parentPath, segment));
+  if (notice !== undefined) notices.push(notice);
 }
 
 /** Every secret written into the document in plain text, in document order. */
 export function scanSecrets(document: AitwsDocument): Finding[] {
   const notices: Finding[] = [];
   for (const [section, value] of Object.entries(document)) {
-    scan(value, section, section, isSecretKey(section), notices);
+    scanMember(value, '', section, section, isSecretKey(section), notices);
   }
   return notices;
 }

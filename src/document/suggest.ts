@@ -4,23 +4,23 @@
 
 /** Optimal-string-alignment Damerau-Levenshtein: a swap of two neighbours (`rloes`) costs one edit. */
 export function editDistance(a: string, b: string): number {
-  // rows[i][j]: the distance between the first i characters of a and the first j of b.
-  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  const at = (i: number, j: number): number => rows[i]?.[j] ?? 0;
+  // Three rows of the distance matrix: the one before last (for swaps), the last, and this one.
+  let beforeLast: number[] = [];
+  let last = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    const row = rows[i] ?? [];
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      let best = Math.min((last[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (last[j - 1] ?? 0) + cost);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, at(i - 2, j - 2) + 1);
+        best = Math.min(best, (beforeLast[j - 2] ?? 0) + 1);
       }
-      row[j] = best;
+      row.push(best);
     }
+    beforeLast = last;
+    last = row;
   }
-  return at(a.length, b.length);
+  return last[b.length] ?? 0;
 }
 
 /** Crude English singular, enough for section names: repositories → repository, roles → role. */
@@ -49,18 +49,23 @@ export function suggest(input: string, candidates: readonly string[]): string | 
   const needle = input.trim().toLowerCase();
   if (needle === '' || needle.length > MAX_INPUT) return undefined;
   const needleSingular = singular(needle);
+  const limit = maxDistance(needle.length);
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const name of candidates) {
     const hay = name.toLowerCase();
     if (hay === needle) return name;
-    const distance = singular(hay) === needleSingular ? 0.5 : editDistance(needle, hay);
+    // A singular is at most two letters shorter than its word (`repositories` → `repository`).
+    const sameWord = Math.abs(hay.length - needleSingular.length) <= 2 && singular(hay) === needleSingular;
+    // Lengths further apart than the limit need more edits than that: not worth comparing.
+    if (!sameWord && Math.abs(hay.length - needle.length) > limit) continue;
+    const distance = sameWord ? 0.5 : editDistance(needle, hay);
     if (distance < bestDistance) {
       best = name;
       bestDistance = distance;
     }
   }
-  if (best !== undefined && bestDistance <= maxDistance(needle.length) && bestDistance < needle.length) {
+  if (best !== undefined && bestDistance <= limit && bestDistance < needle.length) {
     return best;
   }
   // A unique prefix is a strong hint (`ai_gov` → `ai_governance`) even when many edits away.

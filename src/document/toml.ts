@@ -7,13 +7,13 @@ import { parse, stringify, TomlError } from 'smol-toml';
 import { TomlSyntaxError } from '../errors.js';
 import { checkDocumentBytes, checkStructure } from './limits.js';
 import { getSection, SECTIONS } from './sections.js';
-import { isTable, newTable } from './tree.js';
+import { isTable } from './tree.js';
 import {
   type AitwsDocument,
   DEFAULT_LIMITS,
-  type FieldSpec,
   type Limits,
   type NestedListSpec,
+  type SectionSpec,
   type TomlTable,
   type TomlValue,
 } from './types.js';
@@ -85,45 +85,51 @@ function byCodeUnit(a: string, b: string): number {
 function sorted(value: TomlValue): TomlValue {
   if (Array.isArray(value)) return value.map(sorted);
   if (!isTable(value)) return value;
-  const out = newTable();
-  for (const key of Object.keys(value).sort(byCodeUnit)) {
-    const item = value[key];
-    if (item !== undefined) out[key] = sorted(item);
-  }
-  return out;
+  const keys = Object.keys(value).sort(byCodeUnit);
+  return tableOf(keys.map((key) => [key, sorted(value[key] as TomlValue)]));
 }
 
-function ordered(
-  table: TomlTable,
-  fields: readonly FieldSpec[],
-  children: readonly NestedListSpec[] = [],
-): TomlTable {
-  const known = fields.map((field) => field.name).filter((key) => Object.hasOwn(table, key));
-  const knownSet = new Set(known);
-  const rest = Object.keys(table)
-    .filter((key) => !knownSet.has(key))
-    .sort(byCodeUnit);
-  const out = newTable();
-  for (const key of [...known, ...rest]) {
-    const value = table[key];
-    if (value === undefined) continue;
-    const child = children.find((candidate) => candidate.name === key);
-    out[key] =
-      child !== undefined && Array.isArray(value)
-        ? value.map((entry) => (isTable(entry) ? ordered(entry, child.fields) : sorted(entry)))
-        : sorted(value);
-  }
-  return out;
+/**
+ * A table from its members in order. Object.fromEntries defines each member, so a `__proto__` key
+ * stays an ordinary key; the copy is only read by the TOML writer.
+ */
+function tableOf(entries: readonly (readonly [string, TomlValue])[]): TomlTable {
+  return Object.fromEntries(entries) as TomlTable;
+}
+
+type TableSpec = SectionSpec | NestedListSpec;
+
+/** Each spec's fields by position: a table's known fields are written in registry order. */
+const FIELD_RANKS: ReadonlyMap<TableSpec, ReadonlyMap<string, number>> = new Map(
+  SECTIONS.flatMap((spec): TableSpec[] => [spec, ...(spec.children ?? [])]).map((spec) => [
+    spec,
+    new Map(spec.fields.map((field, index) => [field.name, index])),
+  ]),
+);
+
+/** Registry fields in registry order, then the other keys sorted; nested lists likewise. */
+function ordered(table: TomlTable, spec: TableSpec): TomlTable {
+  const ranks = FIELD_RANKS.get(spec);
+  const rank = (key: string): number => ranks?.get(key) ?? Number.POSITIVE_INFINITY;
+  // Two unknown keys rank the same (Infinity - Infinity is NaN, which is falsy): sorted by name.
+  const keys = Object.keys(table).sort((a, b) => rank(a) - rank(b) || byCodeUnit(a, b));
+  const children = 'children' in spec ? (spec.children ?? []) : [];
+  return tableOf(
+    keys.map((key) => {
+      const value = table[key] as TomlValue;
+      const child = children.find((candidate) => candidate.name === key);
+      if (child === undefined || !Array.isArray(value)) return [key, sorted(value)];
+      return [key, value.map((entry) => (isTable(entry) ? ordered(entry, child) : sorted(entry)))];
+    }),
+  );
 }
 
 function orderedSection(name: string, value: TomlValue): TomlValue {
   const spec = getSection(name);
   if (spec === undefined) return sorted(value);
-  if (spec.kind === 'table' && isTable(value)) return ordered(value, spec.fields, spec.children);
+  if (spec.kind === 'table' && isTable(value)) return ordered(value, spec);
   if (spec.kind === 'list' && Array.isArray(value)) {
-    return value.map((entry) =>
-      isTable(entry) ? ordered(entry, spec.fields, spec.children) : sorted(entry),
-    );
+    return value.map((entry) => (isTable(entry) ? ordered(entry, spec) : sorted(entry)));
   }
   return sorted(value);
 }
@@ -144,12 +150,8 @@ function sectionOrder(a: string, b: string): number {
  * follow the plain fields whatever their registry position; everything else is in registry order.
  */
 export function stringifyDocument(document: AitwsDocument): string {
-  const out = newTable();
-  for (const name of Object.keys(document).sort(sectionOrder)) {
-    const value = document[name];
-    if (value !== undefined) out[name] = orderedSection(name, value);
-  }
-  return stringify(out);
+  const names = Object.keys(document).sort(sectionOrder);
+  return stringify(tableOf(names.map((name) => [name, orderedSection(name, document[name] as TomlValue)])));
 }
 
 export function emptyDocument(name = 'Untitled workflow', version = '0.1.0'): AitwsDocument {
