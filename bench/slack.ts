@@ -156,6 +156,7 @@ async function startAdapterOnly(config: Config): Promise<{ url: string; stop: ()
     commands: COMMANDS,
     handle: async () => success('Added roles[R] · v2'),
     handleButton: async () => success('Done'),
+    checkDocument: () => undefined,
   };
   const adapter = createSlackAdapter({
     slack: config.slack,

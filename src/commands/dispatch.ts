@@ -17,6 +17,7 @@ import { suggest } from '../document/suggest.js';
 import type { Limits } from '../document/types.js';
 import { applyBatch } from './batch.js';
 import { buttonId, parseButtonId, storeAction } from './buttons.js';
+import { checkDocument } from './document-check.js';
 import { commandNameOf, normalizeChatText, parseCommandLine } from './grammar/index.js';
 import { COMMANDS } from './registry.js';
 import { clarifyingQuestion, renderError } from './render-error.js';
@@ -46,6 +47,11 @@ export interface DispatcherDeps {
 export interface Dispatcher {
   handle(invocation: Invocation): Promise<Reply>;
   handleButton(click: ButtonClick): Promise<Reply>;
+  /**
+   * What /load would say about this document, without loading it: undefined when it would load,
+   * else one line for a form to show (see document-check.ts).
+   */
+  checkDocument(text: string): string | undefined;
   readonly commands: readonly CommandDefinition[];
 }
 
@@ -233,5 +239,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
   }
 
-  return { handle, handleButton, commands };
+  return {
+    handle,
+    handleButton,
+    checkDocument: (text) => checkDocument(text, deps.limits),
+    commands,
+  };
 }

@@ -35,7 +35,15 @@ export interface Reply {
   readonly attachments: readonly ReplyAttachment[];
   /** Machine-readable result (console --json `data`). */
   readonly data?: unknown;
+  /**
+   * Open this form instead of showing the reply; only sent when the invocation said the adapter
+   * can (see Invocation.supportsDocumentForm). The blocks say what the form is for.
+   */
+  readonly form?: ReplyForm;
 }
+
+/** `document`: a form to paste an aiTWS document into, submitted as /load with that content. */
+export type ReplyForm = 'document';
 
 export interface ReplyInit {
   visibility?: Visibility;
@@ -44,6 +52,7 @@ export interface ReplyInit {
   buttons?: readonly ReplyButton[];
   attachments?: readonly ReplyAttachment[];
   data?: unknown;
+  form?: ReplyForm;
 }
 
 /** A reply whose first block is `text`, then `init.blocks`. */
@@ -53,9 +62,11 @@ function build(ok: boolean, defaultVisibility: Visibility, text: string, init: R
   const warnings = init.warnings ?? [];
   const buttons = init.buttons ?? [];
   const attachments = init.attachments ?? [];
-  return init.data === undefined
-    ? { ok, visibility, blocks, warnings, buttons, attachments }
-    : { ok, visibility, blocks, warnings, buttons, attachments, data: init.data };
+  const reply: Reply =
+    init.data === undefined
+      ? { ok, visibility, blocks, warnings, buttons, attachments }
+      : { ok, visibility, blocks, warnings, buttons, attachments, data: init.data };
+  return init.form === undefined ? reply : { ...reply, form: init.form };
 }
 
 /** A change or result the channel should see. */

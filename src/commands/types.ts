@@ -21,6 +21,11 @@ export interface Invocation {
   readonly supportsButtons?: boolean;
   /** A document the person handed over with the command (a pasted or attached file), for /load. */
   readonly content?: { readonly filename: string; readonly text: string };
+  /**
+   * The adapter can open a form to paste a document into (Slack's modal), so a bare /load may
+   * answer with `form: 'document'` instead of asking for a source.
+   */
+  readonly supportsDocumentForm?: boolean;
 }
 
 /** A click on one of our buttons, as the adapter received it. */

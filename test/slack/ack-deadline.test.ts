@@ -1,17 +1,19 @@
 /**
  * A slash command's two ways back, with a core whose speed the test controls: an answer ready
  * before ACK_DEADLINE_MS rides in the ack (no response_url POST); a slower one gets an empty ack at
- * the deadline and follows through response_url. A file never rides in an ack, and a core that
- * throws still gets the command acked.
+ * the deadline and follows through response_url. A file never rides in an ack, a reply that asks
+ * for the paste form opens it, and a core that throws still gets the command acked.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LOAD_MODAL_ID } from '../../src/adapters/slack/declared.js';
 import { createSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/index.js';
 import { ACK_DEADLINE_MS } from '../../src/adapters/slack/on-command.js';
 import type { Dispatcher } from '../../src/commands/dispatch.js';
 import { COMMANDS } from '../../src/commands/registry.js';
-import { failure, type Reply, success } from '../../src/commands/reply.js';
+import { failure, privateAnswer, type Reply, success } from '../../src/commands/reply.js';
+import type { Invocation } from '../../src/commands/types.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logging.js';
 import { MemoryInteractionStore } from '../../src/session/memory-interactions.js';
@@ -28,6 +30,8 @@ let server: Server;
 let url: string;
 /** What the stub core does with the next command. */
 let answer: () => Promise<Reply>;
+/** The invocation the stub core was handed last. */
+let handed: Invocation | undefined;
 
 beforeAll(async () => {
   fake = await startFakeSlack();
@@ -40,8 +44,12 @@ beforeAll(async () => {
   if (config.slack === undefined) throw new Error('no Slack config');
   const dispatcher: Dispatcher = {
     commands: COMMANDS,
-    handle: () => answer(),
+    handle: (invocation) => {
+      handed = invocation;
+      return answer();
+    },
     handleButton: async () => success('Done'),
+    checkDocument: () => undefined,
   };
   adapter = createSlackAdapter({
     slack: config.slack,
@@ -136,6 +144,18 @@ describe('slash command ack deadline', () => {
       uploaded,
     );
     expect(complete?.args.channel_id).toBe('CDEAD');
+    await adapter.idle();
+    expect(fake.postsTo(result.responseUrl)).toEqual([]);
+  });
+
+  it('opens the paste form when the reply asks for it, whatever the command was called', async () => {
+    answer = async () => privateAnswer('Paste the document into the form.', { form: 'document' });
+    const opened = fake.callsOf('views.open').length;
+    const result = await command('paste');
+    expect(result.body).toBe('');
+    expect(handed?.supportsDocumentForm).toBe(true);
+    const [call] = (await fake.waitForCalls('views.open', opened + 1)).slice(opened);
+    expect((call?.args.view as { callback_id?: string }).callback_id).toBe(LOAD_MODAL_ID);
     await adapter.idle();
     expect(fake.postsTo(result.responseUrl)).toEqual([]);
   });

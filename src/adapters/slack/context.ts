@@ -1,9 +1,9 @@
 /** What every Slack handler shares: the core's entry points and the way back to Slack. */
 import type { Dispatcher } from '../../commands/dispatch.js';
 import type { Invocation } from '../../commands/types.js';
+import type { Limits } from '../../document/types.js';
 import type { InteractionStore } from '../../session/interaction-port.js';
 import type { ChannelKey } from '../../session/port.js';
-import type { Limits } from '../../document/types.js';
 import type { SlackIo } from './deliver.js';
 
 export interface BotIdentity {
@@ -33,11 +33,12 @@ export function commandText(typed: string): string {
   return text === '' ? '/help' : `/${text}`;
 }
 
+/** `extra`: a document handed over with the command, or that a paste form can be opened. */
 export function invocation(
   text: string,
   actor: Invocation['actor'],
   channel: ChannelKey,
-  content?: Invocation['content'],
+  extra: Pick<Invocation, 'content' | 'supportsDocumentForm'> = {},
 ): Invocation {
   return {
     text,
@@ -45,6 +46,6 @@ export function invocation(
     channel,
     // Slack renders buttons, so the core may offer Replace/Cancel instead of asking for force=true.
     supportsButtons: true,
-    ...(content === undefined ? {} : { content }),
+    ...extra,
   };
 }

@@ -4,8 +4,8 @@
  * refused before and during the download.
  */
 import type { webApi } from '@slack/bolt';
-import { AitwsError, LimitError } from '../../errors.js';
 import { formatBytes } from '../../document/index.js';
+import { AitwsError, LimitError } from '../../errors.js';
 import { FilesInfoResponse, type SlackFile } from './payloads.js';
 
 export interface DownloadOptions {

@@ -7,6 +7,7 @@
  * it thinks was missed.
  */
 import { renderError } from '../../commands/render-error.js';
+import type { Reply } from '../../commands/reply.js';
 import { within } from '../../timing.js';
 import { channelKey, commandText, type HandlerDeps, invocation } from './context.js';
 import { SLASH_COMMAND } from './declared.js';
@@ -21,6 +22,7 @@ import {
 } from './deliver.js';
 import { openLoadModal } from './on-load.js';
 import { AppMentionEnvelope, SlashCommandPayload } from './payloads.js';
+import type { RenderedMessage } from './render.js';
 
 /** Slack retries an event three times within about five minutes; two hours leaves a wide margin. */
 export const EVENT_DEDUPE_TTL_SECONDS = 2 * 3600;
@@ -67,42 +69,43 @@ async function answerSlashCommand(deps: HandlerDeps, body: unknown, ack: Command
     return;
   }
   const command = parsed.data;
-  const text = commandText(command.text);
+  const actor = { id: command.user_id, name: command.user_name ?? command.user_id };
+  const pending = deps.dispatcher.handle(
+    invocation(commandText(command.text), actor, channelKey(command.team_id, command.channel_id), {
+      // A slash command carries a trigger id, so Slack can open the paste form when asked.
+      supportsDocumentForm: true,
+    }),
+  );
+  // The core's reply if it comes before the deadline, else LATE; a rejection before it rejects.
+  const early = await within(pending, ACK_DEADLINE_MS, LATE);
+  if (early === LATE) await ack();
+  const reply = early === LATE ? await pending : early;
   const destination: Destination = {
     kind: 'response_url',
     url: command.response_url,
     channel: command.channel_id,
     user: command.user_id,
   };
-  if (text.toLowerCase() === '/load') {
+  if (reply.form === 'document') {
     await ack();
-    // The trigger id expires 3 s after the command: open the modal before anything else.
-    await openLoadModal(deps, command.trigger_id, {
-      team: command.team_id,
-      channel: command.channel_id,
-      responseUrl: command.response_url,
-    }).catch((error: unknown) => {
-      deps.logger.warn({ err: error }, 'could not open the load modal');
-      return notify(
-        deps,
-        destination,
-        'I could not open the paste form. Try again, or attach the .toml file and use the message shortcut "Load into aiTWS".',
-      );
-    });
+    await openDocumentForm(deps, command, destination);
     return;
   }
-  const actor = { id: command.user_id, name: command.user_name ?? command.user_id };
-  const pending = deps.dispatcher.handle(
-    invocation(text, actor, channelKey(command.team_id, command.channel_id)),
-  );
-  // The core's reply if it comes before the deadline, else LATE; a rejection before it rejects.
-  const early = await within(pending, ACK_DEADLINE_MS, LATE);
-  if (early === LATE) await ack();
-  const reply = early === LATE ? await pending : early;
   const message = renderFor(deps, reply, {
     byline: byline(actor.name, `${SLASH_COMMAND} ${command.text.trim()}`),
   });
-  if (early !== LATE && message.uploads.length === 0) {
+  await sendAnswer(deps, { reply, message, inTime: early !== LATE }, destination, ack);
+}
+
+/** The answer rides in the ack when it came in time and needs no upload; else response_url. */
+async function sendAnswer(
+  deps: HandlerDeps,
+  answer: { readonly reply: Reply; readonly message: RenderedMessage; readonly inTime: boolean },
+  destination: Destination,
+  ack: CommandAck,
+): Promise<void> {
+  const { reply, message } = answer;
+  if (answer.inTime && message.uploads.length === 0) {
     try {
       await ack(responseMessage(message, reply.visibility));
       return;
@@ -114,6 +117,26 @@ async function answerSlashCommand(deps: HandlerDeps, body: unknown, ack: Command
   // A file is uploaded after the ack (it can take longer than Slack waits), as is a late answer.
   await ack();
   await deliverRendered(deps, destination, reply, message);
+}
+
+/**
+ * The trigger id expires 3 s after the command; a bare /load asks nothing of the store, so the
+ * core's answer comes well within that.
+ */
+async function openDocumentForm(
+  deps: HandlerDeps,
+  command: SlashCommandPayload,
+  destination: Destination,
+): Promise<void> {
+  const metadata = { team: command.team_id, channel: command.channel_id, responseUrl: command.response_url };
+  await openLoadModal(deps, command.trigger_id, metadata).catch((error: unknown) => {
+    deps.logger.warn({ err: error }, 'could not open the load modal');
+    return notify(
+      deps,
+      destination,
+      'I could not open the paste form. Try again, or attach the .toml file and use the message shortcut "Load into aiTWS".',
+    );
+  });
 }
 
 /** Strips the leading `<@U…>` (the bot) and any other leading mentions. */

@@ -1,14 +1,14 @@
 /**
- * Loading TOML that lives in Slack: `/aitws load` opens a modal to paste it into, and the message
- * shortcut "Load into aiTWS" loads a .toml file attached to a message. Both end in the core's
- * `/load` with the document as the invocation's content.
+ * Loading TOML that lives in Slack: a modal to paste it into (opened when the core's reply asks
+ * for its document form, as a bare `/aitws load` does), and the message shortcut "Load into aiTWS"
+ * that loads a .toml file attached to a message. Both end in the core's `/load` with the document
+ * as the invocation's content; the modal asks the core first whether the paste would load.
  */
 import { renderError } from '../../commands/render-error.js';
 import { channelKey, type HandlerDeps, invocation } from './context.js';
 import { LOAD_MODAL_BLOCK, LOAD_MODAL_ID, LOAD_MODAL_INPUT } from './declared.js';
 import { type Destination, deliver, notify } from './deliver.js';
 import { downloadSlackFile, isTomlFile } from './download.js';
-import { checkDocumentText } from './load-check.js';
 import { actorName, LoadModalMetadata, MessageShortcutPayload, ViewSubmissionPayload } from './payloads.js';
 
 /** Slack's cap on a plain-text input; longer documents go through the file shortcut. */
@@ -81,7 +81,7 @@ export async function handleLoadSubmission(deps: HandlerDeps, body: unknown, ack
     return;
   }
   const text = parsed.data.view.state.values[LOAD_MODAL_BLOCK]?.[LOAD_MODAL_INPUT]?.value ?? '';
-  const problem = checkDocumentText(text, deps.limits);
+  const problem = deps.dispatcher.checkDocument(text);
   if (problem !== undefined) {
     await ack({ response_action: 'errors', errors: { [LOAD_MODAL_BLOCK]: problem } });
     return;
@@ -97,8 +97,7 @@ export async function handleLoadSubmission(deps: HandlerDeps, body: unknown, ack
   const actor = { id: user.id, name: actorName(user) };
   const reply = await deps.dispatcher.handle(
     invocation('/load', actor, channelKey(metadata.team, metadata.channel), {
-      filename: PASTED_LABEL,
-      text,
+      content: { filename: PASTED_LABEL, text },
     }),
   );
   await deliver(deps, destination, reply, { byline: `${actor.name}: loaded a pasted document` });
@@ -144,7 +143,9 @@ export async function handleLoadShortcut(deps: HandlerDeps, body: unknown): Prom
   }
   const actor = { id: shortcut.user.id, name: actorName(shortcut.user) };
   const reply = await deps.dispatcher.handle(
-    invocation('/load', actor, channelKey(shortcut.team.id, shortcut.channel.id), { filename: name, text }),
+    invocation('/load', actor, channelKey(shortcut.team.id, shortcut.channel.id), {
+      content: { filename: name, text },
+    }),
   );
   await deliver(deps, destination, reply, { byline: `${actor.name}: loaded ${name} from a message` });
 }

@@ -2,7 +2,7 @@ import { AitwsError, formatFinding, ValidationError } from '../../errors.js';
 import { parseDocument, validateDocument } from '../../document/index.js';
 import type { AitwsDocument } from '../../document/types.js';
 import { commitChange, documentTitle } from '../draft.js';
-import { success } from '../reply.js';
+import { privateAnswer, success } from '../reply.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 import { optionalString, rejectUnknownParams } from './params.js';
 
@@ -48,6 +48,17 @@ async function readSource(
   return { label: path, document: parseDocument(text, context.limits) };
 }
 
+/** No source given, and the adapter can open a form to paste one into: that is the question. */
+function wantsForm(context: CommandContext): boolean {
+  const { invocation, command } = context;
+  return (
+    invocation.supportsDocumentForm === true &&
+    invocation.content === undefined &&
+    command.positionals.length === 0 &&
+    command.params.length === 0
+  );
+}
+
 export const loadCommand: CommandDefinition = {
   name: 'load',
   group: 'files',
@@ -57,6 +68,9 @@ export const loadCommand: CommandDefinition = {
     'Reads an aiTWS TOML document and makes it the channel draft (/undo restores the previous one). In the console PATH is relative to the current directory and may not leave it; name=NAME loads from the workspace library (see /save name=…). A document with errors is refused with the list of what to fix.',
   examples: ['/load ai.toml', '/load name="baseline"'],
   async run(context) {
+    if (wantsForm(context)) {
+      return privateAnswer('Paste the aiTWS TOML document into the form.', { form: 'document' });
+    }
     const source = await readSource(context, this.usage);
     const report = validateDocument(source.document, { mode: 'draft' });
     if (report.errors.length > 0) {
