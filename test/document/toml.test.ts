@@ -74,13 +74,13 @@ describe('parseDocument limits', () => {
     expect(error).toBeInstanceOf(LimitError);
   });
 
-  it('rejects a 1 MiB single line quickly, before parsing', () => {
+  // The size limit, not a string-length or syntax error: the text is refused before it is parsed.
+  // How fast that is, is bench/'s business.
+  it('rejects a 1 MiB single line on its size, before parsing', () => {
     const line = `[metadata]\nname = "${'x'.repeat(1024 * 1024)}"`;
-    const started = performance.now();
     const error = thrown(() => parseDocument(line));
     expect(error).toBeInstanceOf(LimitError);
     expect((error as Error).message).toMatch(/^The document is 1(\.0)? MiB; the limit is 256 KiB\.$/);
-    expect(performance.now() - started).toBeLessThan(200);
   });
 
   it('honours limits passed in', () => {
