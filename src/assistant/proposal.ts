@@ -31,6 +31,25 @@ function badAnswer(message: string, hint: string, details: readonly string[] = [
   return new AitwsError('ASSISTANT_BAD_ANSWER', message, { hint, details, retryable: true });
 }
 
+/** One call of the proposal tool, checked: anything else the model sends proposes nothing. */
+function proposalOf(call: { readonly name: string; readonly input: unknown }): z.infer<typeof proposalInput> {
+  if (call.name !== PROPOSE_TOOL) {
+    throw badAnswer(
+      `The assistant called a tool it does not have ("${call.name.slice(0, 40)}"), so nothing was proposed.`,
+      'Try again. Nothing was changed.',
+    );
+  }
+  const parsed = proposalInput.safeParse(call.input);
+  if (!parsed.success) {
+    throw badAnswer(
+      "The assistant's proposal was malformed, so nothing was proposed.",
+      'Try again, or ask for fewer changes at once. Nothing was changed.',
+      parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`),
+    );
+  }
+  return parsed.data;
+}
+
 export function interpret(response: ModelResponse): Interpretation {
   const text = response.content
     .flatMap((block) => (block.type === 'text' ? [block.text] : []))
@@ -54,28 +73,9 @@ export function interpret(response: ModelResponse): Interpretation {
       throw badAnswer('The assistant gave an empty answer.', 'Try again, or rephrase the question.');
     return { kind: 'answer', text, truncated: false };
   }
-  const commands: string[] = [];
-  const explanations: string[] = [];
-  for (const call of calls) {
-    if (call.name !== PROPOSE_TOOL) {
-      throw badAnswer(
-        `The assistant called a tool it does not have ("${call.name.slice(0, 40)}"), so nothing was proposed.`,
-        'Try again. Nothing was changed.',
-      );
-    }
-    const parsed = proposalInput.safeParse(call.input);
-    if (!parsed.success) {
-      throw badAnswer(
-        "The assistant's proposal was malformed, so nothing was proposed.",
-        'Try again, or ask for fewer changes at once. Nothing was changed.',
-        parsed.error.issues
-          .slice(0, 5)
-          .map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`),
-      );
-    }
-    commands.push(...parsed.data.commands);
-    if (parsed.data.explanation !== '') explanations.push(parsed.data.explanation);
-  }
+  const proposals = calls.map(proposalOf);
+  const commands = proposals.flatMap((proposal) => proposal.commands);
+  const explanations = proposals.map((proposal) => proposal.explanation).filter((line) => line !== '');
   if (commands.length > MAX_PROPOSED_COMMANDS) {
     throw badAnswer(
       `The assistant proposed ${commands.length} commands; at most ${MAX_PROPOSED_COMMANDS} can be reviewed at once.`,

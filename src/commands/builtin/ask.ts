@@ -1,4 +1,4 @@
-import { createAssistant } from '../../assistant/assistant.js';
+import { type AskResult, createAssistant } from '../../assistant/assistant.js';
 import type { ReferenceEntry } from '../../assistant/reference.js';
 import type { SessionRecord } from '../../session/port.js';
 import { nextProposalId, simulate } from '../batch.js';
@@ -26,10 +26,38 @@ function offlineReply(matches: readonly ReferenceEntry[]): Reply {
   });
 }
 
+interface Proposed {
+  readonly commands: readonly string[];
+  readonly explanation: string;
+  readonly text: string;
+}
+
+/** The proposal's commands that fail against the draft, for a "left out" note. */
+function leftOutBlocks(invalid: readonly string[], version: number): ReplyBlock[] {
+  if (invalid.length === 0) return [];
+  return [
+    { kind: 'text', text: `Left out, because they fail against the draft (v${version}):` },
+    { kind: 'list', items: invalid },
+  ];
+}
+
+function nothingValid(id: string, invalid: readonly string[], version: number): Reply {
+  return failure(
+    'The assistant proposed changes, but none of its commands is valid, so there is nothing to apply.',
+    {
+      blocks: [
+        ...leftOutBlocks(invalid, version),
+        { kind: 'text', text: 'Rephrase the request, or see /help for the exact syntax.' },
+      ],
+      data: { proposal: { id, commands: [], dropped: invalid, version } },
+    },
+  );
+}
+
 async function proposalReply(
   context: CommandContext,
   record: SessionRecord,
-  proposed: { readonly commands: readonly string[]; readonly explanation: string; readonly text: string },
+  proposed: Proposed,
   definitions: readonly CommandDefinition[],
 ): Promise<Reply> {
   const simulation = await simulate(context, record.document, proposed.commands, definitions);
@@ -39,25 +67,7 @@ async function proposalReply(
   );
   // Numbered even when nothing is valid, so /apply cannot reach back to an older proposal.
   const id = await nextProposalId(context.interactions, context.invocation.channel);
-  const leftOut: ReplyBlock[] =
-    invalid.length === 0
-      ? []
-      : [
-          { kind: 'text', text: `Left out, because they fail against the draft (v${record.version}):` },
-          { kind: 'list', items: invalid },
-        ];
-  if (valid.length === 0) {
-    return failure(
-      'The assistant proposed changes, but none of its commands is valid, so there is nothing to apply.',
-      {
-        blocks: [
-          ...leftOut,
-          { kind: 'text', text: 'Rephrase the request, or see /help for the exact syntax.' },
-        ],
-        data: { proposal: { id, commands: [], dropped: invalid, version: record.version } },
-      },
-    );
-  }
+  if (valid.length === 0) return nothingValid(id, invalid, record.version);
   await storeAction(context.interactions, context.invocation, context.now(), {
     id,
     commands: valid,
@@ -68,11 +78,10 @@ async function proposalReply(
   const next = buttons
     ? 'Nothing changes until someone applies it; /undo reverts it in one step.'
     : 'Nothing changes until someone applies it: /apply applies it as one change (/undo reverts it), /discard drops it.';
-  const headline = proposed.explanation || proposed.text || 'The assistant proposes:';
-  return success(headline, {
+  return success(proposed.explanation || proposed.text || 'The assistant proposes:', {
     blocks: [
       { kind: 'code', language: 'text', code: valid.join('\n') },
-      ...leftOut,
+      ...leftOutBlocks(invalid, record.version),
       { kind: 'text', text: next },
     ],
     buttons: buttons
@@ -82,6 +91,17 @@ async function proposalReply(
         ]
       : [],
     data: { proposal: { id, commands: valid, dropped: invalid, version: record.version } },
+  });
+}
+
+function answerReply(result: Extract<AskResult, { kind: 'answer' }>): Reply {
+  const cutOff: ReplyBlock = {
+    kind: 'text',
+    text: '(The answer was cut off at its length limit; ask a narrower question for the rest.)',
+  };
+  return success(result.text, {
+    blocks: result.truncated ? [cutOff] : [],
+    data: { answer: result.text, truncated: result.truncated, usage: result.usage, model: result.model },
   });
 }
 
@@ -117,22 +137,7 @@ export function createAskCommand(commands: () => readonly CommandDefinition[]): 
         case 'offline':
           return offlineReply(result.matches);
         case 'answer':
-          return success(result.text, {
-            blocks: result.truncated
-              ? [
-                  {
-                    kind: 'text',
-                    text: '(The answer was cut off at its length limit; ask a narrower question for the rest.)',
-                  },
-                ]
-              : [],
-            data: {
-              answer: result.text,
-              truncated: result.truncated,
-              usage: result.usage,
-              model: result.model,
-            },
-          });
+          return answerReply(result);
         case 'proposal':
           return proposalReply(context, record, result, definitions);
       }

@@ -1,8 +1,8 @@
-import { AitwsError } from '../../errors.js';
 import { resolveSectionPath, SECTIONS } from '../../document/sections.js';
 import { suggest } from '../../document/suggest.js';
-import type { FieldSpec } from '../../document/types.js';
-import type { ReplyBlock } from '../reply.js';
+import type { FieldSpec, NestedListSpec, SectionSpec } from '../../document/types.js';
+import { AitwsError } from '../../errors.js';
+import type { Reply, ReplyBlock } from '../reply.js';
 import { privateAnswer } from '../reply.js';
 import type { CommandDefinition } from '../types.js';
 
@@ -59,6 +59,34 @@ function sectionsBlocks(): ReplyBlock[] {
   ];
 }
 
+function commandHelp(command: CommandDefinition): Reply {
+  return privateAnswer(command.usage, {
+    blocks: [
+      { kind: 'text', text: command.description },
+      { kind: 'text', text: 'Examples:' },
+      { kind: 'code', language: 'text', code: command.examples.join('\n') },
+    ],
+  });
+}
+
+function sectionHelp(name: string, resolved: { section: SectionSpec; child?: NestedListSpec }): Reply {
+  const spec = resolved.child ?? resolved.section;
+  const kind =
+    resolved.child !== undefined
+      ? `nested list: entries keyed by ${resolved.child.key}, chosen stage given with ${resolved.child.parentParam}=`
+      : resolved.section.kind === 'table'
+        ? 'table: one per document'
+        : `list: entries keyed by ${resolved.section.key ?? 'name'}`;
+  return privateAnswer(`${name} (${kind})`, {
+    blocks: [
+      { kind: 'text', text: spec.description },
+      { kind: 'list', items: spec.fields.map(describeField) },
+      { kind: 'text', text: 'Example:' },
+      { kind: 'code', language: 'text', code: spec.example },
+    ],
+  });
+}
+
 export function createHelpCommand(commands: () => readonly CommandDefinition[]): CommandDefinition {
   return {
     name: 'help',
@@ -80,33 +108,9 @@ export function createHelpCommand(commands: () => readonly CommandDefinition[]):
       if (name === 'sections')
         return privateAnswer('Sections of an aiTWS document:', { blocks: sectionsBlocks() });
       const command = all.find((c) => c.name === name);
-      if (command !== undefined) {
-        return privateAnswer(`${command.usage}`, {
-          blocks: [
-            { kind: 'text', text: command.description },
-            { kind: 'text', text: 'Examples:' },
-            { kind: 'code', language: 'text', code: command.examples.join('\n') },
-          ],
-        });
-      }
+      if (command !== undefined) return commandHelp(command);
       const resolved = resolveSectionPath(name);
-      if (resolved !== undefined) {
-        const spec = resolved.child ?? resolved.section;
-        const kind =
-          resolved.child !== undefined
-            ? `nested list: entries keyed by ${resolved.child.key}, chosen stage given with ${resolved.child.parentParam}=`
-            : resolved.section.kind === 'table'
-              ? 'table: one per document'
-              : `list: entries keyed by ${resolved.section.key ?? 'name'}`;
-        return privateAnswer(`${name} (${kind})`, {
-          blocks: [
-            { kind: 'text', text: spec.description },
-            { kind: 'list', items: spec.fields.map(describeField) },
-            { kind: 'text', text: 'Example:' },
-            { kind: 'code', language: 'text', code: spec.example },
-          ],
-        });
-      }
+      if (resolved !== undefined) return sectionHelp(name, resolved);
       const guess = suggest(name, [...all.map((c) => c.name), ...SECTIONS.map((s) => s.name), 'sections']);
       throw new AitwsError('USAGE', `No help topic "${topic}".`, {
         hint: guess === undefined ? 'Type /help to list the commands.' : `Did you mean /help ${guess}?`,
