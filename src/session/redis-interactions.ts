@@ -8,35 +8,11 @@ import type { DecideResult, Decision, InteractionStore, PendingAction } from './
 import { channelId } from './port.js';
 import { runScript, type ScriptClient, translateFailure, withTimeout } from './redis-call.js';
 import { createRedisKeys, type RedisKeys } from './redis-keys.js';
-import { type LuaScript, script } from './redis-scripts.js';
+import { type LuaScript, loadScript } from './redis-scripts.js';
 
-const PUT_ACTION = script(
-  'put-action',
-  1,
-  `redis.call('HSET', KEYS[1], 'action', ARGV[1], 'channel', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return 1`,
-);
-
-// First decision wins; a click from another channel neither decides nor learns anything.
-const DECIDE = script(
-  'decide-action',
-  1,
-  `local action = redis.call('HGET', KEYS[1], 'action')
-if not action or redis.call('HGET', KEYS[1], 'channel') ~= ARGV[1] then return {'unknown'} end
-local earlier = redis.call('HGET', KEYS[1], 'decision')
-if earlier then return {'already', action, earlier} end
-redis.call('HSET', KEYS[1], 'decision', ARGV[2])
-return {'decided', action}`,
-);
-
-const INCREMENT = script(
-  'increment',
-  1,
-  `local total = redis.call('INCRBY', KEYS[1], ARGV[1])
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-return total`,
-);
+const PUT_ACTION = loadScript('put-action', 1);
+const DECIDE = loadScript('decide-action', 1);
+const INCREMENT = loadScript('increment', 1);
 
 const channelSchema = z.object({
   platform: z.enum(['console', 'slack', 'discord']),
