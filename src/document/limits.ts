@@ -99,7 +99,8 @@ function checkContainer(
     );
   }
   if (!Array.isArray(value)) {
-    for (const [key, item] of Object.entries(value)) checkMember(key, item, key, path, depth, limits);
+    // Keys and a lookup: Object.entries on these prototype-less tables costs about four times as much.
+    for (const key of Object.keys(value)) checkMember(key, value[key] as TomlValue, key, path, depth, limits);
     return;
   }
   if (value.length > limits.entriesPerList) {
@@ -119,7 +120,8 @@ function checkContainer(
  * `[[stages.actions]]` entry sits at depth 4 (stages, the stage, actions, the action).
  */
 export function checkStructure(document: AitwsDocument, limits: Limits): void {
-  for (const [key, value] of Object.entries(document)) {
+  for (const key of Object.keys(document)) {
+    const value = document[key] as TomlValue;
     if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key, '');
     if (isTooLong(key, limits)) throw stringTooLong(key, 'A key', key, limits);
     if (isTooLong(value, limits)) throw stringTooLong(value, 'A string', key, limits);

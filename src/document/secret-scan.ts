@@ -57,8 +57,8 @@ function scan(value: TomlValue, path: string, key: string, secret: boolean, noti
       scanMember(item, path, entryLabel(item, keyField, i), key, secret, notices);
     });
   } else if (isTable(value)) {
-    for (const [field, item] of Object.entries(value)) {
-      scanMember(item, path, field, field, isSecretKey(field), notices);
+    for (const field of Object.keys(value)) {
+      scanMember(value[field] as TomlValue, path, field, field, isSecretKey(field), notices);
     }
   }
 }
@@ -83,8 +83,8 @@ function scanMember(
 /** Every secret written into the document in plain text, in document order. */
 export function scanSecrets(document: AitwsDocument): Finding[] {
   const notices: Finding[] = [];
-  for (const [section, value] of Object.entries(document)) {
-    scanMember(value, '', section, section, isSecretKey(section), notices);
+  for (const section of Object.keys(document)) {
+    scanMember(document[section] as TomlValue, '', section, section, isSecretKey(section), notices);
   }
   return notices;
 }

@@ -2,29 +2,37 @@
  * "Did you mean …" for section, field, command and entry names.
  */
 
-/** Optimal-string-alignment Damerau-Levenshtein: a swap of two neighbours (`rloes`) costs one edit. */
-export function editDistance(a: string, b: string): number {
+/**
+ * Optimal-string-alignment Damerau-Levenshtein: a swap of two neighbours (`rloes`) costs one edit.
+ * With `limit`, the answer is only exact up to it: once a whole row is over the limit the distance
+ * cannot come back under it (a row's minimum never decreases), so the comparison stops there.
+ */
+export function editDistance(a: string, b: string, limit = Number.POSITIVE_INFINITY): number {
   // Three rows of the distance matrix: the one before last (for swaps), the last, and this one.
-  let beforeLast: number[] = [];
+  let beforeLast = new Array<number>(b.length + 1).fill(0);
   let last = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let row = new Array<number>(b.length + 1).fill(0);
   for (let i = 1; i <= a.length; i++) {
-    const row = [i];
+    row[0] = i;
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min((last[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (last[j - 1] ?? 0) + cost);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
         best = Math.min(best, (beforeLast[j - 2] ?? 0) + 1);
       }
-      row.push(best);
+      row[j] = best;
+      rowMin = Math.min(rowMin, best);
     }
-    beforeLast = last;
-    last = row;
+    if (rowMin > limit) return rowMin;
+    [beforeLast, last, row] = [last, row, beforeLast];
   }
   return last[b.length] ?? 0;
 }
 
 /** Crude English singular, enough for section names: repositories → repository, roles → role. */
 function singular(word: string): string {
+  if (!word.endsWith('s')) return word;
   if (word.endsWith('ies') && word.length > 4) return `${word.slice(0, -3)}y`;
   if (/(ss|sh|ch|x)es$/.test(word)) return word.slice(0, -2);
   if (word.endsWith('s') && !word.endsWith('ss') && word.length > 3) return word.slice(0, -1);
@@ -50,16 +58,17 @@ export function suggest(input: string, candidates: readonly string[]): string | 
   if (needle === '' || needle.length > MAX_INPUT) return undefined;
   const needleSingular = singular(needle);
   const limit = maxDistance(needle.length);
+  const lowered = candidates.map((name) => name.toLowerCase());
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
-  for (const name of candidates) {
-    const hay = name.toLowerCase();
+  for (const [index, name] of candidates.entries()) {
+    const hay = lowered[index] ?? '';
     if (hay === needle) return name;
     // A singular is at most two letters shorter than its word (`repositories` → `repository`).
     const sameWord = Math.abs(hay.length - needleSingular.length) <= 2 && singular(hay) === needleSingular;
     // Lengths further apart than the limit need more edits than that: not worth comparing.
     if (!sameWord && Math.abs(hay.length - needle.length) > limit) continue;
-    const distance = sameWord ? 0.5 : editDistance(needle, hay);
+    const distance = sameWord ? 0.5 : editDistance(needle, hay, limit);
     if (distance < bestDistance) {
       best = name;
       bestDistance = distance;
@@ -69,6 +78,7 @@ export function suggest(input: string, candidates: readonly string[]): string | 
     return best;
   }
   // A unique prefix is a strong hint (`ai_gov` → `ai_governance`) even when many edits away.
-  const prefixed = candidates.filter((name) => name.toLowerCase().startsWith(needle));
-  return needle.length >= 3 && prefixed.length === 1 ? prefixed[0] : undefined;
+  if (needle.length < 3) return undefined;
+  const prefixed = candidates.filter((_, index) => lowered[index]?.startsWith(needle));
+  return prefixed.length === 1 ? prefixed[0] : undefined;
 }

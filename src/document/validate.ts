@@ -67,9 +67,9 @@ function unknownSection(name: string): Finding {
 
 export function validateDocument(document: AitwsDocument, options: ValidationOptions = {}): ValidationReport {
   const report: ValidationReport = { errors: [], warnings: [], notices: [] };
-  for (const [name, value] of Object.entries(document)) {
+  for (const name of Object.keys(document)) {
     const spec = getSection(name);
-    if (spec !== undefined) checkSection(spec, value, report);
+    if (spec !== undefined) checkSection(spec, document[name], report);
     else if (!name.startsWith('x_')) report.warnings.push(unknownSection(name));
   }
   report.notices.push(...scanSecrets(document));
