@@ -102,46 +102,19 @@ function issueFinding(
   return { path, message: `got ${describeValue(value)}`, expected, code: 'WRONG_TYPE' };
 }
 
-/** What the checks of one table need from its spec, derived once per spec. */
-interface TablePlan {
-  readonly spec: SectionSpec | NestedListSpec;
-  readonly names: readonly string[];
-  readonly withValues: readonly FieldSpec[];
-  readonly children: readonly { readonly plan: TablePlan; readonly key: string; readonly open: boolean }[];
-}
-
-const plans = new WeakMap<SectionSpec | NestedListSpec, TablePlan>();
-
-function planOf(spec: SectionSpec | NestedListSpec): TablePlan {
-  const cached = plans.get(spec);
-  if (cached !== undefined) return cached;
-  const children = 'children' in spec ? (spec.children ?? []) : [];
-  const plan: TablePlan = {
-    spec,
-    // Field names in registry order: suggestions prefer the earlier of two equally close names.
-    names: spec.fields.map((field) => field.name),
-    withValues: spec.fields.filter((field) => field.knownValues !== undefined),
-    children: children.map((child) => ({
-      plan: planOf(child),
-      key: child.key,
-      open: acceptsExtraFields(`${spec.name}.${child.name}`),
-    })),
-  };
-  plans.set(spec, plan);
-  return plan;
-}
-
 /** Unknown fields warn; in free-form lists (`open`) only a near miss of a known field does. */
 function checkUnknownFields(
-  plan: TablePlan,
+  spec: SectionSpec | NestedListSpec,
   table: TomlTable,
   path: string,
   open: boolean,
   report: ValidationReport,
 ): void {
+  // In registry order: suggestions prefer the earlier of two equally close names.
+  const names = spec.fields.map((field) => field.name);
   for (const key of Object.keys(table)) {
-    if (key.startsWith('x_') || plan.names.includes(key)) continue;
-    const suggestion = suggest(key, plan.names);
+    if (key.startsWith('x_') || names.includes(key)) continue;
+    const suggestion = suggest(key, names);
     if (open && suggestion === undefined) continue;
     report.warnings.push({
       path: joinPath(path, key),
@@ -170,11 +143,16 @@ function checkKnownValue(
   });
 }
 
-function checkKnownValues(plan: TablePlan, table: TomlTable, path: string, report: ValidationReport): void {
-  for (const field of plan.withValues) {
-    const allowed = field.knownValues ?? [];
+function checkKnownValues(
+  spec: SectionSpec | NestedListSpec,
+  table: TomlTable,
+  path: string,
+  report: ValidationReport,
+): void {
+  for (const field of spec.fields) {
+    const allowed = field.knownValues;
     const value = table[field.name];
-    if (value === undefined) continue;
+    if (allowed === undefined || value === undefined) continue;
     if (!Array.isArray(value)) checkKnownValue(field, allowed, value, path, report);
     else for (const item of value) checkKnownValue(field, allowed, item, path, report);
   }
@@ -229,20 +207,21 @@ export function checkTable(
   path: string,
   report: ValidationReport,
 ): void {
-  const plan = planOf(spec);
-  checkUnknownFields(plan, table, path, false, report);
+  checkUnknownFields(spec, table, path, false, report);
   schemaErrors(spec, table, path, report);
-  checkKnownValues(plan, table, path, report);
-  for (const child of plan.children) {
-    const entries = table[child.plan.spec.name];
+  checkKnownValues(spec, table, path, report);
+  const children = 'children' in spec ? (spec.children ?? []) : [];
+  for (const child of children) {
+    const entries = table[child.name];
     // A wrong shape here is already a schema error; only well-formed entries are looked into.
     if (!isTableArray(entries)) continue;
-    const childPath = joinPath(path, child.plan.spec.name);
+    const childPath = joinPath(path, child.name);
+    const open = acceptsExtraFields(`${spec.name}.${child.name}`);
     entries.forEach((entry, i) => {
       const entryPath = `${childPath}${entryLabel(entry, child.key, i)}`;
       // Their schema was checked with the parent's.
-      checkUnknownFields(child.plan, entry, entryPath, child.open, report);
-      checkKnownValues(child.plan, entry, entryPath, report);
+      checkUnknownFields(child, entry, entryPath, open, report);
+      checkKnownValues(child, entry, entryPath, report);
     });
     checkDuplicates(entries, child.key, childPath, report);
   }
