@@ -78,145 +78,158 @@ function clickPlan(reply: Reply, promptEphemeral: boolean): Plan {
   return { mode: 'update', body, files };
 }
 
+/** What every step of handling an interaction shares. */
+interface Scope {
+  readonly options: HandlerOptions;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly deferAfterMs: number;
+  readonly delivery: DeliveryDeps;
+}
+
+/** A retried delivery must not run a command twice; a store outage must not block every command. */
+async function claim(scope: Scope, id: string): Promise<boolean> {
+  try {
+    return await scope.options.interactions.claimOnce(CLAIM_SCOPE, id, CLAIM_TTL_SECONDS);
+  } catch (error) {
+    scope.logger.warn(
+      { err: error, interaction: id },
+      'Discord: could not record the interaction id; handling it anyway',
+    );
+    return true;
+  }
+}
+
+function failed(scope: Scope, error: unknown, base: InteractionBase): Outcome {
+  return {
+    kind: 'reply',
+    reply: renderError(error, scope.logger, { channel: base.channel, actor: base.actor.id }),
+  };
+}
+
+/** The command as the core's Invocation, with the text of its attached file when it takes one. */
+async function invocationFor(scope: Scope, incoming: CommandInteraction): Promise<Invocation> {
+  const values = optionValues(incoming.options);
+  const fileId = attachmentId(incoming.name, values);
+  const attachment = fileId === undefined ? undefined : incoming.attachments[fileId];
+  const content =
+    attachment === undefined
+      ? undefined
+      : await downloadAttachment(attachment, scope.options.documentBytes, scope.options.fetch);
+  return {
+    text: commandText(incoming.name, values),
+    actor: incoming.base.actor,
+    channel: incoming.base.channel,
+    supportsButtons: true,
+    ...(content === undefined ? {} : { content }),
+  };
+}
+
+async function runCommand(scope: Scope, incoming: CommandInteraction): Promise<Outcome> {
+  const { base } = incoming;
+  if (!(await claim(scope, base.id))) return { kind: 'duplicate' };
+  try {
+    const invocation = await invocationFor(scope, incoming);
+    return { kind: 'reply', reply: await scope.options.dispatcher.handle(invocation) };
+  } catch (error) {
+    return failed(scope, error, base);
+  }
+}
+
+async function runClick(scope: Scope, incoming: ComponentInteraction): Promise<Outcome> {
+  const { base } = incoming;
+  if (!(await claim(scope, base.id))) return { kind: 'duplicate' };
+  try {
+    const reply = await scope.options.dispatcher.handleButton({
+      buttonId: incoming.customId,
+      actor: base.actor,
+      channel: base.channel,
+    });
+    return { kind: 'reply', reply };
+  } catch (error) {
+    return failed(scope, error, base);
+  }
+}
+
+/** Work under way for one interaction, and how its reply is shown. */
+interface Answering {
+  readonly base: InteractionBase;
+  readonly work: Promise<Outcome>;
+  readonly plan: (reply: Reply) => Plan;
+  readonly deferral: 'message' | 'update';
+}
+
+async function answer(scope: Scope, answering: Answering, transport: Transport): Promise<void> {
+  const { base, work, plan, deferral } = answering;
+  const receivedAt = scope.now();
+  // The work's result if it is ready in time, else DEFERRED (the work carries on).
+  const early = await within(work, scope.deferAfterMs, DEFERRED);
+  if (early !== DEFERRED) {
+    if (early.kind === 'duplicate') return transport.duplicate();
+    return deliverNow(plan(early.reply), base, transport, scope.delivery);
+  }
+  await transport.initial({
+    type: deferral === 'message' ? Callback.DeferredMessage : Callback.DeferredUpdate,
+  });
+  const late = await work;
+  // The first delivery owns the interaction's messages; a late-found duplicate touches none.
+  if (late.kind === 'duplicate') return;
+  await deliverLate(plan(late.reply), base, deferral, receivedAt, scope.delivery);
+}
+
+async function autocomplete(scope: Scope, incoming: CommandInteraction, transport: Transport): Promise<void> {
+  const focused = incoming.options.find((o) => o.focused === true);
+  const choices =
+    focused === undefined
+      ? []
+      : await complete(
+          incoming.name,
+          { name: focused.name, value: String(focused.value ?? '') },
+          optionValues(incoming.options),
+          {
+            sessions: scope.options.sessions,
+            channel: incoming.base.channel,
+            commands: scope.options.dispatcher.commands,
+            storeTimeoutMs: Math.min(1000, scope.deferAfterMs),
+          },
+        );
+  return transport.initial({ type: Callback.Autocomplete, data: { choices } });
+}
+
+async function dispatch(scope: Scope, incoming: Incoming, transport: Transport): Promise<void> {
+  switch (incoming.kind) {
+    case 'ping':
+      return transport.initial({ type: Callback.Pong });
+    case 'autocomplete':
+      return autocomplete(scope, incoming, transport);
+    case 'command': {
+      const work = runCommand(scope, incoming);
+      const plan = (reply: Reply): Plan => ({ mode: 'message', ...renderReply(reply) });
+      return answer(scope, { base: incoming.base, work, plan, deferral: 'message' }, transport);
+    }
+    case 'component': {
+      const work = runClick(scope, incoming);
+      const plan = (reply: Reply): Plan => clickPlan(reply, incoming.messageEphemeral);
+      return answer(scope, { base: incoming.base, work, plan, deferral: 'update' }, transport);
+    }
+    case 'other':
+      return transport.initial({
+        type: Callback.Message,
+        data: notice('aitws does not handle this kind of interaction.'),
+      });
+  }
+}
+
 export function createInteractionHandler(options: HandlerOptions): InteractionHandler {
-  const { dispatcher, logger } = options;
+  const { logger } = options;
   const now = options.now ?? Date.now;
-  const deferAfterMs = options.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS;
-  const deps: DeliveryDeps = {
-    api: options.api,
+  const scope: Scope = {
+    options,
     logger,
     now,
-    tokenTtlMs: options.tokenTtlMs ?? TOKEN_TTL_MS,
+    deferAfterMs: options.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
+    delivery: { api: options.api, logger, now, tokenTtlMs: options.tokenTtlMs ?? TOKEN_TTL_MS },
   };
-
-  /** A retried delivery must not run a command twice; a store outage must not block every command. */
-  async function claim(id: string): Promise<boolean> {
-    try {
-      return await options.interactions.claimOnce(CLAIM_SCOPE, id, CLAIM_TTL_SECONDS);
-    } catch (error) {
-      logger.warn(
-        { err: error, interaction: id },
-        'Discord: could not record the interaction id; handling it anyway',
-      );
-      return true;
-    }
-  }
-
-  function failed(error: unknown, base: InteractionBase): Outcome {
-    return {
-      kind: 'reply',
-      reply: renderError(error, logger, { channel: base.channel, actor: base.actor.id }),
-    };
-  }
-
-  async function runCommand(incoming: CommandInteraction): Promise<Outcome> {
-    const { base } = incoming;
-    if (!(await claim(base.id))) return { kind: 'duplicate' };
-    try {
-      const values = optionValues(incoming.options);
-      const fileId = attachmentId(incoming.name, values);
-      const attachment = fileId === undefined ? undefined : incoming.attachments[fileId];
-      const content =
-        attachment === undefined
-          ? undefined
-          : await downloadAttachment(attachment, options.documentBytes, options.fetch);
-      const invocation: Invocation = {
-        text: commandText(incoming.name, values),
-        actor: base.actor,
-        channel: base.channel,
-        supportsButtons: true,
-        ...(content === undefined ? {} : { content }),
-      };
-      return { kind: 'reply', reply: await dispatcher.handle(invocation) };
-    } catch (error) {
-      return failed(error, base);
-    }
-  }
-
-  async function runClick(incoming: ComponentInteraction): Promise<Outcome> {
-    const { base } = incoming;
-    if (!(await claim(base.id))) return { kind: 'duplicate' };
-    try {
-      const reply = await dispatcher.handleButton({
-        buttonId: incoming.customId,
-        actor: base.actor,
-        channel: base.channel,
-      });
-      return { kind: 'reply', reply };
-    } catch (error) {
-      return failed(error, base);
-    }
-  }
-
-  async function answer(
-    base: InteractionBase,
-    work: Promise<Outcome>,
-    plan: (reply: Reply) => Plan,
-    deferral: 'message' | 'update',
-    transport: Transport,
-  ): Promise<void> {
-    const receivedAt = now();
-    // The work's result if it is ready in time, else DEFERRED (the work carries on).
-    const early = await within(work, deferAfterMs, DEFERRED);
-    if (early !== DEFERRED) {
-      if (early.kind === 'duplicate') return transport.duplicate();
-      return deliverNow(plan(early.reply), base, transport, deps);
-    }
-    await transport.initial({
-      type: deferral === 'message' ? Callback.DeferredMessage : Callback.DeferredUpdate,
-    });
-    const late = await work;
-    // The first delivery owns the interaction's messages; a late-found duplicate touches none.
-    if (late.kind === 'duplicate') return;
-    await deliverLate(plan(late.reply), base, deferral, receivedAt, deps);
-  }
-
-  async function dispatch(incoming: Incoming, transport: Transport): Promise<void> {
-    switch (incoming.kind) {
-      case 'ping':
-        return transport.initial({ type: Callback.Pong });
-      case 'autocomplete': {
-        const focused = incoming.options.find((o) => o.focused === true);
-        const choices =
-          focused === undefined
-            ? []
-            : await complete(
-                incoming.name,
-                { name: focused.name, value: String(focused.value ?? '') },
-                optionValues(incoming.options),
-                {
-                  sessions: options.sessions,
-                  channel: incoming.base.channel,
-                  commands: dispatcher.commands,
-                  storeTimeoutMs: Math.min(1000, deferAfterMs),
-                },
-              );
-        return transport.initial({ type: Callback.Autocomplete, data: { choices } });
-      }
-      case 'command':
-        return answer(
-          incoming.base,
-          runCommand(incoming),
-          (reply) => ({ mode: 'message', ...renderReply(reply) }),
-          'message',
-          transport,
-        );
-      case 'component':
-        return answer(
-          incoming.base,
-          runClick(incoming),
-          (reply) => clickPlan(reply, incoming.messageEphemeral),
-          'update',
-          transport,
-        );
-      case 'other':
-        return transport.initial({
-          type: Callback.Message,
-          data: notice('aitws does not handle this kind of interaction.'),
-        });
-    }
-  }
-
   return {
     async handle(raw, transport) {
       let incoming: Incoming;
@@ -227,7 +240,7 @@ export function createInteractionHandler(options: HandlerOptions): InteractionHa
         return;
       }
       try {
-        await dispatch(incoming, transport);
+        await dispatch(scope, incoming, transport);
       } catch (error) {
         logger.error(
           { err: error, interaction: incoming.kind === 'ping' ? undefined : incoming.base.id },

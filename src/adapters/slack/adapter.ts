@@ -1,12 +1,21 @@
 /**
  * The Slack platform adapter: a Bolt app whose listeners ack, hand the work to the core, and
- * answer when it is done (a quick slash command answers in its ack). HTTP mode mounts Bolt's request listener on the shared server (Bolt
- * never opens a port of its own); Socket Mode connects out through apps.connections.open.
+ * answer when it is done (a quick slash command answers in its ack). HTTP mode mounts Bolt's
+ * request listener on the shared server (Bolt never opens a port of its own); Socket Mode connects
+ * out through apps.connections.open.
  */
-import { App, type AuthorizeResult, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
+import {
+  App,
+  type AuthorizeResult,
+  type Logger as BoltLogger,
+  HTTPReceiver,
+  SocketModeReceiver,
+  webApi,
+} from '@slack/bolt';
 import type { Dispatcher } from '../../commands/dispatch.js';
 import type { SlackConfig } from '../../config.js';
 import type { Limits } from '../../document/types.js';
+import type { HttpRoute } from '../../http/server.js';
 import type { Logger } from '../../logging.js';
 import type { InteractionStore } from '../../session/interaction-port.js';
 import { within } from '../../timing.js';
@@ -83,55 +92,59 @@ function identityCache(client: webApi.WebClient, logger: Logger) {
   };
 }
 
-export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
-  const { slack, logger } = options;
-  const apiUrl = slackApiUrl(slack.apiUrl);
-  const log = boltLogger(logger);
-  const clientOptions: webApi.WebClientOptions = {
+type Receiver = HTTPReceiver | SocketModeReceiver;
+
+function clientOptionsFor(apiUrl: string | undefined): webApi.WebClientOptions {
+  return {
     ...(apiUrl === undefined ? {} : { slackApiUrl: apiUrl }),
     timeout: WEB_API_TIMEOUT_MS,
     retryConfig: { retries: 2, factor: 2, minTimeout: 200 },
   };
-  const client = new webApi.WebClient(slack.botToken, { ...clientOptions, logger: log });
-  const identity = identityCache(client, logger);
-  const mode = slack.appToken === undefined ? 'http' : 'socket';
-  let receiver: HTTPReceiver | SocketModeReceiver;
+}
+
+/** Socket Mode when an app token is set, else HTTP on the shared server. */
+function createReceiver(
+  slack: SlackConfig,
+  log: BoltLogger,
+  clientOptions: webApi.WebClientOptions,
+): Receiver {
   if (slack.appToken !== undefined) {
-    receiver = new SocketModeReceiver({
+    return new SocketModeReceiver({
       appToken: slack.appToken,
       logger: log,
       // Bolt hands installerOptions.clientOptions to the socket client's apps.connections.open.
       installerOptions: { clientOptions },
     });
-  } else {
-    if (slack.signingSecret === undefined) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET');
-    receiver = new HTTPReceiver({ signingSecret: slack.signingSecret, endpoints: EVENTS_PATH, logger: log });
   }
-  const authorize = async (): Promise<AuthorizeResult> => ({ botToken: slack.botToken, ...identity.get() });
-  const app = new App({ receiver, authorize, logger: log, convoStore: false, clientOptions });
-  const deps: HandlerDeps = {
-    client,
-    logger,
-    commandNames: options.dispatcher.commands.map((c) => c.name),
-    slashCommand: SLASH_COMMAND,
-    dispatcher: options.dispatcher,
-    interactions: options.interactions,
-    limits: options.limits,
-    botToken: slack.botToken,
-    extraHosts: apiUrl === undefined ? [] : [new URL(apiUrl).host],
-    identity: identity.get,
-  };
+  if (slack.signingSecret === undefined) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET');
+  return new HTTPReceiver({ signingSecret: slack.signingSecret, endpoints: EVENTS_PATH, logger: log });
+}
 
+/** Runs handlers so that stop() can wait for the answers under way; a handler's failure is logged. */
+interface Tracker {
+  track(what: string, work: () => Promise<void>): Promise<void>;
+  /** Resolves when every answer under way has been sent. */
+  idle(): Promise<void>;
+}
+
+function createTracker(logger: Logger): Tracker {
   const inFlight = new Set<Promise<void>>();
-  const track = (what: string, work: () => Promise<void>): Promise<void> => {
-    const running = work().catch((error: unknown) =>
-      logger.error({ err: error, what }, 'Slack handler failed'),
-    );
-    inFlight.add(running);
-    void running.finally(() => inFlight.delete(running));
-    return running;
+  return {
+    track(what: string, work: () => Promise<void>): Promise<void> {
+      const running = work().catch((error: unknown) =>
+        logger.error({ err: error, what }, 'Slack handler failed'),
+      );
+      inFlight.add(running);
+      void running.finally(() => inFlight.delete(running));
+      return running;
+    },
+    async idle(): Promise<void> {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
   };
+}
 
+function listen(app: App, deps: HandlerDeps, track: Tracker['track'], logger: Logger): void {
   // The command acks itself: with the answer when the core is quick, empty at a deadline if not.
   app.command(SLASH_COMMAND, async ({ ack, body }) => {
     await track('command', () => handleSlashCommand(deps, body, (response) => ack(response)));
@@ -153,35 +166,63 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   app.error(async (error) => {
     logger.error({ err: error }, 'Slack request failed');
   });
+}
 
-  // Once stopping, new work would outlive the store it needs; Slack retries what is refused.
-  let stopping = false;
-  const idle = async (): Promise<void> => {
-    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+/** HTTP mode's one route; once stopping, new work would outlive the store, so Slack is told to retry. */
+function eventsRoutes(receiver: Receiver, stopping: () => boolean): HttpRoute[] {
+  if (!(receiver instanceof HTTPReceiver)) return [];
+  const handle: HttpRoute['handle'] = (req, res) => {
+    if (!withinReplayWindow(req.headers['x-slack-request-timestamp'])) {
+      res.writeHead(401).end();
+      return;
+    }
+    if (stopping()) {
+      res.writeHead(503, { 'retry-after': '1' }).end();
+      return;
+    }
+    receiver.requestListener(req, res);
   };
+  return [{ method: 'POST', path: EVENTS_PATH, handle }];
+}
+
+function handlerDeps(
+  options: SlackAdapterOptions,
+  client: webApi.WebClient,
+  apiUrl: string | undefined,
+  identity: () => BotIdentity,
+): HandlerDeps {
+  return {
+    client,
+    logger: options.logger,
+    commandNames: options.dispatcher.commands.map((c) => c.name),
+    slashCommand: SLASH_COMMAND,
+    dispatcher: options.dispatcher,
+    interactions: options.interactions,
+    limits: options.limits,
+    botToken: options.slack.botToken,
+    extraHosts: apiUrl === undefined ? [] : [new URL(apiUrl).host],
+    identity,
+  };
+}
+
+export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
+  const { slack, logger } = options;
+  const apiUrl = slackApiUrl(slack.apiUrl);
+  const log = boltLogger(logger);
+  const clientOptions = clientOptionsFor(apiUrl);
+  const client = new webApi.WebClient(slack.botToken, { ...clientOptions, logger: log });
+  const identity = identityCache(client, logger);
+  const mode = slack.appToken === undefined ? 'http' : 'socket';
+  const receiver = createReceiver(slack, log, clientOptions);
+  const authorize = async (): Promise<AuthorizeResult> => ({ botToken: slack.botToken, ...identity.get() });
+  const app = new App({ receiver, authorize, logger: log, convoStore: false, clientOptions });
+  const tracker = createTracker(logger);
+  listen(app, handlerDeps(options, client, apiUrl, identity.get), tracker.track, logger);
+  let stopping = false;
   return {
     name: 'slack',
     mode,
-    routes:
-      receiver instanceof HTTPReceiver
-        ? [
-            {
-              method: 'POST',
-              path: EVENTS_PATH,
-              handle: (req, res) => {
-                if (!withinReplayWindow(req.headers['x-slack-request-timestamp'])) {
-                  res.writeHead(401).end();
-                  return;
-                }
-                if (stopping) {
-                  res.writeHead(503, { 'retry-after': '1' }).end();
-                  return;
-                }
-                receiver.requestListener(req, res);
-              },
-            },
-          ]
-        : [],
+    routes: eventsRoutes(receiver, () => stopping),
     async start() {
       await identity.refresh();
       if (receiver instanceof SocketModeReceiver) await receiver.start();
@@ -190,8 +231,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     async stop() {
       stopping = true;
       if (receiver instanceof SocketModeReceiver) await receiver.stop();
-      await within(idle(), DRAIN_TIMEOUT_MS, undefined);
+      await within(tracker.idle(), DRAIN_TIMEOUT_MS, undefined);
     },
-    idle,
+    idle: tracker.idle,
   };
 }
