@@ -110,68 +110,83 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
   return client;
 }
 
+function tlsOptions(secure: boolean, options: RedisClientOptions): RedisOptions {
+  return secure ? { tls: { ...options.tls } } : {};
+}
+
 function build(url: string, base: RedisOptions, options: RedisClientOptions): RedisClient {
   const scheme = /^([a-z+]+):\/\//i.exec(url)?.[1]?.toLowerCase();
-  const tls = (secure: boolean): RedisOptions => (secure ? { tls: { ...options.tls } } : {});
   switch (scheme) {
     case 'redis':
     case 'rediss':
       return new Redis(url, {
         ...base,
         Connector: GuardedConnector,
-        ...tls(scheme === 'rediss'),
+        ...tlsOptions(scheme === 'rediss', options),
         ...options.redisOptions,
       });
     case 'redis+sentinel':
-    case 'rediss+sentinel': {
-      const parsed = parseMultiHostUrl(url, 26379);
-      const [master, db] = parsed.path;
-      if (master === undefined) throw badUrl(url, 'the master name is missing (…/mymaster)');
-      const secure = scheme === 'rediss+sentinel';
-      const sentinelPassword = parsed.query.get('sentinelPassword');
-      const sentinelUsername = parsed.query.get('sentinelUsername');
-      const client = new Redis({
-        ...base,
-        Connector: GuardedSentinelConnector,
-        ...parsed.auth,
-        sentinels: parsed.hosts,
-        name: master,
-        ...(db === undefined ? {} : { db: parseDb(url, db) }),
-        sentinelRetryStrategy: reconnectDelay,
-        ...(sentinelPassword === null ? {} : { sentinelPassword }),
-        ...(sentinelUsername === null ? {} : { sentinelUsername }),
-        ...(secure ? { ...tls(true), enableTLSForSentinelMode: true, sentinelTLS: { ...options.tls } } : {}),
-        ...options.redisOptions,
-      });
-      // ioredis hands its own Sentinel connector the client, to report failover progress on
-      // (sentinelReconnecting, failoverSubscribed), but not a connector given as an option.
-      const connector: unknown = Reflect.get(client, 'connector');
-      if (connector instanceof GuardedSentinelConnector) connector.emitter = client;
-      return client;
-    }
+    case 'rediss+sentinel':
+      return buildSentinel(url, scheme === 'rediss+sentinel', base, options);
     case 'redis+cluster':
-    case 'rediss+cluster': {
-      const parsed = parseMultiHostUrl(url, 6379);
-      return new Cluster(parsed.hosts, {
-        redisOptions: {
-          ...base,
-          Connector: GuardedConnector,
-          ...parsed.auth,
-          ...tls(scheme === 'rediss+cluster'),
-          ...options.redisOptions,
-        },
-        clusterRetryStrategy: reconnectDelay,
-        enableOfflineQueue: true,
-        slotsRefreshTimeout: base.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS,
-        retryDelayOnClusterDown: 100,
-        retryDelayOnFailover: 100,
-        retryDelayOnTryAgain: 100,
-        ...options.clusterOptions,
-      });
-    }
+    case 'rediss+cluster':
+      return buildCluster(url, scheme === 'rediss+cluster', base, options);
     default:
       throw badUrl(url, 'use redis://, rediss://, redis+sentinel:// or redis+cluster://');
   }
+}
+
+function buildSentinel(url: string, secure: boolean, base: RedisOptions, options: RedisClientOptions): Redis {
+  const parsed = parseMultiHostUrl(url, 26379);
+  const [master, db] = parsed.path;
+  if (master === undefined) throw badUrl(url, 'the master name is missing (…/mymaster)');
+  const sentinelPassword = parsed.query.get('sentinelPassword');
+  const sentinelUsername = parsed.query.get('sentinelUsername');
+  const client = new Redis({
+    ...base,
+    Connector: GuardedSentinelConnector,
+    ...parsed.auth,
+    sentinels: parsed.hosts,
+    name: master,
+    ...(db === undefined ? {} : { db: parseDb(url, db) }),
+    sentinelRetryStrategy: reconnectDelay,
+    ...(sentinelPassword === null ? {} : { sentinelPassword }),
+    ...(sentinelUsername === null ? {} : { sentinelUsername }),
+    ...(secure
+      ? { ...tlsOptions(true, options), enableTLSForSentinelMode: true, sentinelTLS: { ...options.tls } }
+      : {}),
+    ...options.redisOptions,
+  });
+  // ioredis hands its own Sentinel connector the client, to report failover progress on
+  // (sentinelReconnecting, failoverSubscribed), but not a connector given as an option.
+  const connector: unknown = Reflect.get(client, 'connector');
+  if (connector instanceof GuardedSentinelConnector) connector.emitter = client;
+  return client;
+}
+
+function buildCluster(
+  url: string,
+  secure: boolean,
+  base: RedisOptions,
+  options: RedisClientOptions,
+): Cluster {
+  const parsed = parseMultiHostUrl(url, 6379);
+  return new Cluster(parsed.hosts, {
+    redisOptions: {
+      ...base,
+      Connector: GuardedConnector,
+      ...parsed.auth,
+      ...tlsOptions(secure, options),
+      ...options.redisOptions,
+    },
+    clusterRetryStrategy: reconnectDelay,
+    enableOfflineQueue: true,
+    slotsRefreshTimeout: base.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnFailover: 100,
+    retryDelayOnTryAgain: 100,
+    ...options.clusterOptions,
+  });
 }
 
 interface MultiHostUrl {

@@ -44,73 +44,88 @@ async function realExistingAncestor(target: string): Promise<string> {
   }
 }
 
-export function createConfinedFiles(root: string, maxBytes: number): FileAccess {
-  const rootPath = path.resolve(root);
+async function confine(rootPath: string, requested: string): Promise<string> {
+  if (requested.length === 0 || requested.includes('\0')) throw forbidden(requested.replace(/\0/g, '\\0'));
+  const resolved = path.resolve(rootPath, requested);
+  if (!isInside(rootPath, resolved)) throw forbidden(requested);
+  const realRoot = await realpath(rootPath);
+  const real = await realExistingAncestor(resolved);
+  if (!isInside(realRoot, real)) throw forbidden(requested);
+  return resolved;
+}
 
-  async function confine(requested: string): Promise<string> {
-    if (requested.length === 0 || requested.includes('\0')) throw forbidden(requested.replace(/\0/g, '\\0'));
-    const resolved = path.resolve(rootPath, requested);
-    if (!isInside(rootPath, resolved)) throw forbidden(requested);
-    const realRoot = await realpath(rootPath);
-    const real = await realExistingAncestor(resolved);
-    if (!isInside(realRoot, real)) throw forbidden(requested);
-    return resolved;
+/** The size of the regular file at `resolved`, or the error to show for `requested`. */
+async function fileSize(resolved: string, requested: string, rootPath: string): Promise<number> {
+  try {
+    const info = await stat(resolved);
+    if (!info.isFile()) {
+      throw new AitwsError('FILE_IO', `"${requested}" is not a file.`, {
+        hint: 'Give the path of a .toml file.',
+      });
+    }
+    return info.size;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') {
+      throw new AitwsError('FILE_NOT_FOUND', `There is no file "${requested}".`, {
+        hint: `Paths are relative to ${rootPath}.`,
+      });
+    }
+    throw error;
   }
+}
 
-  async function read(requested: string): Promise<string> {
-    const resolved = await confine(requested);
-    let size: number;
+async function readConfined(rootPath: string, maxBytes: number, requested: string): Promise<string> {
+  const resolved = await confine(rootPath, requested);
+  const size = await fileSize(resolved, requested, rootPath);
+  if (size > maxBytes) {
+    throw new LimitError(`"${requested}" is ${size} bytes; the limit for a document is ${maxBytes} bytes.`);
+  }
+  const handle = await open(resolved, 'r');
+  try {
+    return await handle.readFile({ encoding: 'utf8' });
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Written beside the target and renamed over it, so a crash never leaves half a file. */
+async function writeAtomically(resolved: string, content: string): Promise<void> {
+  const temporary = `${resolved}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const handle = await open(temporary, 'wx');
     try {
-      const info = await stat(resolved);
-      if (!info.isFile()) {
-        throw new AitwsError('FILE_IO', `"${requested}" is not a file.`, {
-          hint: 'Give the path of a .toml file.',
-        });
-      }
-      size = info.size;
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') {
-        throw new AitwsError('FILE_NOT_FOUND', `There is no file "${requested}".`, {
-          hint: `Paths are relative to ${rootPath}.`,
-        });
-      }
-      throw error;
-    }
-    if (size > maxBytes) {
-      throw new LimitError(`"${requested}" is ${size} bytes; the limit for a document is ${maxBytes} bytes.`);
-    }
-    const handle = await open(resolved, 'r');
-    try {
-      return await handle.readFile({ encoding: 'utf8' });
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
     } finally {
       await handle.close();
     }
+    await rename(temporary, resolved);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
   }
+}
 
-  async function write(requested: string, content: string): Promise<string> {
-    const resolved = await confine(requested);
-    await mkdir(path.dirname(resolved), { recursive: true });
-    const temporary = `${resolved}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      const handle = await open(temporary, 'wx');
-      try {
-        await handle.writeFile(content, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temporary, resolved);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      if (errorCode(error) === 'EISDIR') {
-        throw new AitwsError('FILE_IO', `"${requested}" is a directory.`, {
-          hint: 'Give a file name, e.g. workflow.toml.',
-        });
-      }
-      throw error;
+async function writeConfined(rootPath: string, requested: string, content: string): Promise<string> {
+  const resolved = await confine(rootPath, requested);
+  await mkdir(path.dirname(resolved), { recursive: true });
+  try {
+    await writeAtomically(resolved, content);
+  } catch (error) {
+    if (errorCode(error) === 'EISDIR') {
+      throw new AitwsError('FILE_IO', `"${requested}" is a directory.`, {
+        hint: 'Give a file name, e.g. workflow.toml.',
+      });
     }
-    return path.relative(rootPath, resolved);
+    throw error;
   }
+  return path.relative(rootPath, resolved);
+}
 
-  return { read, write };
+export function createConfinedFiles(root: string, maxBytes: number): FileAccess {
+  const rootPath = path.resolve(root);
+  return {
+    read: (requested) => readConfined(rootPath, maxBytes, requested),
+    write: (requested, content) => writeConfined(rootPath, requested, content),
+  };
 }
