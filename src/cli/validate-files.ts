@@ -6,8 +6,8 @@ import type { Limits } from '../document/types.js';
 import { AitwsError, type Finding, formatFinding, TomlSyntaxError } from '../errors.js';
 import type { Output } from '../output.js';
 
-export const EXIT_OK = 0;
-export const EXIT_INVALID = 1;
+const EXIT_OK = 0;
+const EXIT_INVALID = 1;
 export const EXIT_UNREADABLE = 2;
 
 async function readText(file: string, output: Output): Promise<string | undefined> {

@@ -9,7 +9,7 @@ import { within } from '../timing.js';
 import type { LuaScript } from './redis-scripts.js';
 
 /** Redis error codes (the first word of an error reply) that mean "not now", not "bug". */
-export const UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
+const UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
   'LOADING',
   'BUSY',
   'MASTERDOWN',
@@ -29,7 +29,7 @@ export interface ScriptClient {
 }
 
 /** The error code of a Redis error reply: by protocol, the first word of its message. */
-export function replyCode(error: unknown): string | undefined {
+function replyCode(error: unknown): string | undefined {
   const replyErrorClass: new (...args: never[]) => Error = ReplyError;
   if (!(error instanceof replyErrorClass)) return undefined;
   return error.message.split(' ', 1)[0];

@@ -85,7 +85,7 @@ export interface RedisClientOptions {
 const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
 
 /** Exponential backoff with jitter, capped, and never giving up: the client heals by itself. */
-export function reconnectDelay(attempt: number): number {
+function reconnectDelay(attempt: number): number {
   const base = Math.min(50 * 2 ** Math.min(attempt, 10), 2000);
   return Math.round(base / 2 + Math.random() * (base / 2));
 }

@@ -59,7 +59,7 @@ export interface RedisSessionStoreOptions {
   readonly now?: () => number;
 }
 
-export const REDIS_STORE_DEFAULTS = {
+const REDIS_STORE_DEFAULTS = {
   prefix: 'aitws',
   historyLimit: 50,
   idleTtlSeconds: 90 * 24 * 3600,

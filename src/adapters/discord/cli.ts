@@ -12,7 +12,7 @@ import type { Output } from '../../output.js';
 import { createDiscordApi, createRest, type DiscordApi } from './api.js';
 import { buildCommandPayload, checkCommandPayload } from './payload.js';
 
-export const DISCORD_USAGE = `Usage: aitws discord <commands | register [--guild ID]>
+const DISCORD_USAGE = `Usage: aitws discord <commands | register [--guild ID]>
 
   commands              print the application-command JSON that register would send
   register              overwrite the global commands (Discord may take a while to show changes)

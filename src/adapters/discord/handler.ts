@@ -53,9 +53,9 @@ export interface InteractionHandler {
   handle(raw: unknown, transport: Transport): Promise<void>;
 }
 
-export const DEFAULT_DEFER_AFTER_MS = 1500;
+const DEFAULT_DEFER_AFTER_MS = 1500;
 /** Discord's 15 minutes, less a margin for clocks and the request in flight. */
-export const TOKEN_TTL_MS = 14 * 60_000 + 30_000;
+const TOKEN_TTL_MS = 14 * 60_000 + 30_000;
 const CLAIM_TTL_SECONDS = 15 * 60;
 const CLAIM_SCOPE = 'discord-interaction';
 

@@ -60,7 +60,7 @@ const interactionSchema = z.object({
   message: z.object({ id: z.string(), flags: z.number().optional() }).optional(),
 });
 
-export const InteractionKind = { Ping: 1, Command: 2, Component: 3, Autocomplete: 4 } as const;
+const InteractionKind = { Ping: 1, Command: 2, Component: 3, Autocomplete: 4 } as const;
 
 /** What every answerable interaction has: where it came from, who sent it, how to answer it. */
 export interface InteractionBase {

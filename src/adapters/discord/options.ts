@@ -4,7 +4,7 @@
  * this table gets the generic `args` option, so commands added later still appear in Discord.
  */
 
-export type OptionKind = 'string' | 'integer' | 'boolean' | 'attachment';
+type OptionKind = 'string' | 'integer' | 'boolean' | 'attachment';
 
 /** What the autocomplete handler suggests for a string option. */
 export type Completion = 'section' | 'fields' | 'key' | 'topic' | 'saved';
@@ -14,7 +14,7 @@ export type Completion = 'section' | 'fields' | 'key' | 'topic' | 'saved';
  * - `param`: appended as `name=<TOML value>`, quoted so any text survives the grammar
  * - `content`: an attachment whose text goes to the core as the invocation's content
  */
-export type Placement = 'text' | 'param' | 'content';
+type Placement = 'text' | 'param' | 'content';
 
 export interface OptionSpec {
   readonly name: string;
@@ -40,7 +40,7 @@ const SECTION = {
   maxLength: 100,
 } as const satisfies OptionSpec;
 
-export const COMMAND_OPTIONS: Readonly<Record<string, readonly OptionSpec[]>> = {
+const COMMAND_OPTIONS: Readonly<Record<string, readonly OptionSpec[]>> = {
   create: [
     { name: 'name', kind: 'string', description: 'Name of the workflow', placement: 'param', maxLength: 200 },
     {

@@ -66,7 +66,7 @@ function addOption(builder: SlashCommandBuilder, spec: OptionSpec): void {
   }
 }
 
-export function buildCommand(command: CommandDefinition): RESTPostAPIChatInputApplicationCommandsJSONBody {
+function buildCommand(command: CommandDefinition): RESTPostAPIChatInputApplicationCommandsJSONBody {
   const builder = new SlashCommandBuilder()
     .setName(command.name)
     .setDescription(fitDescription(command.summary))

@@ -17,7 +17,7 @@ export interface OutgoingFile {
   readonly contentType: string;
 }
 
-export interface ButtonComponent {
+interface ButtonComponent {
   readonly type: 2;
   readonly style: 1 | 2 | 4;
   readonly label: string;
@@ -37,7 +37,7 @@ export interface RenderedMessage {
   readonly files: readonly OutgoingFile[];
 }
 
-export const NO_MENTIONS: MessageBody['allowed_mentions'] = { parse: [] };
+const NO_MENTIONS: MessageBody['allowed_mentions'] = { parse: [] };
 
 const FENCE = '```';
 const BUTTONS_PER_ROW = 5;

@@ -25,7 +25,7 @@ import { AppMentionEnvelope, SlashCommandPayload } from './payloads.js';
 import type { RenderedMessage } from './render.js';
 
 /** Slack retries an event three times within about five minutes; two hours leaves a wide margin. */
-export const EVENT_DEDUPE_TTL_SECONDS = 2 * 3600;
+const EVENT_DEDUPE_TTL_SECONDS = 2 * 3600;
 const BYLINE_COMMAND_LIMIT = 150;
 /**
  * How long a slash command waits for the core before acking empty. Slack allows 3 s from its side;

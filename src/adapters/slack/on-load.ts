@@ -12,7 +12,7 @@ import { downloadSlackFile, isTomlFile } from './download.js';
 import { actorName, LoadModalMetadata, MessageShortcutPayload, ViewSubmissionPayload } from './payloads.js';
 
 /** Slack's cap on a plain-text input; longer documents go through the file shortcut. */
-export const MODAL_INPUT_LIMIT = 3000;
+const MODAL_INPUT_LIMIT = 3000;
 const PASTED_LABEL = 'the pasted TOML';
 
 export type ViewAck = (
