@@ -30,7 +30,9 @@ describe('checkDocument', () => {
   });
 
   it('says where TOML that does not parse goes wrong', () => {
-    expect(h.dispatcher.checkDocument('[metadata\nname = "x"')).toMatch(/^Not valid TOML \(line 1, column \d+\)/);
+    expect(h.dispatcher.checkDocument('[metadata\nname = "x"')).toMatch(
+      /^Not valid TOML \(line 1, column \d+\)/,
+    );
   });
 
   it('lists validation errors in one line', () => {

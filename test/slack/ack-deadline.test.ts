@@ -155,7 +155,7 @@ describe('slash command ack deadline', () => {
     expect(result.body).toBe('');
     expect(handed?.supportsDocumentForm).toBe(true);
     const [call] = (await fake.waitForCalls('views.open', opened + 1)).slice(opened);
-    expect((call?.args.view as { callback_id?: string }).callback_id).toBe(LOAD_MODAL_ID);
+    expect(call?.args.view).toMatchObject({ callback_id: LOAD_MODAL_ID });
     await adapter.idle();
     expect(fake.postsTo(result.responseUrl)).toEqual([]);
   });

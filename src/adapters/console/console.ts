@@ -8,8 +8,8 @@ import type { Dispatcher } from '../../commands/dispatch.js';
 import type { Reply } from '../../commands/reply.js';
 import { renderPlain } from '../../commands/reply.js';
 import type { Actor } from '../../commands/types.js';
-import type { ChannelKey } from '../../session/port.js';
 import { sectionNames } from '../../document/sections.js';
+import type { ChannelKey } from '../../session/port.js';
 import { renderForConsole } from './render.js';
 
 export interface ConsoleOptions {

@@ -3,8 +3,9 @@
  * (signed by Discord or delivered on our gateway session), never from anything a user typed, and
  * the document size limit is enforced before and while reading, so a large file costs nothing.
  */
-import { AitwsError } from '../../errors.js';
+
 import { formatBytes } from '../../document/index.js';
+import { AitwsError } from '../../errors.js';
 import type { DiscordAttachment } from './interaction.js';
 
 const DOWNLOAD_TIMEOUT_MS = 10_000;

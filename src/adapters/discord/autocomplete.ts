@@ -5,9 +5,9 @@
  * choice longer than 100 characters cannot be offered at all.
  */
 import type { CommandDefinition } from '../../commands/types.js';
-import type { ChannelKey, SessionStore } from '../../session/port.js';
 import { isTable, resolveSectionPath, SECTIONS } from '../../document/index.js';
 import type { FieldSpec } from '../../document/types.js';
+import type { ChannelKey, SessionStore } from '../../session/port.js';
 import { within } from '../../timing.js';
 import { tomlString } from './command-text.js';
 import { type Completion, optionsFor } from './options.js';
