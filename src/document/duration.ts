@@ -1,5 +1,5 @@
 /**
- * The one duration parser (DESIGN §2): every interval, timeout and retention in a document goes
+ * The one duration parser: every interval, timeout and retention in a document goes
  * through here, so "30 days" means the same thing to the validator, the runtime and the scheduler.
  */
 import { AitwsError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * The document edits behind `/add` and `/remove` (DESIGN §2 table). Edits never mutate their input:
+ * The document edits behind `/add` and `/remove`. Edits never mutate their input:
  * they copy along the changed path, so a failed validation afterwards leaves the stored draft as it was.
  */
 import { AitwsError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Size limits and forbidden keys (DESIGN §2): bad input never crashes the bot or bloats a session.
+ * Size limits and forbidden keys: bad input never crashes the bot or bloats a session.
  * The same walk guards a freshly parsed file and an in-memory draft after an edit.
  */
 import { LimitError, ValidationError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Secret masking for everything shown or logged (DESIGN §2): passwords in URLs, webhook tokens and
+ * Secret masking for everything shown or logged: passwords in URLs, webhook tokens and
  * `password = …`-style assignments. The saved file keeps the real values; only what people and log
  * files see is masked. `${secret:NAME}` references name a secret without revealing it, so they stay.
  *

@@ -1,5 +1,5 @@
 /**
- * Cross-references between sections (DESIGN §2): a name that points at nothing is a warning in a
+ * Cross-references between sections: a name that points at nothing is a warning in a
  * draft, because the original sample has such names, and an error when a version is about to run.
  */
 import type { Finding } from '../errors.js';

@@ -6,7 +6,7 @@
 import { keyName, SECRET_REF } from './sections-setup.js';
 import type { NestedListSpec, SectionSpec } from './types.js';
 
-/** The action types the runtime provides without plugins (DESIGN §5). */
+/** The action types the runtime provides without plugins. */
 export const BUILTIN_ACTION_TYPES = [
   'ai.invoke',
   'http.request',

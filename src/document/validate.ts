@@ -1,6 +1,6 @@
 /**
  * Document validation. Findings name the section, entry and field (`roles[DataScientist].privileges`),
- * say what was expected and suggest the nearest valid name. Severity follows DESIGN §2:
+ * say what was expected and suggest the nearest valid name. Severity:
  * - errors: wrong types, out-of-range values, bad durations, missing or duplicate keys, wrong shapes;
  * - warnings: unknown sections and fields, unsupported values, dangling references in a draft;
  * - notices: advice that needs no action to load or run (a password in a URL).

@@ -1,5 +1,5 @@
 /**
- * The original aiTWS sample (DESIGN §2): it must load, validate with exactly the known findings,
+ * The original aiTWS sample: it must load, validate with exactly the known findings,
  * and survive parse → stringify → parse with every value intact.
  */
 import { readFileSync } from 'node:fs';
