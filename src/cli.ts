@@ -11,8 +11,6 @@ import { type Config, loadConfig } from './config.js';
 import { AitwsError } from './errors.js';
 import { createLogger } from './logging.js';
 import type { Output } from './output.js';
-import { PLATFORMS } from './platforms.js';
-import { SETUP_HELP, startServer } from './serve.js';
 
 const USAGE = `Usage: aitws <command> [options]
 
@@ -70,6 +68,9 @@ async function consoleCommand(args: string[], config: Config): Promise<number> {
 }
 
 async function serveCommand(config: Config): Promise<number> {
+  // Loaded on demand, so the console starts without the chat SDKs (Bolt, discord.js: about a second).
+  const { PLATFORMS } = await import('./platforms.js');
+  const { SETUP_HELP, startServer } = await import('./serve.js');
   const logger = createLogger({ level: config.logLevel ?? 'info' });
   const running = await startServer(config, logger, PLATFORMS);
   if (running === undefined) {
