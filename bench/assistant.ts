@@ -14,12 +14,12 @@ import { createAnthropicProvider } from '../src/assistant/provider-anthropic.js'
 import { buildReference } from '../src/assistant/reference.js';
 import { createDispatcher } from '../src/commands/dispatch.js';
 import { COMMANDS } from '../src/commands/registry.js';
+import { parseDocument } from '../src/document/index.js';
+import { DEFAULT_LIMITS } from '../src/document/types.js';
 import { silentLogger } from '../src/logging.js';
 import { MemoryInteractionStore } from '../src/session/memory-interactions.js';
 import { MemorySessionStore } from '../src/session/memory-store.js';
 import type { ChannelKey } from '../src/session/port.js';
-import { parseDocument } from '../src/document/index.js';
-import { DEFAULT_LIMITS } from '../src/document/types.js';
 import {
   answer,
   type FakeAnthropic,

@@ -3,8 +3,8 @@
  * Nothing else reads process.env.
  */
 import { z } from 'zod';
-import { AitwsError } from './errors.js';
 import { DEFAULT_LIMITS, type Limits } from './document/types.js';
+import { AitwsError } from './errors.js';
 
 const positiveInt = z.coerce.number().int().positive();
 

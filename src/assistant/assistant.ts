@@ -3,10 +3,11 @@
  * request, calls the model and reads its answer. It changes nothing: a proposal comes back as
  * data, and the command layer validates it and asks people whether to apply it.
  */
+
+import type { AitwsDocument } from '../document/types.js';
 import type { Logger } from '../logging.js';
 import type { InteractionStore } from '../session/interaction-port.js';
 import { type ChannelKey, channelId } from '../session/port.js';
-import type { AitwsDocument } from '../document/types.js';
 import {
   type AssistantLimits,
   checkQuestion,

@@ -4,9 +4,10 @@
  * user turn, inside tags the instructions declare to be data. Every secret is masked before it is
  * put there: the provider never receives a credential from a draft or a question.
  */
-import { type Finding, formatFinding } from '../errors.js';
+
 import { maskDocument, maskSecrets, stringifyDocument, validateDocument } from '../document/index.js';
 import type { AitwsDocument } from '../document/types.js';
+import { type Finding, formatFinding } from '../errors.js';
 import type { ModelRequest, ToolSpec } from './provider.js';
 import type { Reference } from './reference.js';
 

@@ -3,9 +3,9 @@
  * anything else is logged with a reference id and answered generically, so internals never leak.
  */
 import { randomBytes } from 'node:crypto';
+import { maskSecrets } from '../document/redact.js';
 import { AitwsError, type ErrorCode, formatFinding, TomlSyntaxError, ValidationError } from '../errors.js';
 import type { Logger } from '../logging.js';
-import { maskSecrets } from '../document/redact.js';
 import { commandNameOf } from './grammar/index.js';
 import type { Reply, ReplyBlock } from './reply.js';
 import { failure } from './reply.js';

@@ -1,8 +1,8 @@
 import type { Assistant } from '../assistant/assistant.js';
-import type { InteractionStore } from '../session/interaction-port.js';
-import type { Drafts } from '../session/drafts.js';
-import type { ChannelKey } from '../session/port.js';
 import type { Limits, TomlValue } from '../document/types.js';
+import type { Drafts } from '../session/drafts.js';
+import type { InteractionStore } from '../session/interaction-port.js';
+import type { ChannelKey } from '../session/port.js';
 import type { Reply } from './reply.js';
 
 export interface Actor {

@@ -9,12 +9,12 @@ import { createAnthropicProvider } from '../../src/assistant/provider-anthropic.
 import type { RetryPolicy } from '../../src/assistant/provider-retry.js';
 import { createDispatcher, type Dispatcher } from '../../src/commands/dispatch.js';
 import type { Reply } from '../../src/commands/reply.js';
+import { parseDocument } from '../../src/document/index.js';
+import { DEFAULT_LIMITS } from '../../src/document/types.js';
 import { silentLogger } from '../../src/logging.js';
 import { MemoryInteractionStore } from '../../src/session/memory-interactions.js';
 import { MemorySessionStore } from '../../src/session/memory-store.js';
 import type { ChannelKey } from '../../src/session/port.js';
-import { parseDocument } from '../../src/document/index.js';
-import { DEFAULT_LIMITS } from '../../src/document/types.js';
 import { type FakeAnthropic, startFakeAnthropic } from '../support/fake-anthropic.js';
 import { SAMPLE_TOML } from '../support/paths.js';
 

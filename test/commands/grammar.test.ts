@@ -5,8 +5,8 @@ import type { ParseCommandOptions } from '../../src/commands/grammar/index.js';
 import { normalizeChatText, parseCommandLine } from '../../src/commands/grammar/index.js';
 import { bareWordValue, parseTomlValue } from '../../src/commands/grammar/values.js';
 import type { ParsedCommand } from '../../src/commands/types.js';
-import { AitwsError, LimitError } from '../../src/errors.js';
 import type { TomlValue } from '../../src/document/types.js';
+import { AitwsError, LimitError } from '../../src/errors.js';
 import { CLI_EXAMPLES } from '../support/paths.js';
 import { random } from '../support/random.js';
 

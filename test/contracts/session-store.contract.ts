@@ -6,10 +6,10 @@
  * The factory builds a fresh, empty store with the history limit the suite asks for.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AitwsDocument } from '../../src/document/types.js';
 import { AitwsError } from '../../src/errors.js';
 import { applyChange } from '../../src/session/apply.js';
 import type { ChannelKey, SessionStore, WorkspaceKey } from '../../src/session/port.js';
-import type { AitwsDocument } from '../../src/document/types.js';
 import { CHANNEL, changeOf, dateForms, richDocument, simpleDocument } from './session-store.fixtures.js';
 
 export interface ContractStoreOptions {

@@ -1,7 +1,7 @@
 /** Documents and helpers for the SessionStore contract suite. */
 import { parse, TomlDate } from 'smol-toml';
-import type { ChangeToWrite, ChannelKey } from '../../src/session/port.js';
 import type { AitwsDocument, TomlValue } from '../../src/document/types.js';
+import type { ChangeToWrite, ChannelKey } from '../../src/session/port.js';
 
 /** Everything a parsed TOML document can hold that JSON cannot hold as is. */
 const RICH_TOML = `

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { AitwsDocument } from '../../src/document/types.js';
 import { AitwsError, ConflictError } from '../../src/errors.js';
 import { type ApplyOptions, applyChange, backoffDelay } from '../../src/session/apply.js';
 import { MemorySessionStore } from '../../src/session/memory-store.js';
 import type { ChangeToWrite, ChannelKey, SessionStore, WriteResult } from '../../src/session/port.js';
-import type { AitwsDocument } from '../../src/document/types.js';
 
 const KEY: ChannelKey = { platform: 'console', workspace: 'local', channel: 'apply' };
 const FIXED = new Date('2024-05-06T07:08:09.000Z');

@@ -6,11 +6,11 @@ import path from 'node:path';
 import { createConfinedFiles } from '../../src/adapters/console/files.js';
 import { createDispatcher, type Dispatcher } from '../../src/commands/dispatch.js';
 import type { Reply } from '../../src/commands/reply.js';
+import { DEFAULT_LIMITS } from '../../src/document/types.js';
 import { silentLogger } from '../../src/logging.js';
 import { FileSessionStore } from '../../src/session/file-store.js';
 import { MemoryInteractionStore } from '../../src/session/memory-interactions.js';
 import type { ChannelKey } from '../../src/session/port.js';
-import { DEFAULT_LIMITS } from '../../src/document/types.js';
 
 export interface Harness {
   readonly dispatcher: Dispatcher;

@@ -1,6 +1,6 @@
-import { AitwsError, formatFinding, ValidationError } from '../../errors.js';
 import { parseDocument, validateDocument } from '../../document/index.js';
 import type { AitwsDocument } from '../../document/types.js';
+import { AitwsError, formatFinding, ValidationError } from '../../errors.js';
 import { commitChange, documentTitle } from '../draft.js';
 import { privateAnswer, success } from '../reply.js';
 import type { CommandContext, CommandDefinition } from '../types.js';

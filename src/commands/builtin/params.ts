@@ -1,6 +1,7 @@
 /** Typed access to a command's key=value parameters, with errors that say how to fix them. */
-import { AitwsError } from '../../errors.js';
+
 import { suggest } from '../../document/suggest.js';
+import { AitwsError } from '../../errors.js';
 import type { Param } from '../types.js';
 
 export function rejectUnknownParams(

@@ -3,8 +3,9 @@
  * quoting and bracket nesting) and hands that text to smol-toml, so escaping and value syntax are
  * exactly TOML's. Its own checks run first so pathological input never reaches the TOML parser.
  */
-import { type AitwsError, LimitError } from '../../errors.js';
+
 import { DEFAULT_LIMITS, type TomlValue } from '../../document/types.js';
+import { type AitwsError, LimitError } from '../../errors.js';
 import type { Param, ParsedCommand } from '../types.js';
 import { abbreviate, describePosition, isQuote, parseError, type ValueContext } from './shared.js';
 import { bareWordValue, parseTomlValue, type TomlContext } from './values.js';

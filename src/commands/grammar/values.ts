@@ -3,8 +3,8 @@
  * values, a friendlier rule for bare words, and smol-toml's errors retold in chat terms.
  */
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { AitwsError } from '../../errors.js';
 import type { TomlValue } from '../../document/types.js';
+import { AitwsError } from '../../errors.js';
 import { describePosition, parseError, type ValueContext } from './shared.js';
 
 export interface TomlContext extends ValueContext {
