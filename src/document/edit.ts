@@ -158,6 +158,11 @@ function findParent(
   return { parents, index, parentKey: displayKey(parentParam.value) };
 }
 
+/** The top-level section an edit of `sectionPath` changes: `stages` for `stages.actions`. */
+export function editedSection(sectionPath: string): string {
+  return sectionPath.split('.')[0] ?? sectionPath;
+}
+
 export function addToDocument(
   document: AitwsDocument,
   sectionPath: string,

@@ -2,6 +2,8 @@
  * The aiTWS document module: section registry, schemas, TOML codec, limits, validation and
  * redaction. Commands, the runtime and the assistant import from here.
  */
+
+export { editedSection } from './edit.js';
 export { formatBytes } from './limits.js';
 export { maskDocument, maskSecrets } from './redact.js';
 export { getSection, resolveSectionPath, SECTIONS, sectionNames } from './sections.js';
@@ -9,4 +11,11 @@ export { suggest } from './suggest.js';
 export { checkLimits, emptyDocument, parseDocument, stringifyDocument } from './toml.js';
 export { isTable } from './tree.js';
 export * from './types.js';
-export { type ValidationMode, type ValidationReport, validateDocument } from './validate.js';
+export {
+  type ChangeFindings,
+  type ValidationMode,
+  type ValidationReport,
+  validateChange,
+  validateDocument,
+  validateReplacement,
+} from './validate.js';

@@ -65,15 +65,58 @@ function unknownSection(name: string): Finding {
   };
 }
 
+/** One top-level section's own findings: everything but references, which span sections. */
+function checkTopLevel(document: AitwsDocument, name: string, report: ValidationReport): void {
+  const spec = getSection(name);
+  if (spec !== undefined) checkSection(spec, document[name], report);
+  else if (!name.startsWith('x_')) report.warnings.push(unknownSection(name));
+}
+
 export function validateDocument(document: AitwsDocument, options: ValidationOptions = {}): ValidationReport {
   const report: ValidationReport = { errors: [], warnings: [], notices: [] };
-  for (const name of Object.keys(document)) {
-    const spec = getSection(name);
-    if (spec !== undefined) checkSection(spec, document[name], report);
-    else if (!name.startsWith('x_')) report.warnings.push(unknownSection(name));
-  }
+  for (const name of Object.keys(document)) checkTopLevel(document, name, report);
   report.notices.push(...scanSecrets(document));
   const dangling = danglingReferences(document);
   (options.mode === 'run' ? report.errors : report.warnings).push(...dangling);
   return report;
+}
+
+export interface ChangeFindings {
+  /** Errors in the changed section: the change may not be stored. */
+  readonly errors: readonly Finding[];
+  /** The changed section's warnings and every dangling reference, as the new version has them. */
+  readonly warnings: readonly Finding[];
+  /** Those of `warnings` the version before did not have. */
+  readonly newWarnings: readonly Finding[];
+}
+
+function findingId(finding: Finding): string {
+  return `${finding.code}|${finding.path}|${finding.message}`;
+}
+
+function newAgainst(warnings: readonly Finding[], before: readonly Finding[]): Finding[] {
+  const known = new Set(before.map(findingId));
+  return warnings.filter((warning) => !known.has(findingId(warning)));
+}
+
+/** What replacing a draft (or starting one, `before` null) does, in draft mode. */
+export function validateReplacement(before: AitwsDocument | null, after: AitwsDocument): ChangeFindings {
+  const { errors, warnings } = validateDocument(after, { mode: 'draft' });
+  const old = before === null ? [] : validateDocument(before, { mode: 'draft' }).warnings;
+  return { errors, warnings, newWarnings: newAgainst(warnings, old) };
+}
+
+/**
+ * What a change of one top-level section did to a draft, in draft mode. The other sections are the
+ * same in both versions and so are their findings; only the changed section is checked again,
+ * and the references, which point across sections, in both versions.
+ */
+export function validateChange(before: AitwsDocument, after: AitwsDocument, section: string): ChangeFindings {
+  const old: ValidationReport = { errors: [], warnings: [], notices: [] };
+  if (Object.hasOwn(before, section)) checkTopLevel(before, section, old);
+  const changed: ValidationReport = { errors: [], warnings: [], notices: [] };
+  if (Object.hasOwn(after, section)) checkTopLevel(after, section, changed);
+  const warnings = [...changed.warnings, ...danglingReferences(after)];
+  const oldWarnings = [...old.warnings, ...danglingReferences(before)];
+  return { errors: changed.errors, warnings, newWarnings: newAgainst(warnings, oldWarnings) };
 }

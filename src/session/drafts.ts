@@ -4,7 +4,7 @@
  * (applyChange). Changes this process makes to one channel wait for each other (KeyedQueue), so
  * the compare-and-set only ever contends with other processes.
  */
-import { checkLimits, validateDocument } from '../document/index.js';
+import { checkLimits, validateChange, validateReplacement } from '../document/index.js';
 import type { AitwsDocument, Limits } from '../document/types.js';
 import { type Finding, ValidationError } from '../errors.js';
 import { applyChange } from './apply.js';
@@ -26,6 +26,11 @@ export interface DraftEdit<T> {
   readonly result: T;
   /** Set by /undo: the version this change reverts. */
   readonly reverts?: number;
+  /**
+   * The one top-level section the edit changed (/add, /remove): only it, and the references, are
+   * checked again. Absent, the whole proposed document is (/create, /load, a proposal).
+   */
+  readonly section?: string;
 }
 
 /** Who changes the draft, and the command they typed, for history. */
@@ -50,10 +55,6 @@ export interface DraftsOptions {
 
 /** History keeps the command as typed, cut to a sensible length. */
 const MAX_CHANGE_TEXT = 500;
-
-function findingId(finding: Finding): string {
-  return `${finding.code}|${finding.path}|${finding.message}`;
-}
 
 export class Drafts {
   readonly #store: SessionStore;
@@ -89,7 +90,7 @@ export class Drafts {
           newWarnings =
             proposed.document === null || request.skipValidation === true
               ? []
-              : this.#check(record.document, proposed.document);
+              : this.#check(record.document, proposed.document, proposed.section);
           return {
             document: proposed.document,
             change: request.change.slice(0, MAX_CHANGE_TEXT),
@@ -105,13 +106,18 @@ export class Drafts {
   }
 
   /** Throws when `proposed` may not be stored; otherwise the warnings `current` did not have. */
-  #check(current: AitwsDocument | null, proposed: AitwsDocument): Finding[] {
+  #check(
+    current: AitwsDocument | null,
+    proposed: AitwsDocument,
+    section: string | undefined,
+  ): readonly Finding[] {
     checkLimits(proposed, this.#options.limits);
-    const report = validateDocument(proposed, { mode: 'draft' });
-    if (report.errors.length > 0) throw new ValidationError(report.errors, report.warnings);
-    if (current === null) return report.warnings;
-    const known = new Set(validateDocument(current, { mode: 'draft' }).warnings.map(findingId));
-    return report.warnings.filter((warning) => !known.has(findingId(warning)));
+    const found =
+      current !== null && section !== undefined
+        ? validateChange(current, proposed, section)
+        : validateReplacement(current, proposed);
+    if (found.errors.length > 0) throw new ValidationError(found.errors, found.warnings);
+    return found.newWarnings;
   }
 
   history(channel: ChannelKey, limit?: number): Promise<readonly HistoryEntry[]> {

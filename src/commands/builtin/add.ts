@@ -1,4 +1,4 @@
-import { addToDocument } from '../../document/edit.js';
+import { addToDocument, editedSection } from '../../document/edit.js';
 import { AitwsError, formatFinding } from '../../errors.js';
 import { commitChange, noDraftError } from '../draft.js';
 import { success } from '../reply.js';
@@ -29,7 +29,7 @@ export const addCommand: CommandDefinition = {
     const committed = await commitChange(context, (record) => {
       if (record.document === null) throw noDraftError();
       const outcome = addToDocument(record.document, section, context.command.params);
-      return { document: outcome.document, result: outcome };
+      return { document: outcome.document, result: outcome, section: editedSection(section) };
     });
     const { target, action, fields } = committed.result;
     const detail =

@@ -1,4 +1,4 @@
-import { removeFromDocument } from '../../document/edit.js';
+import { editedSection, removeFromDocument } from '../../document/edit.js';
 import { getSection } from '../../document/sections.js';
 import { AitwsError, formatFinding } from '../../errors.js';
 import { commitChange, noDraftError } from '../draft.js';
@@ -37,7 +37,7 @@ export const removeCommand: CommandDefinition = {
         assignments,
         ...(positionalIsKey || second === undefined ? {} : { field: second }),
       });
-      return { document: outcome.document, result: outcome };
+      return { document: outcome.document, result: outcome, section: editedSection(sectionPath) };
     });
     return success(`Removed ${committed.result.target} · v${committed.version}`, {
       warnings: committed.newWarnings.map(formatFinding),
