@@ -2,6 +2,8 @@
  * What people read: did-you-mean suggestions, the paths in secret notices and limit errors, the
  * canonical output whatever the key order, and values the TOML writer refuses.
  */
+import { readFileSync } from 'node:fs';
+import { stringify } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import {
   checkLimits,
@@ -11,6 +13,7 @@ import {
   validateDocument,
 } from '../../src/document/index.js';
 import { DEFAULT_LIMITS, type TomlTable, type TomlValue } from '../../src/document/types.js';
+import { SAMPLE_TOML } from '../support/paths.js';
 
 describe('suggestions', () => {
   it('pick the earliest of equally close names, and plural forms first', () => {
@@ -134,5 +137,24 @@ describe('dangling references over many names', () => {
     expect(report.warnings.map((w) => [w.path, w.message, w.suggestion])).toEqual([
       ['pipelines[P].stages', 'unknown stages "Stgae7", "Ghost"', 'Stage7'],
     ]);
+  });
+});
+
+describe('the size a save writes', () => {
+  it('does not depend on the order of sections and fields', () => {
+    const document = parseDocument(readFileSync(SAMPLE_TOML, 'utf8'));
+    const reversed = (value: TomlValue): TomlValue => {
+      if (Array.isArray(value)) return value.map(reversed);
+      if (typeof value !== 'object' || value instanceof Date) return value;
+      return Object.fromEntries(
+        Object.entries(value)
+          .reverse()
+          .map(([key, item]) => [key, reversed(item)]),
+      );
+    };
+    const canonical = stringifyDocument(document);
+    expect(stringify(reversed(document))).not.toBe(canonical);
+    expect(stringify(reversed(document)).length).toBe(canonical.length);
+    expect(stringify(document).length).toBe(canonical.length);
   });
 });
