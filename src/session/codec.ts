@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { AitwsDocument } from '../document/types.js';
 import { AitwsError } from '../errors.js';
 import { documentSchema, encodeDocument, type JsonObject, type JsonValue } from './codec-values.js';
-import type { HistoryEntry, SavedDocument, SessionRecord } from './port.js';
+import type { HistoryEntry, SavedDocument } from './port.js';
 
 export { documentSchema, encodeDocument, type JsonValue } from './codec-values.js';
 
@@ -33,18 +33,11 @@ export const historyEntryMetaSchema = z.object({
   reverts: version.min(1).optional(),
 });
 
-export const historyEntrySchema: z.ZodType<HistoryEntry, unknown> = historyEntryMetaSchema
+const historyEntrySchema: z.ZodType<HistoryEntry, unknown> = historyEntryMetaSchema
   .extend({ document: nullableDocumentSchema })
   .transform(({ reverts, ...entry }) => (reverts === undefined ? entry : { ...entry, reverts }));
 
-export const sessionRecordSchema: z.ZodType<SessionRecord, unknown> = z.object({
-  version,
-  document: nullableDocumentSchema,
-  updatedAt: z.string().nullable(),
-  updatedBy: z.string().nullable(),
-});
-
-export const savedDocumentSchema: z.ZodType<SavedDocument, unknown> = z.object({
+const savedDocumentSchema: z.ZodType<SavedDocument, unknown> = z.object({
   name: z.string(),
   document: documentSchema,
   at: z.string(),
