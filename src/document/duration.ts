@@ -3,6 +3,7 @@
  * through here, so "30 days" means the same thing to the validator, the runtime and the scheduler.
  */
 import { AitwsError } from '../errors.js';
+import { cutForMessage, maskSecrets } from './redact.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -35,7 +36,7 @@ const PART = /(\d+(?:\.\d+)?|\.\d+)\s*([a-z]+)\s*,?\s*(?:and\s+)?/gy;
 export const DURATION_EXAMPLES = '"30 days", "5 minutes", "90s", "1.5 hours", "500ms", "1h 30m"';
 
 function invalid(text: string, reason: string): AitwsError {
-  const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  const shown = cutForMessage(maskSecrets(text));
   return new AitwsError('VALIDATION', `"${shown}" is not a duration: ${reason}.`, {
     hint: `Write a number and a unit, e.g. ${DURATION_EXAMPLES}.`,
   });

@@ -29,6 +29,11 @@ export interface SecretPattern {
   readonly replace: (match: string, ...groups: string[]) => string;
 }
 
+/** Long values are cut in messages; only ever after masking (see describeValue). */
+export function cutForMessage(text: string, length = 40): string {
+  return text.length > length ? `${text.slice(0, length)}…` : text;
+}
+
 export function isSecretReference(value: string): boolean {
   return SECRET_REFERENCE_PATTERN.test(value);
 }

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { Finding } from '../errors.js';
-import { maskSecrets } from './redact.js';
+import { cutForMessage, maskSecrets } from './redact.js';
 import { describeExpected, entrySchema } from './schema.js';
 import { acceptsExtraFields } from './sections.js';
 import { suggest } from './suggest.js';
@@ -17,12 +17,12 @@ export interface ValidationReport {
   readonly notices: Finding[];
 }
 
-/** How a value reads in a message; secrets in it are masked, long text is cut. */
+/**
+ * How a value reads in a message; secrets in it are masked, then long text is cut. In that order:
+ * a cut first can take away the `@` that marks a URL password and leave its start unmasked.
+ */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') {
-    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-    return `"${maskSecrets(shown)}"`;
-  }
+  if (typeof value === 'string') return `"${cutForMessage(maskSecrets(value))}"`;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     return String(value);
   if (value instanceof Date) return 'a date';
