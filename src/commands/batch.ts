@@ -15,6 +15,7 @@ import { type ChannelKey, channelId } from '../session/port.js';
 import { ACTION_TTL_SECONDS } from './buttons.js';
 import { commitChange } from './draft.js';
 import { normalizeChatText, parseCommandLine } from './grammar/index.js';
+import { historyLine } from './history-line.js';
 import type { Reply } from './reply.js';
 import { success } from './reply.js';
 import type { CommandContext, CommandDefinition } from './types.js';
@@ -113,18 +114,22 @@ export async function applyBatch(
     ...context,
     invocation: { ...context.invocation, text: `assistant proposal: ${action.commands.join(' ; ')}` },
   };
-  const committed = await commitChange(batch, async (record) => {
-    const simulation = await simulate(batch, record.document, action.commands, definitions);
-    const failed = simulation.steps.find((step) => step.error !== undefined);
-    if (failed !== undefined) {
-      throw new AitwsError(
-        'PROPOSAL_STALE',
-        `The proposal no longer fits the draft (v${record.version}): ${failed.command} — ${failed.error}`,
-        { hint: 'Nothing was changed. Ask again with /ask for a fresh proposal.' },
-      );
-    }
-    return { document: simulation.document, result: simulation.steps.length };
-  });
+  const committed = await commitChange(
+    batch,
+    async (record) => {
+      const simulation = await simulate(batch, record.document, action.commands, definitions);
+      const failed = simulation.steps.find((step) => step.error !== undefined);
+      if (failed !== undefined) {
+        throw new AitwsError(
+          'PROPOSAL_STALE',
+          `The proposal no longer fits the draft (v${record.version}): ${failed.command} — ${failed.error}`,
+          { hint: 'Nothing was changed. Ask again with /ask for a fresh proposal.' },
+        );
+      }
+      return { document: simulation.document, result: simulation.steps.length };
+    },
+    { historyLine: `assistant proposal: ${action.commands.map(historyLine).join(' ; ')}` },
+  );
   const count = plural(committed.result, 'proposed command');
   return success(
     `${context.invocation.actor.name} applied ${count} as one change · v${committed.version}. /undo reverts all of it.`,

@@ -7,6 +7,7 @@ import type { AitwsDocument } from '../document/types.js';
 import { AitwsError } from '../errors.js';
 import type { CommittedChange, DraftEdit } from '../session/drafts.js';
 import type { SessionRecord } from '../session/port.js';
+import { historyLine } from './history-line.js';
 import type { CommandContext } from './types.js';
 
 export function noDraftError(): AitwsError {
@@ -23,14 +24,20 @@ export async function readDraft(
   return { record, document: record.document };
 }
 
-/** Changes the channel's draft; the history entry names the person and the command they typed. */
+/** Changes the channel's draft; the history entry names the person and the command, secrets masked. */
 export function commitChange<T>(
   context: CommandContext,
   edit: (record: SessionRecord) => DraftEdit<T> | Promise<DraftEdit<T>>,
-  options: { readonly skipValidation?: boolean } = {},
+  options: { readonly skipValidation?: boolean; readonly historyLine?: string } = {},
 ): Promise<CommittedChange<T>> {
   const { channel, actor, text } = context.invocation;
-  return context.drafts.change(channel, { by: actor.name, change: text, ...options }, edit);
+  const change = options.historyLine ?? historyLine(text);
+  const request = {
+    by: actor.name,
+    change,
+    ...(options.skipValidation === true ? { skipValidation: true } : {}),
+  };
+  return context.drafts.change(channel, request, edit);
 }
 
 /** The draft's display name, from [metadata] name. */

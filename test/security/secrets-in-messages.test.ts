@@ -42,3 +42,40 @@ describe('values quoted in messages', () => {
     expect(shown(reply)).not.toContain(PASSWORD.slice(0, 3));
   });
 });
+
+describe('secrets in history', () => {
+  let harness: Harness;
+
+  beforeEach(async () => {
+    harness = await createHarness();
+    expect((await harness.run('/create name="Secrets"')).ok).toBe(true);
+  });
+  afterEach(async () => {
+    await harness.cleanup();
+  });
+
+  /** The command as typed, and the secret in it that neither /history nor the store may keep. */
+  const typed: readonly (readonly [string, string])[] = [
+    ["/add x_db api_key='''sk-live-4f9a8b7c6d5e'''", 'sk-live-4f9a8b7c6d5e'],
+    ['/add x_db password="""hunter2hunter2"""', 'hunter2hunter2'],
+    ['/add x_db url="postgres://etl:pw9XyZq\\u0040db.internal/x"', 'pw9XyZq'],
+    ['/add repositories name="Models" url="https://deploy:tok3nValue@git.example.com/m.git"', 'tok3nValue'],
+    ['/add x_db creds={ client_secret = "cs-998877" }', 'cs-998877'],
+  ];
+
+  it.each(typed)('keeps %s with the secret masked', async (command, secret) => {
+    const added = await harness.run(command);
+    expect(added.ok).toBe(true);
+    const history = await harness.run('/history');
+    expect(shown(history)).not.toContain(secret);
+    const stored = await harness.store.history(harness.channel);
+    expect(stored[0]?.change).not.toContain(secret);
+    expect(stored[0]?.change).toMatch(/^\/add /);
+  });
+
+  it('keeps a command with no secret exactly as typed', async () => {
+    const command = '/add roles name="DataScientist" privileges=["read", "execute"]';
+    expect((await harness.run(command)).ok).toBe(true);
+    expect((await harness.store.history(harness.channel))[0]?.change).toBe(command);
+  });
+});
