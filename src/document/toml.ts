@@ -5,6 +5,7 @@
  */
 import { parse, stringify, TomlError } from 'smol-toml';
 import { TomlSyntaxError } from '../errors.js';
+import { containsDate, findImpossibleDate } from './calendar.js';
 import { checkDocumentBytes, checkStructure } from './limits.js';
 import { getSection, SECTIONS } from './sections.js';
 import { isTable } from './tree.js';
@@ -63,7 +64,21 @@ export function parseDocument(text: string, limits: Limits = DEFAULT_LIMITS): Ai
     throw new TomlSyntaxError(`Invalid TOML: ${error instanceof Error ? error.message : String(error)}`);
   }
   checkStructure(document, limits);
+  checkCalendarDates(text, document);
   return document;
+}
+
+function checkCalendarDates(text: string, document: AitwsDocument): void {
+  if (!containsDate(document)) return;
+  const found = findImpossibleDate(text);
+  if (found === undefined) return;
+  const before = text.slice(0, found.index).split(/\r?\n/);
+  const line = before.length;
+  const column = (before.at(-1)?.length ?? 0) + 1;
+  throw new TomlSyntaxError(
+    `Invalid TOML at line ${line}, column ${column}: ${found.text} is not a date (${found.reason}).`,
+    { line, column, excerpt: caretExcerpt(text, line, column) },
+  );
 }
 
 /**

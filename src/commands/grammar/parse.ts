@@ -152,7 +152,7 @@ class CommandParser {
     if (isQuote(first) || first === '[' || first === '{') {
       return parseTomlValue(raw, this.tomlContext(context));
     }
-    return bareWordValue(raw);
+    return bareWordValue(raw, context.label);
   }
 
   /** Built field by field: on Node 20 a spread with extra properties costs microseconds per value. */

@@ -3,6 +3,7 @@
  * values, a friendlier rule for bare words, and smol-toml's errors retold in chat terms.
  */
 import { parse as parseToml, TomlError } from 'smol-toml';
+import { containsDate, findImpossibleDate } from '../../document/calendar.js';
 import type { TomlValue } from '../../document/types.js';
 import { AitwsError } from '../../errors.js';
 import { describePosition, parseError, type ValueContext } from './shared.js';
@@ -25,13 +26,14 @@ const PLAIN_LITERAL_STRING = /^'[^'\p{Cc}]*'$/u;
 
 export function parseTomlValue(raw: string, context: TomlContext): TomlValue {
   if (PLAIN_BASIC_STRING.test(raw) || PLAIN_LITERAL_STRING.test(raw)) return raw.slice(1, -1);
+  let value: TomlValue | undefined;
   try {
     // The scanner already enforces the depth limit; this is only a backstop against surprises.
-    const value = parseToml(PREFIX + raw, { maxDepth: context.maxDepth + 2, unsafeKeyBehaviour: 'throw' }).v;
-    if (value !== undefined) return value;
+    value = parseToml(PREFIX + raw, { maxDepth: context.maxDepth + 2, unsafeKeyBehaviour: 'throw' }).v;
   } catch (error) {
     throw translateTomlError(error, raw, context);
   }
+  if (value !== undefined) return checkedDates(raw, value, context.label);
   throw parseError(
     `${context.label}: could not read the value.`,
     `Check the value, e.g. ${context.label}="text".`,
@@ -45,17 +47,53 @@ const TOML_SCALAR_CHARS = /^[\w:.+-]+$/;
 const TOML_SCALAR_START = /^[+-]?(?:\d|inf$|nan$)/;
 
 /** `port=443` is a number and `force=true` a boolean, but `priority=high` is just text. */
-export function bareWordValue(raw: string): TomlValue {
+export function bareWordValue(raw: string, label: string): TomlValue {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
   // Words TOML cannot read as a scalar stay text without a parse (and the error it would throw).
   if (!TOML_SCALAR_START.test(raw) || !TOML_SCALAR_CHARS.test(raw)) return raw;
+  let value: TomlValue | undefined;
   try {
-    const value = parseToml(PREFIX + raw).v;
-    return typeof value === 'number' || typeof value === 'boolean' || value instanceof Date ? value : raw;
+    value = parseToml(PREFIX + raw).v;
   } catch {
+    if (INTEGER_WORD.test(raw)) throw integerTooLarge(raw, label);
+    if (DATE_WORD.test(raw)) throw notADate(raw, label);
     return raw;
   }
+  if (value instanceof Date) return checkedDates(raw, value, label);
+  return typeof value === 'number' || typeof value === 'boolean' ? value : raw;
+}
+
+/** A whole number, as TOML writes one. */
+const INTEGER_WORD = /^[+-]?\d[\d_]*$/;
+/** What reads as a date or a time to a person; TOML refusing it must not make it text. */
+const DATE_WORD = /^\d{4}-\d{2}-\d{2}(?:[T ]|$)|^\d{2}:\d{2}(?::\d{2})?/;
+
+function notADate(raw: string, label: string): AitwsError {
+  const reason = findImpossibleDate(raw)?.reason;
+  return parseError(
+    `${label}: ${raw} is not a date or time${reason === undefined ? '' : ` (${reason})`}.`,
+    'Dates are written 2024-05-27, date-times 2024-05-27T07:32:00Z, times 07:32:00; quote text.',
+  );
+}
+
+/** The same value from a file is refused; from chat it must not quietly become text instead. */
+function integerTooLarge(raw: string, label: string): AitwsError {
+  return parseError(
+    `${label}: ${raw} is too large for an integer (at most ${Number.MAX_SAFE_INTEGER.toLocaleString('en-US')}).`,
+    `Quote it to keep it as text: ${label}="${raw}".`,
+  );
+}
+
+/** smol-toml rolls `2024-02-30` over to 1 March; a date that does not exist is refused instead. */
+function checkedDates(raw: string, value: TomlValue, label: string): TomlValue {
+  if (!containsDate(value)) return value;
+  const found = findImpossibleDate(raw);
+  if (found === undefined) return value;
+  throw parseError(
+    `${label}: ${found.text} is not a date (${found.reason}).`,
+    'Check the day and the month.',
+  );
 }
 
 interface Translation {
