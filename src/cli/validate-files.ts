@@ -1,19 +1,24 @@
 /** `aitws validate FILE...` and `aitws fmt FILE` — for CI pipelines and editors. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { parseDocument, stringifyDocument, validateDocument } from '../document/index.js';
 import { maskSecrets } from '../document/redact.js';
 import type { Limits } from '../document/types.js';
 import { AitwsError, type Finding, formatFinding, TomlSyntaxError } from '../errors.js';
 import type { Output } from '../output.js';
+import { readTextFile } from '../text-file.js';
 
 const EXIT_OK = 0;
 const EXIT_INVALID = 1;
 export const EXIT_UNREADABLE = 2;
 
-async function readText(file: string, output: Output): Promise<string | undefined> {
+async function readText(file: string, limits: Limits, output: Output): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await readTextFile(file, limits.documentBytes);
   } catch (error) {
+    if (error instanceof AitwsError) {
+      output.err(`${file}: cannot read the file: ${error.message}`);
+      return undefined;
+    }
     const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
     output.err(`${file}: cannot read the file (${reason})`);
     return undefined;
@@ -43,7 +48,7 @@ export async function validateFiles(
   let exit = EXIT_OK;
   const results: unknown[] = [];
   for (const file of files) {
-    const text = await readText(file, output);
+    const text = await readText(file, options.limits, output);
     if (text === undefined) {
       exit = EXIT_UNREADABLE;
       continue;
@@ -76,7 +81,7 @@ export async function formatFile(
   options: { write: boolean; check: boolean; limits: Limits },
   output: Output,
 ): Promise<number> {
-  const text = await readText(file, output);
+  const text = await readText(file, options.limits, output);
   if (text === undefined) return EXIT_UNREADABLE;
   let canonical: string;
   try {
