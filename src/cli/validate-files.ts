@@ -1,6 +1,7 @@
 /** `aitws validate FILE...` and `aitws fmt FILE` — for CI pipelines and editors. */
 import { writeFile } from 'node:fs/promises';
 import { parseDocument, stringifyDocument, validateDocument } from '../document/index.js';
+import { inert, jsonLineSafe } from '../document/inert-text.js';
 import { maskSecrets } from '../document/redact.js';
 import type { Limits } from '../document/types.js';
 import { AitwsError, type Finding, formatFinding, TomlSyntaxError } from '../errors.js';
@@ -11,33 +12,44 @@ const EXIT_OK = 0;
 const EXIT_INVALID = 1;
 export const EXIT_UNREADABLE = 2;
 
+/**
+ * A file as it starts an output line: inert, and never starting with `::`, which GitHub Actions
+ * runs as a workflow command (`::error::…`, `::add-mask::…`) whatever follows.
+ */
+function shownPath(file: string): string {
+  const shown = inert(file);
+  return shown.startsWith('::') ? `./${shown}` : shown;
+}
+
 async function readText(file: string, limits: Limits, output: Output): Promise<string | undefined> {
   try {
     return await readTextFile(file, limits.documentBytes);
   } catch (error) {
     if (error instanceof AitwsError) {
-      output.err(`${file}: cannot read the file: ${error.message}`);
+      output.err(`${shownPath(file)}: cannot read the file: ${error.message}`);
       return undefined;
     }
     const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-    output.err(`${file}: cannot read the file (${reason})`);
+    output.err(`${shownPath(file)}: cannot read the file (${reason})`);
     return undefined;
   }
 }
 
 function describeParseError(file: string, error: unknown, output: Output): void {
   if (error instanceof TomlSyntaxError) {
-    output.err(`${file}:${error.line ?? 0}:${error.column ?? 0}: error: ${error.message}`);
-    if (error.excerpt !== undefined) output.err(error.excerpt);
+    output.err(`${shownPath(file)}:${error.line ?? 0}:${error.column ?? 0}: error: ${inert(error.message)}`);
+    if (error.excerpt !== undefined) output.err(inert(error.excerpt));
   } else if (error instanceof AitwsError) {
-    output.err(`${file}: error: ${error.message}`);
+    output.err(`${shownPath(file)}: error: ${inert(error.message)}`);
   } else {
     throw error;
   }
 }
 
 function printFindings(file: string, level: string, findings: readonly Finding[], output: Output): void {
-  for (const finding of findings) output.out(`${file}: ${level}: ${maskSecrets(formatFinding(finding))}`);
+  for (const finding of findings) {
+    output.out(`${shownPath(file)}: ${level}: ${inert(maskSecrets(formatFinding(finding)))}`);
+  }
 }
 
 export async function validateFiles(
@@ -70,9 +82,9 @@ export async function validateFiles(
     printFindings(file, 'error', report.errors, output);
     printFindings(file, 'warning', report.warnings, output);
     printFindings(file, 'note', report.notices, output);
-    output.out(`${file}: ${report.errors.length} error(s), ${report.warnings.length} warning(s)`);
+    output.out(`${shownPath(file)}: ${report.errors.length} error(s), ${report.warnings.length} warning(s)`);
   }
-  if (options.json) output.out(maskSecrets(JSON.stringify(results, null, 2)));
+  if (options.json) output.out(jsonLineSafe(maskSecrets(JSON.stringify(results, null, 2))));
   return exit;
 }
 
@@ -92,12 +104,12 @@ export async function formatFile(
   }
   if (options.check) {
     if (canonical === text) return EXIT_OK;
-    output.err(`${file}: not in canonical form (run: aitws fmt ${file} --write)`);
+    output.err(`${shownPath(file)}: not in canonical form (run: aitws fmt ${shownPath(file)} --write)`);
     return EXIT_INVALID;
   }
   if (options.write) {
     if (canonical !== text) await writeFile(file, canonical, 'utf8');
-    output.err(`${file}: ${canonical === text ? 'already canonical' : 'formatted'}`);
+    output.err(`${shownPath(file)}: ${canonical === text ? 'already canonical' : 'formatted'}`);
     return EXIT_OK;
   }
   // stdout is the file's content: a terminal or a redirect, never a chat, so values stay real.

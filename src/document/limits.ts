@@ -3,6 +3,7 @@
  * The same walk guards a freshly parsed file and an in-memory draft after an edit.
  */
 import { LimitError, ValidationError } from '../errors.js';
+import { hasUnsafeCharacters, inert } from './inert-text.js';
 import { getSection } from './sections.js';
 import { entryLabel, joinPath } from './tree.js';
 import type { AitwsDocument, Limits, TomlTable, TomlValue } from './types.js';
@@ -32,6 +33,21 @@ export function checkDocumentBytes(text: string, limits: Limits): void {
       'Split the workflow or remove sections it does not need.',
     );
   }
+}
+
+function unsafeKey(key: string, path: string): ValidationError {
+  const shown = inert(key);
+  return new ValidationError(
+    [
+      {
+        path: path === '' ? shown : `${path}.${shown}`,
+        message: 'has a control or direction-changing character',
+        code: 'FORBIDDEN_KEY',
+      },
+    ],
+    [],
+    `The key "${shown}"${path === '' ? '' : ` (at ${path})`} has a control or direction-changing character, which a terminal or a chat would act on.`,
+  );
 }
 
 function forbiddenKey(key: string, path: string): ValidationError {
@@ -75,6 +91,7 @@ function checkMember(
   limits: Limits,
 ): void {
   if (key !== undefined && FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key, path);
+  if (key !== undefined && hasUnsafeCharacters(key)) throw unsafeKey(key, path);
   if (key !== undefined && isTooLong(key, limits))
     throw stringTooLong(key, 'A key', joinPath(path, segment), limits);
   if (isTooLong(item, limits)) throw stringTooLong(item, 'A string', joinPath(path, segment), limits);
@@ -123,6 +140,7 @@ export function checkStructure(document: AitwsDocument, limits: Limits): void {
   for (const key of Object.keys(document)) {
     const value = document[key] as TomlValue;
     if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key, '');
+    if (hasUnsafeCharacters(key)) throw unsafeKey(key, '');
     if (isTooLong(key, limits)) throw stringTooLong(key, 'A key', key, limits);
     if (isTooLong(value, limits)) throw stringTooLong(value, 'A string', key, limits);
     if (isContainer(value)) checkContainer(value, 1, key, getSection(key)?.key ?? 'name', limits);

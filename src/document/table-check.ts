@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { Finding } from '../errors.js';
+import { hasUnsafeCharacters, inert } from './inert-text.js';
 import { cutForMessage, maskSecrets } from './redact.js';
 import { describeExpected, entrySchema } from './schema.js';
 import { acceptsExtraFields } from './sections.js';
@@ -22,7 +23,7 @@ export interface ValidationReport {
  * a cut first can take away the `@` that marks a URL password and leave its start unmasked.
  */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return `"${cutForMessage(maskSecrets(value))}"`;
+  if (typeof value === 'string') return `"${inert(cutForMessage(maskSecrets(value)))}"`;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     return String(value);
   if (value instanceof Date) return 'a date';
@@ -158,6 +159,23 @@ function checkKnownValues(
   }
 }
 
+/** An entry's name is shown everywhere: a control or bidi character in it would act on the reader. */
+export function checkEntryName(
+  entry: TomlTable,
+  keyField: string,
+  path: string,
+  report: ValidationReport,
+): void {
+  const name = entry[keyField];
+  if (typeof name !== 'string' || !hasUnsafeCharacters(name)) return;
+  report.errors.push({
+    path: joinPath(path, keyField),
+    message: `"${inert(name)}" has a control or direction-changing character`,
+    expected: 'a name of visible characters',
+    code: 'INVALID_VALUE',
+  });
+}
+
 export function checkDuplicates(
   entries: readonly TomlTable[],
   keyField: string,
@@ -220,6 +238,7 @@ export function checkTable(
     entries.forEach((entry, i) => {
       const entryPath = `${childPath}${entryLabel(entry, child.key, i)}`;
       // Their schema was checked with the parent's.
+      checkEntryName(entry, child.key, entryPath, report);
       checkUnknownFields(child, entry, entryPath, open, report);
       checkKnownValues(child, entry, entryPath, report);
     });

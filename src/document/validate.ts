@@ -10,7 +10,13 @@ import { danglingReferences } from './references.js';
 import { scanSecrets } from './secret-scan.js';
 import { getSection, sectionNames } from './sections.js';
 import { suggest } from './suggest.js';
-import { checkDuplicates, checkTable, describeValue, type ValidationReport } from './table-check.js';
+import {
+  checkDuplicates,
+  checkEntryName,
+  checkTable,
+  describeValue,
+  type ValidationReport,
+} from './table-check.js';
 import { entryLabel, isTable, isTableArray } from './tree.js';
 import type { AitwsDocument, SectionSpec, TomlValue } from './types.js';
 
@@ -45,7 +51,9 @@ function checkSection(spec: SectionSpec, value: TomlValue | undefined, report: V
   if (spec.kind === 'list' && isTableArray(value)) {
     const keyField = spec.key ?? 'name';
     value.forEach((entry, i) => {
-      checkTable(spec, entry, `${spec.name}${entryLabel(entry, keyField, i)}`, report);
+      const path = `${spec.name}${entryLabel(entry, keyField, i)}`;
+      checkEntryName(entry, keyField, path, report);
+      checkTable(spec, entry, path, report);
     });
     checkDuplicates(value, keyField, spec.name, report);
   } else if (spec.kind === 'table' && isTable(value)) {

@@ -8,6 +8,7 @@ import type { Dispatcher } from '../../commands/dispatch.js';
 import type { Reply } from '../../commands/reply.js';
 import { renderPlain } from '../../commands/reply.js';
 import type { Actor } from '../../commands/types.js';
+import { jsonLineSafe } from '../../document/inert-text.js';
 import { sectionNames } from '../../document/sections.js';
 import type { ChannelKey } from '../../session/port.js';
 import { renderForConsole } from './render.js';
@@ -30,7 +31,7 @@ function isSkippable(line: string): boolean {
 }
 
 function jsonLine(command: string, reply: Reply | undefined): string {
-  if (reply === undefined) return JSON.stringify({ command, ok: true, text: '', warnings: [] });
+  if (reply === undefined) return jsonLineSafe(JSON.stringify({ command, ok: true, text: '', warnings: [] }));
   const record: Record<string, unknown> = {
     command,
     ok: reply.ok,
@@ -39,7 +40,7 @@ function jsonLine(command: string, reply: Reply | undefined): string {
   };
   if (reply.data !== undefined) record.data = reply.data;
   if (reply.attachments.length > 0) record.attachments = reply.attachments;
-  return JSON.stringify(record);
+  return jsonLineSafe(JSON.stringify(record));
 }
 
 async function handleLine(options: ConsoleOptions, line: string): Promise<Reply | undefined> {
