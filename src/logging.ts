@@ -26,7 +26,12 @@ function maskingStream(target: NodeJS.WritableStream): Writable {
 
 export function createLogger(options: { level: LogLevel; destination?: NodeJS.WritableStream }): Logger {
   return pino(
-    { level: options.level, base: { app: 'aitws' } },
+    {
+      level: options.level,
+      base: { app: 'aitws' },
+      // ioredis errors carry the command that failed, and `auth`'s arguments are the password.
+      redact: { paths: ['err.command.args', 'error.command.args'], censor: '****' },
+    },
     maskingStream(options.destination ?? process.stderr),
   );
 }

@@ -119,6 +119,9 @@ function build(url: string, base: RedisOptions, options: RedisClientOptions): Re
   switch (scheme) {
     case 'redis':
     case 'rediss':
+      // ioredis would throw URL's own TypeError, which prints the URL and its password.
+      if (!URL.canParse(url))
+        throw badUrl(url, 'it cannot be parsed (check the host, the port and any %-escapes)');
       return new Redis(url, {
         ...base,
         Connector: GuardedConnector,
