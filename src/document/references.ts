@@ -4,13 +4,20 @@
  */
 import type { Finding } from '../errors.js';
 import { BUILTIN_ACTION_TYPES, getSection, SECTIONS } from './sections.js';
-import { suggest } from './suggest.js';
+import { NameSuggester } from './suggest.js';
 import { entryLabel, isTable, joinPath } from './tree.js';
 import type { AitwsDocument, FieldSpec, NestedListSpec, SectionSpec, TomlTable, TomlValue } from './types.js';
 
 /** Alternatives in a `references` value are joined by " or ": `stages.actions or stages`. */
 const BUILTIN_ACTIONS = 'built-in actions';
 const SHOWN_NAMES = 8;
+/**
+ * Did-you-mean compares a missing name with every name it could have meant, so suggesting for each
+ * of a thousand dangling references among a thousand names took seconds. Per document, look-ups
+ * stop once they have compared this many (missing name, candidate) pairs: the first missing names
+ * get their suggestion, the rest are reported without one, and the check stays linear in the size.
+ */
+const SUGGESTION_BUDGET = 10_000;
 
 function keyNames(value: TomlValue | undefined, keyField: string, into: string[]): void {
   if (!Array.isArray(value)) return;
@@ -24,6 +31,9 @@ function keyNames(value: TomlValue | undefined, keyField: string, into: string[]
 interface Targets {
   readonly names: readonly string[];
   readonly set: ReadonlySet<string>;
+  readonly suggester: NameSuggester;
+  /** Suggestions already looked up: the same missing name is often used in many places. */
+  readonly suggestions: Map<string, string | undefined>;
 }
 
 function targetsIn(references: string): string[] {
@@ -33,6 +43,7 @@ function targetsIn(references: string): string[] {
 /** Names a reference target resolves to, computed once per validation. */
 export class ReferenceIndex {
   private readonly targets = new Map<string, Targets>();
+  private suggestionBudget = SUGGESTION_BUDGET;
 
   constructor(private readonly document: AitwsDocument) {}
 
@@ -55,12 +66,28 @@ export class ReferenceIndex {
     return missing;
   }
 
+  /** The name a missing one most likely meant; undefined as well once the budget is spent. */
+  suggestionFor(references: string, missing: string): string | undefined {
+    const { suggester, suggestions } = this.targetsOf(references);
+    if (suggestions.has(missing)) return suggestions.get(missing);
+    if (suggester.size > this.suggestionBudget) return undefined;
+    this.suggestionBudget -= suggester.size;
+    const found = suggester.suggest(missing);
+    suggestions.set(missing, found);
+    return found;
+  }
+
   private targetsOf(references: string): Targets {
     const cached = this.targets.get(references);
     if (cached !== undefined) return cached;
     const names: string[] = [];
     for (const target of targetsIn(references)) this.namesOf(target, names);
-    const targets = { names, set: new Set(names) };
+    const targets = {
+      names,
+      set: new Set(names),
+      suggester: new NameSuggester(names),
+      suggestions: new Map<string, string | undefined>(),
+    };
     this.targets.set(references, targets);
     return targets;
   }
@@ -100,6 +127,19 @@ function describeTargets(references: string, names: readonly string[]): string {
   return names.length === 0 ? `${where}, which has no entries yet` : `${where}: ${shown.join(', ')}`;
 }
 
+/** The suggestion for the first missing name that has one, as the finding carries only one. */
+function firstSuggestion(
+  references: string,
+  missing: readonly string[],
+  index: ReferenceIndex,
+): string | undefined {
+  for (const name of missing) {
+    const found = index.suggestionFor(references, name);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 function checkTable(
   table: TomlTable,
   fields: readonly FieldSpec[],
@@ -114,7 +154,7 @@ function checkTable(
     const missing = index.missingIn(references, value);
     if (missing === undefined) continue;
     const names = index.namesFor(references);
-    const suggestion = missing.map((name) => suggest(name, names)).find((found) => found !== undefined);
+    const suggestion = firstSuggestion(references, missing, index);
     findings.push({
       path: joinPath(path, field.name),
       message: `unknown ${noun(field, references, missing.length)} ${missing.map((name) => `"${name}"`).join(', ')}`,

@@ -50,35 +50,58 @@ function maxDistance(length: number): number {
 const MAX_INPUT = 64;
 
 /**
+ * Candidates lower-cased once, for looking up many inputs among the same names (the reference
+ * check asks about every missing name of a field against one list).
+ */
+export class NameSuggester {
+  private readonly lowered: readonly string[];
+
+  constructor(private readonly candidates: readonly string[]) {
+    this.lowered = candidates.map((name) => name.toLowerCase());
+  }
+
+  /** How many candidates one look-up compares at most: the cost of a call. */
+  get size(): number {
+    return this.candidates.length;
+  }
+
+  /** See `suggest`. */
+  suggest(input: string): string | undefined {
+    const needle = input.trim().toLowerCase();
+    if (needle === '' || needle.length > MAX_INPUT) return undefined;
+    const needleSingular = singular(needle);
+    const limit = maxDistance(needle.length);
+    let best: string | undefined;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    for (const [index, name] of this.candidates.entries()) {
+      const hay = this.lowered[index] ?? '';
+      if (hay === needle) return name;
+      // A singular is at most two letters shorter than its word (`repositories` → `repository`).
+      const sameWord = Math.abs(hay.length - needleSingular.length) <= 2 && singular(hay) === needleSingular;
+      // Lengths further apart than the limit need more edits than that: not worth comparing.
+      if (!sameWord && Math.abs(hay.length - needle.length) > limit) continue;
+      const distance = sameWord ? 0.5 : editDistance(needle, hay, limit);
+      if (distance < bestDistance) {
+        best = name;
+        bestDistance = distance;
+      }
+    }
+    if (best !== undefined && bestDistance <= limit && bestDistance < needle.length) return best;
+    return this.uniquePrefixed(needle);
+  }
+
+  /** A unique prefix is a strong hint (`ai_gov` → `ai_governance`) even when many edits away. */
+  private uniquePrefixed(needle: string): string | undefined {
+    if (needle.length < 3) return undefined;
+    const prefixed = this.candidates.filter((_, index) => this.lowered[index]?.startsWith(needle));
+    return prefixed.length === 1 ? prefixed[0] : undefined;
+  }
+}
+
+/**
  * The candidate the input most likely meant, or undefined when nothing is close. Case-insensitive;
  * singular and plural forms match each other (`role` → `roles`). Ties go to the earlier candidate.
  */
 export function suggest(input: string, candidates: readonly string[]): string | undefined {
-  const needle = input.trim().toLowerCase();
-  if (needle === '' || needle.length > MAX_INPUT) return undefined;
-  const needleSingular = singular(needle);
-  const limit = maxDistance(needle.length);
-  const lowered = candidates.map((name) => name.toLowerCase());
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const [index, name] of candidates.entries()) {
-    const hay = lowered[index] ?? '';
-    if (hay === needle) return name;
-    // A singular is at most two letters shorter than its word (`repositories` → `repository`).
-    const sameWord = Math.abs(hay.length - needleSingular.length) <= 2 && singular(hay) === needleSingular;
-    // Lengths further apart than the limit need more edits than that: not worth comparing.
-    if (!sameWord && Math.abs(hay.length - needle.length) > limit) continue;
-    const distance = sameWord ? 0.5 : editDistance(needle, hay, limit);
-    if (distance < bestDistance) {
-      best = name;
-      bestDistance = distance;
-    }
-  }
-  if (best !== undefined && bestDistance <= limit && bestDistance < needle.length) {
-    return best;
-  }
-  // A unique prefix is a strong hint (`ai_gov` → `ai_governance`) even when many edits away.
-  if (needle.length < 3) return undefined;
-  const prefixed = candidates.filter((_, index) => lowered[index]?.startsWith(needle));
-  return prefixed.length === 1 ? prefixed[0] : undefined;
+  return new NameSuggester(candidates).suggest(input);
 }
