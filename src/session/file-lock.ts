@@ -3,7 +3,10 @@
  *
  * The lock is a sibling file created with O_EXCL (`open(path, 'wx')`), holding who owns it. A lock
  * left behind by a crash is taken over when its owner process is gone (same host) or when it is
- * older than `staleMs`. Breaking a stale lock is itself serialised through a second O_EXCL file,
+ * older than `staleMs`. A lock's age is also at least how long this waiter has been watching it:
+ * a lock dated in the future (another host's clock runs ahead) would otherwise be honoured until
+ * our clock caught up, an hour for an hour of skew; this way it is honoured for `staleMs`, as a
+ * fresh one would be. Breaking a stale lock is itself serialised through a second O_EXCL file,
  * so two waiters that both see the same stale lock cannot end up removing each other's fresh one.
  *
  * Inside one process, callers queue on a promise first, so the file system is only polled when
@@ -110,9 +113,11 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
-function isStale(observed: Observed, staleMs: number): boolean {
+/** `watchedSince`: when this waiter first saw this same lock (see the module comment). */
+function isStale(observed: Observed, staleMs: number, watchedSince: number): boolean {
   const { owner } = observed;
-  const age = Date.now() - (owner?.createdAt ?? observed.mtimeMs);
+  const now = Date.now();
+  const age = Math.max(now - (owner?.createdAt ?? observed.mtimeMs), now - watchedSince);
   if (age > staleMs) return true;
   if (owner === null || owner.host !== hostname()) return false;
   // Callers in this thread queue before touching the file, so a lock naming this very thread is
@@ -131,8 +136,11 @@ async function breakStaleLock(lockPath: string, seen: Observed, options: LockOpt
   const breaker = `${lockPath}.break`;
   if (!(await createExclusive(breaker, String(process.pid)))) {
     // A breaker that crashed mid-way would block everyone; its work takes milliseconds.
+    // One dated far in the future is a skewed clock's, not a breaker at work.
     const other = await observe(breaker);
-    if (other !== null && Date.now() - other.mtimeMs > options.staleMs) await removeIfPresent(breaker);
+    if (other !== null && Math.abs(Date.now() - other.mtimeMs) > options.staleMs) {
+      await removeIfPresent(breaker);
+    }
     return false;
   }
   try {
@@ -151,6 +159,7 @@ function waitDelay(attempt: number): number {
 async function acquire(lockPath: string, options: LockOptions): Promise<string> {
   const token = randomUUID();
   const deadline = Date.now() + options.waitMs;
+  let watched: { readonly lock: Observed; readonly since: number } | null = null;
   for (let attempt = 0; ; attempt += 1) {
     const owner: Owner = {
       pid: process.pid,
@@ -162,7 +171,10 @@ async function acquire(lockPath: string, options: LockOptions): Promise<string> 
     if (await createExclusive(lockPath, JSON.stringify(owner))) return token;
     const seen = await observe(lockPath);
     if (seen === null) continue;
-    if (isStale(seen, options.staleMs) && (await breakStaleLock(lockPath, seen, options))) continue;
+    if (watched === null || !sameLock(watched.lock, seen)) watched = { lock: seen, since: Date.now() };
+    if (isStale(seen, options.staleMs, watched.since) && (await breakStaleLock(lockPath, seen, options))) {
+      continue;
+    }
     if (Date.now() >= deadline) {
       throw new StorageUnavailableError(
         `Another process has held the lock ${lockPath} for too long; nothing was changed. Try again in a moment.`,

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -85,12 +85,29 @@ describe('FileSessionStore locking', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 
-  it('gives up with a retryable storage error when the lock is never released, writing nothing', async () => {
-    // Dated in the future (clock skew between hosts sharing a directory), so it never ages.
-    const store = await storeWithLock(owner(process.ppid, Date.now() + 600_000), 200);
+  it('gives up with a retryable storage error when the lock is never free, writing nothing', async () => {
+    const store = await storeWithLock(owner(process.ppid, Date.now()), 200);
+    // A busy holder: the lock is taken again and again, each time fresh, so it is never stale.
+    const lock = `${store.channelFile(KEY)}.lock`;
+    let round = 0;
+    const busy = setInterval(() => {
+      round += 1;
+      const next = `${lock}.${round}`;
+      const holder = {
+        pid: process.ppid,
+        thread: 0,
+        host: os.hostname(),
+        token: `busy-${round}`,
+        createdAt: Date.now(),
+      };
+      void writeFile(next, JSON.stringify(holder))
+        .then(() => rename(next, lock))
+        .catch(() => undefined);
+    }, 20);
     const error: unknown = await store
       .write(KEY, 0, changeOf(simpleDocument('x'), 1))
-      .catch((reason: unknown) => reason);
+      .catch((reason: unknown) => reason)
+      .finally(() => clearInterval(busy));
     expect(error).toBeInstanceOf(AitwsError);
     expect(error instanceof AitwsError && error.code === 'STORAGE_UNAVAILABLE' && error.retryable).toBe(true);
     await expect(store.read(KEY)).resolves.toMatchObject({ version: 0 });
