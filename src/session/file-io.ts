@@ -1,6 +1,10 @@
-/** Small file-system helpers for the file store: atomic replace, optional reads, errno codes. */
+/**
+ * Small file-system helpers for the file store: atomic replace, optional reads, errno codes, and
+ * the sweep of temporaries a crash left behind.
+ */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import path from 'node:path';
 
 export function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
@@ -29,6 +33,9 @@ export interface FileContent {
   readonly file: string;
   readonly content: string;
 }
+
+/** `<target>.<12 hex digits>.tmp`, as writeTemporary names them; nothing else is ever swept. */
+const TEMPORARY = /\.[0-9a-f]{12}\.tmp$/;
 
 /** Writes `content` to a new temporary sibling of `file` and fsyncs it; returns its path. */
 async function writeTemporary({ file, content }: FileContent): Promise<string> {
@@ -76,4 +83,35 @@ export async function replaceFilesAtomic(files: readonly FileContent[]): Promise
 /** replaceFilesAtomic for one file. */
 export function writeFileAtomic(file: string, content: string): Promise<void> {
   return replaceFilesAtomic([{ file, content }]);
+}
+
+/**
+ * Removes the temporaries in `dir` (not below it) last modified more than `olderThanMs` ago: a
+ * crash between writing one and renaming it leaves it behind for good, and it can be as large as
+ * a document. A live one exists for milliseconds, under a lock whose holder is taken over long
+ * before `olderThanMs`. One dated as far in the future is no live write either (clock skew between
+ * hosts), so it goes too. Returns how many were removed; a missing `dir` has none.
+ */
+export async function removeStaleTemporaries(dir: string, olderThanMs: number): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return 0;
+    throw error;
+  }
+  let removed = 0;
+  for (const name of names.filter((candidate) => TEMPORARY.test(candidate))) {
+    const file = path.join(dir, name);
+    try {
+      const info = await lstat(file);
+      if (!info.isFile() || Math.abs(Date.now() - info.mtimeMs) <= olderThanMs) continue;
+      await unlink(file);
+      removed += 1;
+    } catch (error) {
+      // Renamed into place or removed by someone else since the listing: nothing to do.
+      if (errorCode(error) !== 'ENOENT') throw error;
+    }
+  }
+  return removed;
 }

@@ -3,38 +3,43 @@
  *
  *   <dataDir>/channels/<label>.<hash>/     one channel: current.json plus one file per retained
  *                                           version (see src/session/file-store-channel.ts)
- *   <dataDir>/library/<label>.<hash>.json   one workspace's named saves
+ *   <dataDir>/library/<label>.<hash>/      one workspace's named saves, one file each, capped per
+ *                                           workspace (see src/session/file-store-library.ts)
  *
  * Names are a readable label plus a SHA-256 of the exact key (storageName), so no channel or
  * workspace string can leave the data directory. Every change takes a lock file
  * (src/session/file-lock.ts), re-reads what it depends on, checks and replaces files atomically,
  * so several processes can share one data directory. Readers take no lock: a rename is atomic,
  * and retained version files never change.
+ *
+ * A crash between writing a temporary file and renaming it leaves the temporary behind; the first
+ * write this store makes in a directory removes those older than a minute (sweepOnce).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import { AitwsError, StorageUnavailableError } from '../errors.js';
-import {
-  decodeDocument,
-  encodeDocument,
-  parseStored,
-  savedDocumentToJson,
-  unreadableDataError,
-} from './codec.js';
-import { errorCode, readIfExists, writeFileAtomic } from './file-io.js';
+import { decodeDocument, encodeDocument } from './codec.js';
+import { errorCode, removeStaleTemporaries } from './file-io.js';
 import { type LockOptions, withFileLock } from './file-lock.js';
 import {
   type ChannelFiles,
   channelFiles,
   commitVersion,
-  PLATFORMS,
   readCurrent,
   readVersion,
-  storageName,
   trimVersions,
 } from './file-store-channel.js';
-import { assertSavedName, compareSavedNames } from './names.js';
+import {
+  entryContent,
+  type LibraryFiles,
+  libraryFiles,
+  listEntries,
+  loadEntry,
+  migrateLegacy,
+  type SavedRow,
+  saveEntry,
+} from './file-store-library.js';
+import { assertSavedName, compareSavedNames, type LibraryLimits, libraryLimits } from './names.js';
 import type {
   ChangeToWrite,
   ChannelKey,
@@ -53,26 +58,24 @@ export interface FileSessionStoreOptions {
   readonly historyLimit?: number;
   /** A lock file older than this is taken over as abandoned. Default 10 s. */
   readonly lockTimeoutMs?: number;
+  /** Caps per workspace library (default 100 entries, 8 MiB of entry files). */
+  readonly library?: Partial<LibraryLimits>;
 }
 
 export const FILE_STORE_DEFAULTS = {
   historyLimit: 50,
   lockTimeoutMs: 10_000,
-} as const satisfies Required<Omit<FileSessionStoreOptions, 'dataDir'>>;
+} as const satisfies Required<Omit<FileSessionStoreOptions, 'dataDir' | 'library'>>;
 
-const LIBRARY_FORMAT = 'aitws.library/1';
+/** The store's own folders under the data directory, which nothing else may write into. */
+export const FILE_STORE_FOLDERS = ['channels', 'library'] as const;
+
+/** A temporary this old is a crash's leftover: a live one lasts milliseconds, a lock 10 s. */
+const TEMPORARY_MAX_AGE_MS = 60_000;
+/** Directories remembered as swept; past this the set starts over (a sweep again is harmless). */
+const SWEPT_MEMORY = 10_000;
 
 const EMPTY_RECORD: SessionRecord = { version: 0, document: null, updatedAt: null, updatedBy: null };
-
-const savedRowSchema = z.object({ name: z.string(), at: z.string(), by: z.string(), document: z.unknown() });
-type SavedRow = z.infer<typeof savedRowSchema>;
-
-const libraryFileSchema = z.object({
-  format: z.literal(LIBRARY_FORMAT),
-  workspace: z.object({ platform: z.enum(PLATFORMS), workspace: z.string() }),
-  saved: z.array(savedRowSchema),
-});
-type LibraryFile = z.infer<typeof libraryFileSchema>;
 
 function positiveInteger(value: number, name: string): number {
   if (Number.isInteger(value) && value >= 1) return value;
@@ -83,6 +86,8 @@ export class FileSessionStore implements SessionStore {
   readonly dataDir: string;
   readonly #historyLimit: number;
   readonly #lock: LockOptions;
+  readonly #library: LibraryLimits;
+  readonly #swept = new Set<string>();
 
   constructor(options: FileSessionStoreOptions) {
     this.dataDir = path.resolve(options.dataDir);
@@ -96,6 +101,7 @@ export class FileSessionStore implements SessionStore {
     );
     // Waiting a little longer than the stale age lets a waiter take over an abandoned lock.
     this.#lock = { staleMs, waitMs: Math.ceil(staleMs * 1.5) };
+    this.#library = libraryLimits(options.library ?? {}, 'FileSessionStore');
   }
 
   /** A channel's directory: current.json and the retained version files (for operators and tests). */
@@ -108,10 +114,14 @@ export class FileSessionStore implements SessionStore {
     return this.#channel(key).current;
   }
 
-  /** Where a workspace's named saves live. */
-  libraryFile(workspace: WorkspaceKey): string {
-    const name = `${storageName([workspace.platform, workspace.workspace])}.json`;
-    return path.join(this.dataDir, 'library', name);
+  /** Where a workspace's named saves live, one file each. */
+  libraryDir(workspace: WorkspaceKey): string {
+    return this.#libraryFiles(workspace).dir;
+  }
+
+  /** The old format's single library file, read until the next save migrates it. */
+  legacyLibraryFile(workspace: WorkspaceKey): string {
+    return this.#libraryFiles(workspace).legacy;
   }
 
   async read(key: ChannelKey): Promise<SessionRecord> {
@@ -129,6 +139,7 @@ export class FileSessionStore implements SessionStore {
     return this.#io('write', channel.dir, async () => {
       await mkdir(channel.dir, { recursive: true, mode: 0o700 });
       return withFileLock(channel.lock, this.#lock, async (): Promise<WriteResult> => {
+        await this.#sweepOnce(channel.dir);
         // Only current.json: what the write depends on, and (decoded) proof it is readable.
         const currentVersion = (await readCurrent(channel))?.version ?? 0;
         if (currentVersion !== expectedVersion) return { ok: false, currentVersion };
@@ -174,37 +185,33 @@ export class FileSessionStore implements SessionStore {
 
   async saveNamed(workspace: WorkspaceKey, saved: SavedDocument): Promise<void> {
     assertSavedName(saved.name);
-    const file = this.libraryFile(workspace);
-    const row = savedDocumentToJson(saved);
-    await this.#io('write', file, async () => {
-      await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-      await withFileLock(`${file}.lock`, this.#lock, async () => {
-        const stored = await this.#readLibrary(workspace, file);
-        const rows: unknown[] = (stored?.saved ?? []).filter((other) => other.name !== saved.name);
-        rows.push(row);
-        const content = {
-          format: LIBRARY_FORMAT,
-          workspace: { platform: workspace.platform, workspace: workspace.workspace },
-          saved: rows,
-        };
-        await writeFileAtomic(file, JSON.stringify(content));
+    const library = this.#libraryFiles(workspace);
+    // Encoded before locking: a document that cannot be stored fails without holding anyone up.
+    const content = entryContent(workspace, saved);
+    await this.#io('write', library.dir, async () => {
+      await mkdir(path.dirname(library.dir), { recursive: true, mode: 0o700 });
+      await withFileLock(library.lock, this.#lock, async () => {
+        // The parent holds the old format's temporaries, the largest a crash could leave.
+        await this.#sweepOnce(path.dirname(library.dir));
+        await this.#sweepOnce(library.dir);
+        await migrateLegacy(library);
+        await saveEntry(library, saved.name, content, this.#library);
       });
     });
   }
 
   async loadNamed(workspace: WorkspaceKey, name: string): Promise<SavedDocument | null> {
     assertSavedName(name);
-    const file = this.libraryFile(workspace);
-    const stored = await this.#io('read', file, () => this.#readLibrary(workspace, file));
-    const row = stored?.saved.find((candidate) => candidate.name === name);
-    if (row === undefined) return null;
-    return { name: row.name, at: row.at, by: row.by, document: decodeSaved(row, file) };
+    const library = this.#libraryFiles(workspace);
+    const row = await this.#io('read', library.dir, () => loadEntry(library, name));
+    if (row === null) return null;
+    return { name: row.name, at: row.at, by: row.by, document: decodeSaved(row, library.dir) };
   }
 
   async listNamed(workspace: WorkspaceKey): Promise<readonly SavedDocumentSummary[]> {
-    const file = this.libraryFile(workspace);
-    const stored = await this.#io('read', file, () => this.#readLibrary(workspace, file));
-    return (stored?.saved ?? [])
+    const library = this.#libraryFiles(workspace);
+    const rows = await this.#io('read', library.dir, () => listEntries(library));
+    return rows
       .map(({ name, at, by }) => ({ name, at, by }))
       .sort((a, b) => compareSavedNames(a.name, b.name));
   }
@@ -215,14 +222,16 @@ export class FileSessionStore implements SessionStore {
     return channelFiles(path.join(this.dataDir, 'channels'), key);
   }
 
-  async #readLibrary(key: WorkspaceKey, file: string): Promise<LibraryFile | null> {
-    const text = await readIfExists(file);
-    if (text === null) return null;
-    const stored = parseStored(libraryFileSchema, text, file);
-    if (stored.workspace.platform !== key.platform || stored.workspace.workspace !== key.workspace) {
-      throw unreadableDataError(file, 'it belongs to another workspace');
-    }
-    return stored;
+  #libraryFiles(workspace: WorkspaceKey): LibraryFiles {
+    return libraryFiles(path.join(this.dataDir, 'library'), workspace);
+  }
+
+  /** Removes a directory's stale temporaries, once per store and directory. Best effort. */
+  async #sweepOnce(dir: string): Promise<void> {
+    if (this.#swept.has(dir)) return;
+    if (this.#swept.size >= SWEPT_MEMORY) this.#swept.clear();
+    this.#swept.add(dir);
+    await removeStaleTemporaries(dir, TEMPORARY_MAX_AGE_MS).catch(() => undefined);
   }
 
   /** File-system failures become one retryable domain error naming the file; ours pass through. */

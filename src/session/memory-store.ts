@@ -3,8 +3,15 @@
  * the real stores and copies every document through the codec on the way in and out, so callers
  * get exactly the values (and the isolation from later mutation) that a real store gives.
  */
-import { cloneDocument } from './codec.js';
-import { assertSavedName, compareSavedNames } from './names.js';
+import { cloneDocument, encodeSavedDocument } from './codec.js';
+import {
+  assertSavedName,
+  compareSavedNames,
+  type LibraryLimits,
+  libraryFullError,
+  libraryLimits,
+  libraryVerdict,
+} from './names.js';
 import type {
   ChangeToWrite,
   ChannelKey,
@@ -21,6 +28,9 @@ function copyEntry(entry: HistoryEntry): HistoryEntry {
   return { ...entry, document: entry.document === null ? null : cloneDocument(entry.document) };
 }
 
+/** One workspace's saves, each with its size as the Redis store counts it (the encoded entry). */
+type Library = Map<string, { readonly saved: SavedDocument; readonly bytes: number }>;
+
 function workspaceId(key: WorkspaceKey): string {
   return JSON.stringify([key.platform, key.workspace]);
 }
@@ -33,10 +43,12 @@ export class MemorySessionStore implements SessionStore {
   readonly #historyLimit: number;
   /** Per channel, newest first. */
   readonly #channels = new Map<string, HistoryEntry[]>();
-  readonly #libraries = new Map<string, Map<string, SavedDocument>>();
+  readonly #libraries = new Map<string, Library>();
+  readonly #library: LibraryLimits;
 
-  constructor(options: { readonly historyLimit?: number } = {}) {
+  constructor(options: { readonly historyLimit?: number; readonly library?: Partial<LibraryLimits> } = {}) {
     this.#historyLimit = Math.max(1, options.historyLimit ?? 50);
+    this.#library = libraryLimits(options.library ?? {}, 'MemorySessionStore');
   }
 
   async read(key: ChannelKey): Promise<SessionRecord> {
@@ -70,21 +82,30 @@ export class MemorySessionStore implements SessionStore {
 
   async saveNamed(workspace: WorkspaceKey, saved: SavedDocument): Promise<void> {
     assertSavedName(saved.name);
-    const library = this.#libraries.get(workspaceId(workspace)) ?? new Map<string, SavedDocument>();
-    library.set(saved.name, { ...saved, document: cloneDocument(saved.document) });
+    const library: Library = this.#libraries.get(workspaceId(workspace)) ?? new Map();
+    const newBytes = Buffer.byteLength(encodeSavedDocument(saved));
+    let bytes = 0;
+    for (const entry of library.values()) bytes += entry.bytes;
+    const replacedBytes = library.get(saved.name)?.bytes ?? null;
+    const verdict = libraryVerdict(this.#library, { entries: library.size, bytes, replacedBytes, newBytes });
+    if (verdict !== 'ok') throw libraryFullError(verdict, this.#library, newBytes);
+    library.set(saved.name, {
+      saved: { ...saved, document: cloneDocument(saved.document) },
+      bytes: newBytes,
+    });
     this.#libraries.set(workspaceId(workspace), library);
   }
 
   async loadNamed(workspace: WorkspaceKey, name: string): Promise<SavedDocument | null> {
     assertSavedName(name);
-    const saved = this.#libraries.get(workspaceId(workspace))?.get(name);
+    const saved = this.#libraries.get(workspaceId(workspace))?.get(name)?.saved;
     return saved === undefined ? null : { ...saved, document: cloneDocument(saved.document) };
   }
 
   async listNamed(workspace: WorkspaceKey): Promise<readonly SavedDocumentSummary[]> {
-    const library = this.#libraries.get(workspaceId(workspace)) ?? new Map<string, SavedDocument>();
+    const library: Library = this.#libraries.get(workspaceId(workspace)) ?? new Map();
     return [...library.values()]
-      .map(({ name, at, by }) => ({ name, at, by }))
+      .map(({ saved: { name, at, by } }) => ({ name, at, by }))
       .sort((a, b) => compareSavedNames(a.name, b.name));
   }
 

@@ -20,7 +20,13 @@ import {
   parseStored,
   unreadableDataError,
 } from './codec.js';
-import { assertSavedName, compareSavedNames } from './names.js';
+import {
+  assertSavedName,
+  compareSavedNames,
+  type LibraryLimits,
+  libraryFullError,
+  libraryLimits,
+} from './names.js';
 import type {
   ChangeToWrite,
   ChannelKey,
@@ -57,6 +63,8 @@ export interface RedisSessionStoreOptions {
   readonly ownsClient?: boolean;
   /** The local clock, injectable so tests can step it. Default Date.now. */
   readonly now?: () => number;
+  /** Caps per workspace library (default 100 entries, 8 MiB of encoded documents). */
+  readonly library?: Partial<LibraryLimits>;
 }
 
 const REDIS_STORE_DEFAULTS = {
@@ -65,12 +73,13 @@ const REDIS_STORE_DEFAULTS = {
   idleTtlSeconds: 90 * 24 * 3600,
   commandTimeoutMs: 2000,
   ownsClient: false,
-} as const satisfies Required<Omit<RedisSessionStoreOptions, 'now'>>;
+} as const satisfies Required<Omit<RedisSessionStoreOptions, 'now' | 'library'>>;
 
 const writeReply = z.tuple([z.enum(['ok', 'conflict', 'late']), z.number().int(), z.string(), z.string()]);
 const readReply = z.tuple([z.string(), z.string(), z.string().nullable(), z.string().nullable()]);
 const listReply = z.array(z.string().nullable()).min(2);
 const summaryJson = z.object({ at: z.string(), by: z.string() });
+const saveReply = z.tuple([z.enum(['ok', 'entries', 'bytes']), z.number().int(), z.number().int()]);
 
 export class RedisSessionStore implements SessionStore {
   readonly #client: SessionRedisClient;
@@ -81,6 +90,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #ownsClient: boolean;
   readonly #clock: RedisClock;
   readonly #now: () => number;
+  readonly #library: LibraryLimits;
   #closed = false;
 
   constructor(client: SessionRedisClient, options: RedisSessionStoreOptions = {}) {
@@ -101,6 +111,7 @@ export class RedisSessionStore implements SessionStore {
     this.#ownsClient = options.ownsClient ?? REDIS_STORE_DEFAULTS.ownsClient;
     this.#now = options.now ?? Date.now;
     this.#clock = new RedisClock(Math.min(250, this.#timeoutMs / 10), this.#now);
+    this.#library = libraryLimits(options.library ?? {}, 'RedisSessionStore');
   }
 
   read(key: ChannelKey): Promise<SessionRecord> {
@@ -184,14 +195,18 @@ export class RedisSessionStore implements SessionStore {
       assertSavedName(saved.name);
       const keys = this.#keys.workspace(workspace);
       const summary = JSON.stringify({ at: saved.at, by: saved.by });
-      await translateFailure(() =>
+      const document = encodeSavedDocument(saved);
+      const { maxEntries, maxBytes } = this.#library;
+      const raw = await translateFailure(() =>
         runScript(
           this.#client,
           SAVE_NAMED,
           [keys.saved, keys.savedIndex],
-          [saved.name, encodeSavedDocument(saved), summary],
+          [saved.name, document, summary, maxEntries, maxBytes],
         ),
       );
+      const [status] = parseReply(saveReply, raw, SAVE_NAMED.name);
+      if (status !== 'ok') throw libraryFullError(status, this.#library, Buffer.byteLength(document));
     });
   }
 

@@ -1,19 +1,21 @@
 /**
  * The SessionStore contract: every implementation (memory, file, Redis) runs this one suite.
  *
- *   sessionStoreContract('FileSessionStore', async ({ historyLimit }) => ({ store, cleanup }));
+ *   sessionStoreContract('FileSessionStore', async ({ historyLimit, library }) => ({ store, cleanup }));
  *
- * The factory builds a fresh, empty store with the history limit the suite asks for.
+ * The factory builds a fresh, empty store with the history limit and library caps the suite asks for.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AitwsDocument } from '../../src/document/types.js';
 import { AitwsError } from '../../src/errors.js';
 import { applyChange } from '../../src/session/apply.js';
+import { DEFAULT_LIBRARY_LIMITS, type LibraryLimits } from '../../src/session/names.js';
 import type { ChannelKey, SessionStore, WorkspaceKey } from '../../src/session/port.js';
 import { CHANNEL, changeOf, dateForms, richDocument, simpleDocument } from './session-store.fixtures.js';
 
 export interface ContractStoreOptions {
   readonly historyLimit: number;
+  readonly library: LibraryLimits;
 }
 
 export interface ContractFixture {
@@ -30,13 +32,22 @@ export interface ContractSettings {
   readonly concurrentWriters?: number;
 }
 
-async function expectUsageError(promise: Promise<unknown>): Promise<void> {
+async function rejectionOf(promise: Promise<unknown>): Promise<AitwsError> {
   const error: unknown = await promise.then(
     () => undefined,
     (reason: unknown) => reason,
   );
-  expect(error).toBeInstanceOf(AitwsError);
-  expect(error instanceof AitwsError ? error.code : undefined).toBe('USAGE');
+  if (error instanceof AitwsError) return error;
+  throw new Error(`expected an AitwsError, got ${String(error)}`);
+}
+
+async function expectUsageError(promise: Promise<unknown>): Promise<void> {
+  expect((await rejectionOf(promise)).code).toBe('USAGE');
+}
+
+/** A saved document of about `size` bytes, whatever the store's own framing adds. */
+function sizedDocument(name: string, size: number): AitwsDocument {
+  return simpleDocument(name, { body: 'x'.repeat(size) });
 }
 
 function itemsOf(document: AitwsDocument | null): string[] {
@@ -57,7 +68,7 @@ export function sessionStoreContract(
     let store: SessionStore;
 
     beforeEach(async () => {
-      fixture = await factory({ historyLimit });
+      fixture = await factory({ historyLimit, library: DEFAULT_LIBRARY_LIMITS });
       store = fixture.store;
     });
     afterEach(async () => {
@@ -283,10 +294,12 @@ export function sessionStoreContract(
       });
     });
 
+    libraryCapsContract(factory);
+
     describe('concurrency', () => {
       let wide: ContractFixture;
       beforeEach(async () => {
-        wide = await factory({ historyLimit: writers + 10 });
+        wide = await factory({ historyLimit: writers + 10, library: DEFAULT_LIBRARY_LIMITS });
       });
       afterEach(async () => {
         await wide.store.close();
@@ -320,6 +333,87 @@ export function sessionStoreContract(
           expect(entry.change).toBe(`add ${entry.by}`);
         }
       });
+    });
+  });
+}
+
+/** The caps per workspace library: entries and bytes, replacements counted once, saves at once. */
+function libraryCapsContract(factory: ContractFactory): void {
+  describe('library caps', () => {
+    const workspace: WorkspaceKey = { platform: 'slack', workspace: 'T1' };
+    const fixtures: ContractFixture[] = [];
+    async function capped(library: LibraryLimits): Promise<SessionStore> {
+      const fixture = await factory({ historyLimit: 5, library });
+      fixtures.push(fixture);
+      return fixture.store;
+    }
+    afterEach(async () => {
+      for (const fixture of fixtures.splice(0)) {
+        await fixture.store.close();
+        await fixture.cleanup();
+      }
+    });
+    const save = (store: SessionStore, name: string, size = 100, key = workspace) =>
+      store.saveNamed(key, { name, document: sizedDocument(name, size), at: 't', by: 'x' });
+    const names = async (store: SessionStore, key = workspace) =>
+      (await store.listNamed(key)).map((saved) => saved.name);
+
+    it('refuse a new name past maxEntries with a LIMIT error naming it; replacing a name still works', async () => {
+      const store = await capped({ maxEntries: 3, maxBytes: 1_000_000 });
+      for (const name of ['a', 'b', 'c']) await save(store, name);
+      const error = await rejectionOf(save(store, 'd'));
+      expect(error.code).toBe('LIMIT');
+      expect(error.message).toContain('at most 3 saved workflows');
+      expect(error.hint).toContain('Reuse the name');
+      await expect(names(store)).resolves.toEqual(['a', 'b', 'c']);
+      await expect(store.loadNamed(workspace, 'd')).resolves.toBeNull();
+      await save(store, 'b', 200);
+      await expect(store.loadNamed(workspace, 'b')).resolves.toMatchObject({
+        document: sizedDocument('b', 200),
+      });
+      // Other workspaces have their own library.
+      await save(store, 'd', 100, { platform: 'slack', workspace: 'T2' });
+    });
+
+    it('refuse a save past maxBytes; a replacement gives its old bytes back first', async () => {
+      const store = await capped({ maxEntries: 100, maxBytes: 3_600 });
+      for (const name of ['a', 'b', 'c']) await save(store, name, 1_000);
+      const full = await rejectionOf(save(store, 'd', 1_000));
+      expect(full.code).toBe('LIMIT');
+      expect(full.message).toContain('at most 3.5 KiB');
+      // Same size again: counted once, so it fits; twice the size does not.
+      await save(store, 'b', 1_000);
+      expect((await rejectionOf(save(store, 'b', 2_000))).code).toBe('LIMIT');
+      await expect(store.loadNamed(workspace, 'b')).resolves.toMatchObject({
+        document: sizedDocument('b', 1_000),
+      });
+      // Smaller replacements free room for a new name.
+      await save(store, 'a', 10);
+      await save(store, 'b', 10);
+      await save(store, 'd', 1_000);
+      await expect(names(store)).resolves.toEqual(['a', 'b', 'c', 'd']);
+    });
+
+    it('refuse a draft larger than the whole library may hold, saying so', async () => {
+      const store = await capped({ maxEntries: 100, maxBytes: 2_000 });
+      const error = await rejectionOf(save(store, 'huge', 5_000));
+      expect(error.code).toBe('LIMIT');
+      expect(error.message).toContain('more than the 2 KiB a workspace may keep in all');
+      await expect(names(store)).resolves.toEqual([]);
+    });
+
+    it('hold the caps against saves made at the same time', async () => {
+      const store = await capped({ maxEntries: 5, maxBytes: 1_000_000 });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, index) => save(store, `n${String(index).padStart(2, '0')}`)),
+      );
+      const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+      expect(outcomes.length - refused.length).toBe(5);
+      for (const outcome of refused) {
+        expect(outcome.reason).toBeInstanceOf(AitwsError);
+        expect(outcome.reason instanceof AitwsError ? outcome.reason.code : undefined).toBe('LIMIT');
+      }
+      await expect(names(store)).resolves.toHaveLength(5);
     });
   });
 }

@@ -5,15 +5,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AitwsError } from '../../src/errors.js';
 import { FileSessionStore } from '../../src/session/file-store.js';
-import { versionFileName } from '../../src/session/file-store-channel.js';
+import { storageName, versionFileName } from '../../src/session/file-store-channel.js';
+import { entryFile, libraryFiles } from '../../src/session/file-store-library.js';
 import type { ChannelKey, WorkspaceKey } from '../../src/session/port.js';
 import { sessionStoreContract } from '../contracts/session-store.contract.js';
 import { changeOf, simpleDocument } from '../contracts/session-store.fixtures.js';
 
-sessionStoreContract('FileSessionStore', async ({ historyLimit }) => {
+sessionStoreContract('FileSessionStore', async ({ historyLimit, library }) => {
   const base = await mkdtemp(path.join(os.tmpdir(), 'aitws-file-store-'));
   return {
-    store: new FileSessionStore({ dataDir: path.join(base, 'data'), historyLimit }),
+    store: new FileSessionStore({ dataDir: path.join(base, 'data'), historyLimit, library }),
     cleanup: () => rm(base, { recursive: true, force: true }),
   };
 });
@@ -80,11 +81,12 @@ describe('FileSessionStore on disk', () => {
       [
         path.join(channel, 'current.json'),
         ...[4, 5, 6, 7, 8].map((version) => path.join(channel, versionFileName(version))),
-        path.relative(dataDir, store.libraryFile(WORKSPACE)),
+        path.relative(dataDir, path.join(store.libraryDir(WORKSPACE), `${storageName(['kept'])}.json`)),
       ].sort(),
     );
     for (const file of files) expect((await stat(path.join(dataDir, file))).mode & 0o777).toBe(0o600);
-    for (const dir of [dataDir, path.dirname(store.channelDir(KEY)), store.channelDir(KEY)]) {
+    const dirs = [path.dirname(store.channelDir(KEY)), store.channelDir(KEY), store.libraryDir(WORKSPACE)];
+    for (const dir of [dataDir, path.dirname(store.libraryDir(WORKSPACE)), ...dirs]) {
       expect((await stat(dir)).mode & 0o777).toBe(0o700);
     }
     const onDisk = z.object({ version: z.number(), change: z.string() });
@@ -164,7 +166,7 @@ describe('FileSessionStore on disk', () => {
     expect(files.length).toBe(2 * keys.length + new Set(keys.map((key) => key.workspace)).size);
     for (const file of files) {
       expect(file).toMatch(
-        /^(channels\/[a-z0-9_-]{0,48}\.[0-9a-f]{32}\/(current|v00000001)|library\/[a-z0-9_-]{0,48}\.[0-9a-f]{32})\.json$/,
+        /^(channels\/[a-z0-9_-]{0,48}\.[0-9a-f]{32}\/(current|v00000001)|library\/[a-z0-9_-]{0,48}\.[0-9a-f]{32}\/n\.[0-9a-f]{32})\.json$/,
       );
     }
     for (const [index, key] of keys.entries()) {
@@ -245,20 +247,36 @@ describe('FileSessionStore on disk', () => {
       });
     }
 
-    it('reports an unreadable library file the same way', async () => {
-      const file = store.libraryFile(WORKSPACE);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, 'garbage');
+    it('reports an unreadable library entry or old library file the same way', async () => {
+      await store.saveNamed(WORKSPACE, { name: 'x', document: simpleDocument('x'), at: 't', by: 'x' });
+      const entry = entryFile(libraryFiles(path.join(dataDir, 'library'), WORKSPACE), 'x');
+      await writeFile(entry, 'garbage');
+      for (const attempt of [() => store.listNamed(WORKSPACE), () => store.loadNamed(WORKSPACE, 'x')]) {
+        const error = await rejection(attempt());
+        expect(error.code).toBe('STORAGE_UNAVAILABLE');
+        expect(error.message).toContain(entry);
+      }
+      const legacy = store.legacyLibraryFile(WORKSPACE);
+      await writeFile(legacy, 'garbage');
       for (const attempt of [
         () => store.listNamed(WORKSPACE),
-        () => store.loadNamed(WORKSPACE, 'x'),
-        () => store.saveNamed(WORKSPACE, { name: 'x', document: simpleDocument('x'), at: 't', by: 'x' }),
+        () => store.loadNamed(WORKSPACE, 'y'),
+        () => store.saveNamed(WORKSPACE, { name: 'y', document: simpleDocument('y'), at: 't', by: 'x' }),
       ]) {
         const error = await rejection(attempt());
         expect(error.code).toBe('STORAGE_UNAVAILABLE');
-        expect(error.message).toContain(file);
+        expect(error.message).toContain(legacy);
       }
-      await expect(readFile(file, 'utf8')).resolves.toBe('garbage');
+      await expect(readFile(legacy, 'utf8')).resolves.toBe('garbage');
+    });
+
+    it('reports an entry file holding another name or workspace', async () => {
+      await store.saveNamed(WORKSPACE, { name: 'x', document: simpleDocument('x'), at: 't', by: 'x' });
+      await store.saveNamed(WORKSPACE, { name: 'y', document: simpleDocument('y'), at: 't', by: 'x' });
+      const library = libraryFiles(path.join(dataDir, 'library'), WORKSPACE);
+      await copyFile(entryFile(library, 'y'), entryFile(library, 'x'));
+      const error = await rejection(store.loadNamed(WORKSPACE, 'x'));
+      expect(error.message).toContain(entryFile(library, 'x'));
     });
   });
 
@@ -270,8 +288,88 @@ describe('FileSessionStore on disk', () => {
     expect(error.retryable).toBe(true);
   });
 
+  describe('the old single-file library', () => {
+    /** Writes the library file of the layout before one file per name. */
+    async function writeLegacy(rows: readonly { name: string; title: string }[]): Promise<string> {
+      const file = store.legacyLibraryFile(WORKSPACE);
+      await mkdir(path.dirname(file), { recursive: true });
+      const saved = rows.map(({ name, title }) => ({
+        name,
+        at: 'then',
+        by: 'old',
+        document: simpleDocument(title),
+      }));
+      await writeFile(file, JSON.stringify({ format: 'aitws.library/1', workspace: WORKSPACE, saved }));
+      return file;
+    }
+
+    it('is read as it is, then moved into one file per name by the next save, nothing lost', async () => {
+      const legacy = await writeLegacy([
+        { name: 'alpha', title: 'first alpha' },
+        { name: 'beta', title: 'beta' },
+        { name: 'alpha', title: 'last alpha' },
+      ]);
+      await expect(store.loadNamed(WORKSPACE, 'alpha')).resolves.toMatchObject({
+        document: simpleDocument('last alpha'),
+      });
+      const before = await store.listNamed(WORKSPACE);
+      expect(before.map((saved) => saved.name)).toEqual(['alpha', 'beta']);
+      await store.saveNamed(WORKSPACE, {
+        name: 'gamma',
+        document: simpleDocument('g'),
+        at: 'now',
+        by: 'new',
+      });
+      await expect(stat(legacy)).rejects.toMatchObject({ code: 'ENOENT' });
+      const library = libraryFiles(path.join(dataDir, 'library'), WORKSPACE);
+      for (const name of ['alpha', 'beta', 'gamma']) await stat(entryFile(library, name));
+      const after = await store.listNamed(WORKSPACE);
+      expect(after).toEqual([...before, { name: 'gamma', at: 'now', by: 'new' }]);
+      await expect(store.loadNamed(WORKSPACE, 'beta')).resolves.toMatchObject({
+        document: simpleDocument('beta'),
+      });
+    });
+
+    it('loses to an entry file of the same name (a save after an interrupted migration)', async () => {
+      await store.saveNamed(WORKSPACE, {
+        name: 'alpha',
+        document: simpleDocument('newer'),
+        at: 'now',
+        by: 'x',
+      });
+      await writeLegacy([{ name: 'alpha', title: 'older' }]);
+      await expect(store.loadNamed(WORKSPACE, 'alpha')).resolves.toMatchObject({
+        document: simpleDocument('newer'),
+      });
+      await store.saveNamed(WORKSPACE, { name: 'other', document: simpleDocument('o'), at: 'now', by: 'x' });
+      await expect(store.loadNamed(WORKSPACE, 'alpha')).resolves.toMatchObject({
+        document: simpleDocument('newer'),
+      });
+    });
+
+    it('moves every old save even past the caps, then refuses new names', async () => {
+      const capped = new FileSessionStore({ dataDir, library: { maxEntries: 2 } });
+      await writeLegacy(['a', 'b', 'c'].map((name) => ({ name, title: name })));
+      const error = await rejection(
+        capped.saveNamed(WORKSPACE, { name: 'd', document: simpleDocument('d'), at: 't', by: 'x' }),
+      );
+      expect(error.code).toBe('LIMIT');
+      const listed = await capped.listNamed(WORKSPACE);
+      expect(listed.map((saved) => saved.name)).toEqual(['a', 'b', 'c']);
+      await expect(stat(capped.legacyLibraryFile(WORKSPACE))).rejects.toMatchObject({ code: 'ENOENT' });
+      // Replacing an old save is still allowed.
+      await capped.saveNamed(WORKSPACE, { name: 'a', document: simpleDocument('a2'), at: 't', by: 'x' });
+    });
+  });
+
   it('rejects nonsensical options', () => {
-    for (const options of [{ historyLimit: 0 }, { historyLimit: 2.5 }, { lockTimeoutMs: -1 }]) {
+    for (const options of [
+      { historyLimit: 0 },
+      { historyLimit: 2.5 },
+      { lockTimeoutMs: -1 },
+      { library: { maxEntries: 0 } },
+      { library: { maxBytes: 1.5 } },
+    ]) {
       expect(() => new FileSessionStore({ dataDir, ...options })).toThrow(AitwsError);
     }
   });

@@ -1,7 +1,7 @@
 import { MemorySessionStore } from '../../src/session/memory-store.js';
 import { sessionStoreContract } from '../contracts/session-store.contract.js';
 
-sessionStoreContract('MemorySessionStore', async ({ historyLimit }) => ({
-  store: new MemorySessionStore({ historyLimit }),
+sessionStoreContract('MemorySessionStore', async ({ historyLimit, library }) => ({
+  store: new MemorySessionStore({ historyLimit, library }),
   cleanup: async () => {},
 }));

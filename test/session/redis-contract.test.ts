@@ -4,7 +4,7 @@ import type { ChannelKey } from '../../src/session/port.js';
 import { closeRedisClient, createRedisClient, type RedisClient } from '../../src/session/redis-client.js';
 import { createRedisKeys } from '../../src/session/redis-keys.js';
 import { RedisSessionStore, type SessionRedisClient } from '../../src/session/redis-store.js';
-import { sessionStoreContract } from '../contracts/session-store.contract.js';
+import { type ContractStoreOptions, sessionStoreContract } from '../contracts/session-store.contract.js';
 import {
   deletePrefix,
   type RedisCluster,
@@ -14,9 +14,9 @@ import {
 } from '../support/redis.js';
 
 function redisFactory(client: () => RedisClient) {
-  return async ({ historyLimit }: { readonly historyLimit: number }) => {
+  return async ({ historyLimit, library }: ContractStoreOptions) => {
     const prefix = uniquePrefix('contract');
-    const store = new RedisSessionStore(client(), { prefix, historyLimit });
+    const store = new RedisSessionStore(client(), { prefix, historyLimit, library });
     return { store, cleanup: () => deletePrefix(client(), prefix) };
   };
 }
