@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { maskSecrets } from './document/redact.js';
+import { isSecretKey, MASK, maskSecrets } from './document/redact.js';
 
 export interface Logger {
   debug(fields: object, message: string): void;
@@ -15,10 +15,30 @@ export interface Logger {
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** Every string in a parsed log record, masked as it reads unescaped (`\"` hides a quote from a pattern). */
+function maskRecord(value: unknown, key = ''): unknown {
+  if (typeof value === 'string') return isSecretKey(key) && value !== '' ? MASK : maskSecrets(value);
+  if (Array.isArray(value)) return value.map((item) => maskRecord(item, key));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, maskRecord(item, name)]));
+  }
+  return value;
+}
+
+/** One log line (pino writes one JSON record per line); text that is not JSON is masked as text. */
+function maskLine(line: string): string {
+  try {
+    return JSON.stringify(maskRecord(JSON.parse(line)));
+  } catch {
+    return maskSecrets(line);
+  }
+}
+
 function maskingStream(target: NodeJS.WritableStream): Writable {
   return new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
-      target.write(maskSecrets(chunk.toString()));
+      const lines = chunk.toString().split('\n');
+      target.write(lines.map((line) => (line === '' ? line : maskLine(line))).join('\n'));
       callback();
     },
   });

@@ -17,9 +17,12 @@ export const SECRET_REFERENCE_PATTERN = /^\$\{secret:[A-Za-z0-9_.-]+\}$/;
 const SECRET_REFERENCES = /\$\{secret:[A-Za-z0-9_.-]+\}/g;
 
 const SECRET_WORDS =
-  'password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credentials?';
+  'password|passwd|passphrase|secret|secret[_-]?key|token|api[_-]?key|private[_-]?key|access[_-]?key|credentials?|auth|signature|sig';
 
-/** Key names whose values are secrets: `password`, `db_password`, `api_key`, `client_secret`, `token`. */
+/**
+ * Key names whose values are secrets: `password`, `db_password`, `api_key`, `client_secret`,
+ * `secret_key`, `token`, `basic_auth`, `signature`. Not `authorization`: that is a section name.
+ */
 export const SECRET_KEY_PATTERN = new RegExp(`^[\\w.-]*?(?:${SECRET_WORDS})$`, 'i');
 
 export interface SecretPattern {
@@ -59,7 +62,8 @@ function maskQuoted(value: string): string {
 /** `scheme://user:password@host`; the password runs to the last `@` before the path, so unencoded `@` and `:` in it are still covered. */
 const URL_CREDENTIALS: SecretPattern = {
   name: 'url-credentials',
-  pattern: /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)([^\s:/?#@"'<>`]*):([^\s/"'<>`]+)@/gi,
+  // The password may hold `/` (unencoded), so it runs to the last `@` before whitespace or a quote.
+  pattern: /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)([^\s:/?#@"'<>`]*):([^\s"'<>`]+)@/gi,
   replace: (match, scheme = '', user = '', password = '') =>
     password === MASK || onlyReferences(`${user}:${password}`) || onlyReferences(password)
       ? match
@@ -79,8 +83,51 @@ function applyPattern(text: string, { pattern, replace }: SecretPattern): string
   );
 }
 
+/** Well-known token formats, masked wherever they appear (after the prefix that names them). */
+const TOKEN_FORMATS: readonly SecretPattern[] = [
+  ['github-token', /\b(gh[pousr]_)([A-Za-z0-9]{20,})/g],
+  ['github-fine-grained-token', /\b(github_pat_)([A-Za-z0-9_]{20,})/g],
+  ['slack-token', /\b(xox[abposr]-|xapp-)([A-Za-z0-9-]{10,})/g],
+  ['anthropic-key', /\b(sk-ant-)([A-Za-z0-9_-]{16,})/g],
+  ['stripe-key', /\b((?:sk|rk|pk)_(?:live|test)_)([A-Za-z0-9]{12,})/g],
+  ['live-secret-key', /\b(sk-(?:live|proj)-)([A-Za-z0-9_-]{8,})/g],
+  ['aws-access-key-id', /\b((?:AKIA|ASIA))([A-Z0-9]{16})\b/g],
+  ['private-key-block', /(-----BEGIN [A-Z ]*PRIVATE KEY-----)[\s\S]*?(?=-----END [A-Z ]*PRIVATE KEY-----)/g],
+].map(([name, pattern]) => ({
+  name: String(name),
+  pattern: pattern as RegExp,
+  replace: (_match: string, prefix = '') => `${prefix}${MASK}`,
+}));
+
 export const SECRET_PATTERNS: readonly SecretPattern[] = [
   URL_CREDENTIALS,
+  ...TOKEN_FORMATS,
+  {
+    // A token as a URL's user name: `https://ghp_…@github.com`, `https://<40 hex>@host`.
+    name: 'url-token-user',
+    pattern: /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)([A-Za-z0-9_.~-]{20,})@/gi,
+    replace: (match, scheme = '', user = '') => (user === MASK ? match : `${scheme}${MASK}@`),
+  },
+  {
+    // `Authorization = "Bearer …"` in a header table, or the same in any text.
+    name: 'authorization-scheme',
+    pattern: /\b(Bearer|Basic|Token|Bot)(\s+)([A-Za-z0-9._~+/=-]{8,})/g,
+    replace: (match, scheme = '', space = '', value = '') =>
+      value === MASK || onlyReferences(value) ? match : `${scheme}${space}${MASK}`,
+  },
+  {
+    // Signed URLs and tokens in query strings: `?sig=…`, `&X-Amz-Signature=…`, `?access_token=…`.
+    name: 'query-secret',
+    pattern:
+      /([?&](?:sig|key|signature|x-amz-signature|x-amz-credential|x-amz-security-token|access_token|token|api_key|apikey|code|client_secret)=)([^&\s"'#<>]+)/gi,
+    replace: (match, prefix = '', value = '') => (value === MASK ? match : `${prefix}${MASK}`),
+  },
+  {
+    // Incoming webhooks whose last path segment is the credential (Teams, Zapier, generic /hooks/…).
+    name: 'webhook-path',
+    pattern: /(\/(?:webhookb2|webhooks?|hooks)\/(?:[^\s/"'?#<>]+\/)*)([A-Za-z0-9_-]{20,})/g,
+    replace: (_match, prefix = '') => `${prefix}${MASK}`,
+  },
   {
     // The last path segment of a Slack incoming webhook is its credential.
     name: 'slack-webhook',
@@ -94,10 +141,11 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     replace: (_match, prefix = '') => `${prefix}${MASK}`,
   },
   {
-    // TOML, env files, query strings and command arguments: `api_key = "…"`, `PASSWORD=…`, `?token=…`.
+    // TOML, env files, YAML, query strings and command arguments: `api_key = "…"`, `PASSWORD=…`,
+    // `client_secret: "…"`, `?token=…`.
     name: 'assignment',
     pattern: new RegExp(
-      `(?<![\\w.$-])([\\w.-]*?(?:${SECRET_WORDS}))(\\s*=\\s*)("(?:[^"\\\\\\n]|\\\\.)*"|'[^'\\n]*'|[^\\s"'&,;]+)`,
+      `(?<![\\w.$\\{-])([\\w.-]*?(?:${SECRET_WORDS}))(\\s*[=:]\\s*)("(?:[^"\\\\\\n]|\\\\.)*"|'[^'\\n]*'|[^\\s"'&,;]+)`,
       'gi',
     ),
     replace: (_match, key = '', separator = '', value = '') => `${key}${separator}${maskQuoted(value)}`,
