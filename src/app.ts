@@ -3,15 +3,16 @@
  * subcommands receive what they need from here.
  */
 import path from 'node:path';
-import { createConfinedFiles } from './adapters/console/files.js';
+import { createConfinedFiles, isInside } from './adapters/console/files.js';
 import { type Assistant, createAssistant } from './assistant/assistant.js';
 import type { AssistantLimits } from './assistant/guard.js';
 import { createAnthropicProvider } from './assistant/provider-anthropic.js';
 import { createDispatcher, type Dispatcher } from './commands/dispatch.js';
+import type { FileAccess } from './commands/types.js';
 import type { Config } from './config.js';
 import type { Logger } from './logging.js';
 import type { CommandMetrics } from './metrics.js';
-import { FileSessionStore } from './session/file-store.js';
+import { FILE_STORE_FOLDERS, FileSessionStore } from './session/file-store.js';
 import type { InteractionStore } from './session/interaction-port.js';
 import { MemoryInteractionStore } from './session/memory-interactions.js';
 import type { SessionStore } from './session/port.js';
@@ -74,6 +75,7 @@ function buildRedisStore(url: string, config: Config, logger: Logger): BuiltStor
     idleTtlSeconds: config.sessionTtlSeconds,
     commandTimeoutMs: config.redisTimeoutMs,
     ownsClient: true,
+    library: config.library,
   });
   const interactions = new RedisInteractionStore(client, {
     prefix: config.redisPrefix,
@@ -87,6 +89,7 @@ export function buildSessionStore(config: Config, logger: Logger, dataDir?: stri
   const sessions = new FileSessionStore({
     dataDir: path.resolve(dataDir ?? config.dataDir),
     historyLimit: config.historyLimit,
+    library: config.library,
   });
   return { sessions, interactions: new MemoryInteractionStore(), kind: 'file', ready: async () => true };
 }
@@ -112,6 +115,22 @@ function buildAssistant(options: CoreOptions, interactions: InteractionStore): A
   });
 }
 
+/**
+ * /load and /save PATH for the console, kept out of the file store's folders: a draft saved over
+ * a channel's current.json would break that channel for good. With Redis the data dir holds
+ * nothing, but refusing it costs nothing either.
+ */
+function consoleFiles(fileRoot: string, options: CoreOptions): FileAccess {
+  const dataDir = path.resolve(options.dataDir ?? options.config.dataDir);
+  const root = path.resolve(fileRoot);
+  // A data dir that holds the working directory itself (--data-dir .) keeps only its own
+  // folders off limits; everything else there is the user's.
+  const reserved = isInside(dataDir, root)
+    ? FILE_STORE_FOLDERS.map((folder) => path.join(dataDir, folder))
+    : [dataDir];
+  return createConfinedFiles(root, options.config.limits.documentBytes, { reserved });
+}
+
 export function buildCore(options: CoreOptions): Core {
   const { config, logger } = options;
   const store = buildSessionStore(config, logger, options.dataDir);
@@ -122,9 +141,7 @@ export function buildCore(options: CoreOptions): Core {
     logger,
     assistant: buildAssistant(options, store.interactions),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
-    ...(options.fileRoot === undefined
-      ? {}
-      : { files: createConfinedFiles(options.fileRoot, config.limits.documentBytes) }),
+    ...(options.fileRoot === undefined ? {} : { files: consoleFiles(options.fileRoot, options) }),
   });
   return {
     dispatcher,

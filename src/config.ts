@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_LIMITS, type Limits } from './document/types.js';
 import { AitwsError } from './errors.js';
+import { DEFAULT_LIBRARY_LIMITS, type LibraryLimits } from './session/names.js';
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -22,6 +23,8 @@ const EnvSchema = z.object({
   AITWS_MAX_LIST_ENTRIES: positiveInt.default(DEFAULT_LIMITS.entriesPerList),
   AITWS_MAX_STRING_BYTES: positiveInt.default(DEFAULT_LIMITS.stringBytes),
   AITWS_MAX_NESTING: positiveInt.max(64).default(DEFAULT_LIMITS.nestingDepth),
+  AITWS_LIBRARY_MAX_ENTRIES: positiveInt.default(DEFAULT_LIBRARY_LIMITS.maxEntries),
+  AITWS_LIBRARY_MAX_BYTES: positiveInt.default(DEFAULT_LIBRARY_LIMITS.maxBytes),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -82,6 +85,8 @@ export interface Config {
   readonly sessionTtlSeconds: number;
   readonly historyLimit: number;
   readonly limits: Limits;
+  /** Caps per workspace library (/save name=…), enforced by the session store. */
+  readonly library: LibraryLimits;
   /** Unset means each mode picks its own default (the console stays quiet, servers log info). */
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   readonly http: { readonly port: number; readonly host: string };
@@ -141,6 +146,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       stringBytes: e.AITWS_MAX_STRING_BYTES,
       nestingDepth: e.AITWS_MAX_NESTING,
     },
+    library: { maxEntries: e.AITWS_LIBRARY_MAX_ENTRIES, maxBytes: e.AITWS_LIBRARY_MAX_BYTES },
     logLevel: e.LOG_LEVEL,
     http: { port: e.PORT, host: e.HOST },
     slack: slackConfig(e),

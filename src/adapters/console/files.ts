@@ -1,6 +1,7 @@
 /**
  * File access for the console's /load and /save, confined to one root directory: a path that
- * leaves it (.., an absolute path elsewhere, or a symlink pointing out) is refused.
+ * leaves it (.., an absolute path elsewhere, or a symlink pointing out) is refused, and so is one
+ * inside a reserved directory (the session store's data dir), however it is reached.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
@@ -18,9 +19,21 @@ function forbidden(requested: string): AitwsError {
   );
 }
 
-function isInside(root: string, candidate: string): boolean {
+function reservedPath(requested: string, shown: string): AitwsError {
+  return new AitwsError(
+    'PATH_FORBIDDEN',
+    `"${requested}" is inside the session store (${shown}); nothing was read or written.`,
+    {
+      hint: 'The store changes only through commands. Save and load drafts elsewhere, e.g. workflow.toml.',
+    },
+  );
+}
+
+/** True when `candidate` is `root` or below it (a sibling named "..x" is not). */
+export function isInside(root: string, candidate: string): boolean {
   const relative = path.relative(root, candidate);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  if (relative === '') return true;
+  return relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -44,13 +57,40 @@ async function realExistingAncestor(target: string): Promise<string> {
   }
 }
 
-async function confine(rootPath: string, requested: string): Promise<string> {
+interface Confinement {
+  readonly root: string;
+  /** Absolute directories refused even inside the root. */
+  readonly reserved: readonly string[];
+}
+
+/**
+ * Refuses `resolved` (or its real path) inside a reserved directory, compared both as written
+ * and through symlinks, so neither a link into the store nor a link that is the store gets past.
+ */
+async function refuseReserved(
+  confinement: Confinement,
+  requested: string,
+  resolved: string,
+  real: string,
+): Promise<void> {
+  for (const reserved of confinement.reserved) {
+    const realReserved = await realExistingAncestor(reserved);
+    if (isInside(reserved, resolved) || isInside(realReserved, real)) {
+      const relative = path.relative(confinement.root, reserved);
+      throw reservedPath(requested, isInside(confinement.root, reserved) ? relative : reserved);
+    }
+  }
+}
+
+async function confine(confinement: Confinement, requested: string): Promise<string> {
   if (requested.length === 0 || requested.includes('\0')) throw forbidden(requested.replace(/\0/g, '\\0'));
+  const rootPath = confinement.root;
   const resolved = path.resolve(rootPath, requested);
   if (!isInside(rootPath, resolved)) throw forbidden(requested);
   const realRoot = await realpath(rootPath);
   const real = await realExistingAncestor(resolved);
   if (!isInside(realRoot, real)) throw forbidden(requested);
+  await refuseReserved(confinement, requested, resolved, real);
   return resolved;
 }
 
@@ -74,9 +114,9 @@ async function fileSize(resolved: string, requested: string, rootPath: string): 
   }
 }
 
-async function readConfined(rootPath: string, maxBytes: number, requested: string): Promise<string> {
-  const resolved = await confine(rootPath, requested);
-  const size = await fileSize(resolved, requested, rootPath);
+async function readConfined(confinement: Confinement, maxBytes: number, requested: string): Promise<string> {
+  const resolved = await confine(confinement, requested);
+  const size = await fileSize(resolved, requested, confinement.root);
   if (size > maxBytes) {
     throw new LimitError(`"${requested}" is ${size} bytes; the limit for a document is ${maxBytes} bytes.`);
   }
@@ -106,8 +146,8 @@ async function writeAtomically(resolved: string, content: string): Promise<void>
   }
 }
 
-async function writeConfined(rootPath: string, requested: string, content: string): Promise<string> {
-  const resolved = await confine(rootPath, requested);
+async function writeConfined(confinement: Confinement, requested: string, content: string): Promise<string> {
+  const resolved = await confine(confinement, requested);
   await mkdir(path.dirname(resolved), { recursive: true });
   try {
     await writeAtomically(resolved, content);
@@ -119,13 +159,25 @@ async function writeConfined(rootPath: string, requested: string, content: strin
     }
     throw error;
   }
-  return path.relative(rootPath, resolved);
+  return path.relative(confinement.root, resolved);
 }
 
-export function createConfinedFiles(root: string, maxBytes: number): FileAccess {
-  const rootPath = path.resolve(root);
+export interface ConfinedFilesOptions {
+  /** Directories nothing may be read from or written to, e.g. the session store's data dir. */
+  readonly reserved?: readonly string[];
+}
+
+export function createConfinedFiles(
+  root: string,
+  maxBytes: number,
+  options: ConfinedFilesOptions = {},
+): FileAccess {
+  const confinement: Confinement = {
+    root: path.resolve(root),
+    reserved: (options.reserved ?? []).map((dir) => path.resolve(dir)),
+  };
   return {
-    read: (requested) => readConfined(rootPath, maxBytes, requested),
-    write: (requested, content) => writeConfined(rootPath, requested, content),
+    read: (requested) => readConfined(confinement, maxBytes, requested),
+    write: (requested, content) => writeConfined(confinement, requested, content),
   };
 }
