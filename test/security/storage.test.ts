@@ -205,6 +205,29 @@ describe('the data dir is out of reach of /save PATH and /load PATH', () => {
   });
 });
 
+describe('a data dir that is the working directory (--data-dir .)', () => {
+  it("keeps only the store's own folders off limits", async () => {
+    const core = buildCore({
+      config: loadConfig({}),
+      logger: silentLogger,
+      fileRoot: workDir,
+      dataDir: workDir,
+    });
+    try {
+      const run = (text: string) => core.dispatcher.handle({ text, actor, channel: CHANNEL });
+      expect((await run('/load sample.toml')).ok).toBe(true);
+      expect((await run('/save workflow.toml')).ok).toBe(true);
+      for (const attempt of ['/save channels/x.json', '/save library/x.json', '/load channels']) {
+        const reply = await run(attempt);
+        expect(errorCodeOf(reply), attempt).toBe('PATH_FORBIDDEN');
+        expect(textOf(reply)).toMatch(/is inside the session store \((channels|library)\)/);
+      }
+    } finally {
+      await core.close();
+    }
+  });
+});
+
 describe('crash leftovers and skewed clocks', () => {
   it('removes a temporary orphaned by a crash (older than a minute), and leaves a fresh one', async () => {
     const dataDir = path.join(base, 'data');
