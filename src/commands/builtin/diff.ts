@@ -1,26 +1,59 @@
+import { isDeepStrictEqual } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
-import { maskDocument, stringifyDocument } from '../../document/index.js';
+import { formatBytes, maskDocument, sectionNames, stringifyDocument } from '../../document/index.js';
 import type { AitwsDocument } from '../../document/types.js';
 import { AitwsError } from '../../errors.js';
-import { privateAnswer } from '../reply.js';
+import type { SessionRecord } from '../../session/port.js';
+import { privateAnswer, type Reply, type ReplyAttachment } from '../reply.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 import { parseVersionWord, rejectUnknownParams } from './params.js';
 
-function render(document: AitwsDocument | null): string {
-  return document === null ? '' : stringifyDocument(maskDocument(document));
+/**
+ * Myers' diff costs about (changed lines)²: two 232 KB versions that differ everywhere took seconds
+ * of CPU, and no other channel got an answer meanwhile. A patch with more changed lines than this
+ * is past reading in chat anyway, so the diff gives up there (some 20 ms of CPU on two versions at
+ * the size limit; 1,000 lines took 70 ms, too long a pause for the other channels) and the reply
+ * summarises instead.
+ */
+const MAX_CHANGED_LINES = 500;
+/**
+ * Wall-clock backstop for what the line bound does not catch (very long lines). A busy machine can
+ * hit it on a diff that would otherwise fit: the reply is then the summary, which is still right.
+ */
+const DIFF_TIMEOUT_MS = 100;
+
+/** One side of the comparison, masked and rendered once for the patch, the summary and the files. */
+interface Side {
+  readonly version: number;
+  readonly masked: AitwsDocument | null;
+  readonly text: string;
 }
 
+/** Masking and rendering a document at the size limit take tens of ms each: let other channels in between. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function sideOf(version: number, document: AitwsDocument | null): Promise<Side> {
+  if (document === null) return { version, masked: null, text: '' };
+  const masked = maskDocument(document);
+  await nextTurn();
+  const text = stringifyDocument(masked);
+  await nextTurn();
+  return { version, masked, text };
+}
+
+/** The current version comes from the record already read: decoding a big document again costs. */
 async function documentAt(
   context: CommandContext,
   version: number,
-  current: number,
+  current: SessionRecord,
 ): Promise<AitwsDocument | null> {
   if (version === 0) return null;
+  if (version === current.version) return current.document;
   const entry = await context.drafts.historyEntry(context.invocation.channel, version);
   if (entry === null) {
     throw new AitwsError(
       'VERSION_NOT_FOUND',
-      `v${version} is not in this channel's history (current: v${current}).`,
+      `v${version} is not in this channel's history (current: v${current.version}).`,
       {
         hint: 'Type /history to see the versions kept.',
       },
@@ -29,38 +62,110 @@ async function documentAt(
   return entry.document;
 }
 
+/** The unified diff without its file header, or undefined when it would cost more than the bounds. */
+function boundedPatch(from: Side, to: Side): string | undefined {
+  const patch = createTwoFilesPatch(`v${from.version}`, `v${to.version}`, from.text, to.text, '', '', {
+    context: 3,
+    maxEditLength: MAX_CHANGED_LINES,
+    timeout: DIFF_TIMEOUT_MS,
+  });
+  if (patch === undefined) return undefined;
+  // Drop the patch's own header (index line, ---/+++ names): ours says v-numbers instead.
+  const lines = patch.split('\n');
+  return lines
+    .slice(lines.findIndex((line) => line.startsWith('+++')) + 1)
+    .join('\n')
+    .trim();
+}
+
+/** Top-level sections of either side, known ones in registry order, then the others by name. */
+function sectionsOf(from: Side, to: Side): string[] {
+  const present = new Set([...Object.keys(from.masked ?? {}), ...Object.keys(to.masked ?? {})]);
+  const known = sectionNames().filter((name) => present.delete(name));
+  return [...known, ...[...present].sort()];
+}
+
+/** Each section compared as a value (one linear walk each), so no patch is needed to say which differ. */
+function sectionChanges(from: Side, to: Side): { changed: string[]; same: string[] } {
+  const changed: string[] = [];
+  const same: string[] = [];
+  for (const name of sectionsOf(from, to)) {
+    const before = from.masked?.[name];
+    const after = to.masked?.[name];
+    if (isDeepStrictEqual(before, after)) same.push(name);
+    else if (before === undefined) changed.push(`${name} (only in v${to.version})`);
+    else if (after === undefined) changed.push(`${name} (only in v${from.version})`);
+    else changed.push(name);
+  }
+  return { changed, same };
+}
+
+function describeSide(side: Side): string {
+  if (side.masked === null) return 'empty';
+  let lines = 1;
+  for (let at = side.text.indexOf('\n'); at !== -1; at = side.text.indexOf('\n', at + 1)) lines++;
+  return `${formatBytes(Buffer.byteLength(side.text))}, ${lines} lines`;
+}
+
+function attachment(side: Side): ReplyAttachment[] {
+  if (side.masked === null) return [];
+  return [{ filename: `v${side.version}.toml`, contentType: 'application/toml', content: side.text }];
+}
+
+/** Sizes, the sections that differ and both versions as files: what a too-long patch is replaced by. */
+function summary(from: Side, to: Side): Reply {
+  const { changed, same } = sectionChanges(from, to);
+  return privateAnswer(
+    `v${from.version} and v${to.version} differ too much to show as a patch (more than ${MAX_CHANGED_LINES} changed lines, or too long to compute); both versions are attached.`,
+    {
+      blocks: [
+        {
+          kind: 'fields',
+          fields: [
+            { label: `v${from.version}`, value: describeSide(from) },
+            { label: `v${to.version}`, value: describeSide(to) },
+            { label: 'Sections that differ', value: changed.length === 0 ? 'none' : changed.join(', ') },
+            { label: 'Sections the same', value: same.length === 0 ? 'none' : same.join(', ') },
+          ],
+        },
+      ],
+      attachments: [...attachment(from), ...attachment(to)],
+      data: { from: from.version, to: to.version, summary: true, changedSections: changed },
+    },
+  );
+}
+
+async function versionsAsked(
+  context: CommandContext,
+  usage: string,
+): Promise<[number, number, SessionRecord]> {
+  rejectUnknownParams(context.command.params, [], usage);
+  const words = context.command.positionals;
+  if (words.length > 2)
+    throw new AitwsError('USAGE', 'Give at most two versions.', { hint: `Usage: ${usage}` });
+  const current = await context.drafts.read(context.invocation.channel);
+  if (current.version === 0)
+    throw new AitwsError('NO_DRAFT', 'This channel has no versions yet.', { hint: 'Start with /create.' });
+  const [first, second] = words.map(parseVersionWord);
+  return [first ?? Math.max(current.version - 1, 0), second ?? current.version, current];
+}
+
 export const diffCommand: CommandDefinition = {
   name: 'diff',
   group: 'history',
   summary: 'Compare two versions of the draft',
   usage: '/diff [vA] [vB]',
   description:
-    'Shows a unified diff of the canonical TOML. With no versions: the previous version against the current one; with one: that version against the current one.',
+    'Shows a unified diff of the canonical TOML. With no versions: the previous version against the current one; with one: that version against the current one. When the versions differ in too many lines, it says which sections differ and attaches both versions instead.',
   examples: ['/diff', '/diff 3', '/diff v3 v5'],
   async run(context) {
-    rejectUnknownParams(context.command.params, [], this.usage);
-    const words = context.command.positionals;
-    if (words.length > 2)
-      throw new AitwsError('USAGE', 'Give at most two versions.', { hint: `Usage: ${this.usage}` });
-    const current = (await context.drafts.read(context.invocation.channel)).version;
-    if (current === 0)
-      throw new AitwsError('NO_DRAFT', 'This channel has no versions yet.', { hint: 'Start with /create.' });
-    const [first, second] = words.map(parseVersionWord);
-    const from = first ?? Math.max(current - 1, 0);
-    const to = second ?? current;
-    const [before, after] = await Promise.all([
-      documentAt(context, from, current),
-      documentAt(context, to, current),
-    ]);
-    const patch = createTwoFilesPatch(`v${from}`, `v${to}`, render(before), render(after), '', '', {
-      context: 3,
-    });
-    // Drop the patch's own header (index line, ---/+++ names): ours says v-numbers instead.
-    const lines = patch.split('\n');
-    const body = lines
-      .slice(lines.findIndex((line) => line.startsWith('+++')) + 1)
-      .join('\n')
-      .trim();
+    const [from, to, current] = await versionsAsked(context, this.usage);
+    const before = await documentAt(context, from, current);
+    const after = await documentAt(context, to, current);
+    const fromSide = await sideOf(from, before);
+    const toSide = await sideOf(to, after);
+    const body = boundedPatch(fromSide, toSide);
+    if (body === undefined) return summary(fromSide, toSide);
     if (body.length === 0)
       return privateAnswer(`No differences between v${from} and v${to}.`, { data: { from, to } });
     return privateAnswer(`Changes from v${from} to v${to}:`, {
