@@ -28,6 +28,10 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  AITWS_HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+  AITWS_HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(20_000),
+  AITWS_HTTP_MAX_CONNECTIONS: positiveInt.default(1000),
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must be a bot token (xoxb-…)').optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must be an app-level token (xapp-…)').optional(),
@@ -67,6 +71,18 @@ export interface DiscordConfig {
   readonly apiUrl: string | undefined;
 }
 
+export interface HttpConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Set: /metrics is served only on this port (on HOST), not on PORT. */
+  readonly metricsPort: number | undefined;
+  /** A connection that has not sent its whole header by then is closed (slow-loris). */
+  readonly headersTimeoutMs: number;
+  /** Whole request received by then, and no socket idles longer. */
+  readonly requestTimeoutMs: number;
+  readonly maxConnections: number;
+}
+
 export interface AnthropicConfig {
   readonly apiKey: string | undefined;
   readonly baseUrl: string | undefined;
@@ -89,7 +105,7 @@ export interface Config {
   readonly library: LibraryLimits;
   /** Unset means each mode picks its own default (the console stays quiet, servers log info). */
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
-  readonly http: { readonly port: number; readonly host: string };
+  readonly http: HttpConfig;
   /** Undefined when Slack is not configured (no SLACK_BOT_TOKEN). */
   readonly slack: SlackConfig | undefined;
   /** Undefined when Discord is not configured (neither DISCORD_TOKEN nor DISCORD_PUBLIC_KEY). */
@@ -126,6 +142,24 @@ function discordConfig(e: z.infer<typeof EnvSchema>): DiscordConfig | undefined 
   };
 }
 
+function httpConfig(e: z.infer<typeof EnvSchema>): HttpConfig {
+  // Node refuses a header timeout longer than the request timeout, which includes it.
+  if (e.AITWS_HTTP_HEADERS_TIMEOUT_MS > e.AITWS_HTTP_REQUEST_TIMEOUT_MS) {
+    throw new AitwsError(
+      'CONFIG',
+      'AITWS_HTTP_HEADERS_TIMEOUT_MS must not exceed AITWS_HTTP_REQUEST_TIMEOUT_MS.',
+    );
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    metricsPort: e.METRICS_PORT,
+    headersTimeoutMs: e.AITWS_HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.AITWS_HTTP_REQUEST_TIMEOUT_MS,
+    maxConnections: e.AITWS_HTTP_MAX_CONNECTIONS,
+  };
+}
+
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -148,7 +182,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     },
     library: { maxEntries: e.AITWS_LIBRARY_MAX_ENTRIES, maxBytes: e.AITWS_LIBRARY_MAX_BYTES },
     logLevel: e.LOG_LEVEL,
-    http: { port: e.PORT, host: e.HOST },
+    http: httpConfig(e),
     slack: slackConfig(e),
     discord: discordConfig(e),
     anthropic: {

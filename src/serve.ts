@@ -1,13 +1,14 @@
 /**
  * `aitws serve`: the production process. Builds the core (Redis when REDIS_URL is set), one HTTP
- * server on PORT for platform routes plus /healthz, /readyz and /metrics, and every chat platform
- * that is configured. Stops cleanly on SIGTERM/SIGINT.
+ * server on PORT for platform routes plus /healthz, /readyz and /metrics (on METRICS_PORT
+ * instead when that is set, so metrics need not be exposed where Slack and Discord reach), and
+ * every chat platform that is configured. Stops cleanly on SIGTERM/SIGINT.
  */
 import type { Server } from 'node:http';
 import type { PlatformAdapter, PlatformFactory } from './adapters/platform.js';
 import { buildCore, type Core } from './app.js';
 import type { Config } from './config.js';
-import { createOpsServer } from './http/server.js';
+import { createHttpServer, type HttpRoute, healthRoutes, metricsRoute } from './http/server.js';
 import type { Logger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
@@ -18,8 +19,10 @@ export const SETUP_HELP = `No chat platform is configured. Set at least one of:
   Discord (gateway):   DISCORD_TOKEN, DISCORD_APPLICATION_ID
   Discord (HTTP):      DISCORD_PUBLIC_KEY, DISCORD_APPLICATION_ID, DISCORD_TOKEN (POST /discord/interactions)
 
-Optional: REDIS_URL (sessions shared by every process), PORT (default 3000), ANTHROPIC_API_KEY.
+Optional: REDIS_URL (sessions shared by every process), PORT (default 3000), METRICS_PORT, ANTHROPIC_API_KEY.
 For a local try without any of these, run: aitws console`;
+
+const METRICS_MAX_CONNECTIONS = 16;
 
 export interface RunningServer {
   readonly server: Server;
@@ -28,7 +31,13 @@ export interface RunningServer {
   readonly platforms: readonly PlatformAdapter[];
   /** The port actually bound (PORT=0 picks a free one). */
   readonly port: number;
+  /** The port /metrics is served on: METRICS_PORT's when set, else PORT's. */
+  readonly metricsPort: number;
   stop(): Promise<void>;
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -40,6 +49,40 @@ function listen(server: Server, port: number, host: string): Promise<number> {
       resolve(typeof address === 'object' && address !== null ? address.port : port);
     });
   });
+}
+
+interface Listening {
+  readonly main: Server;
+  readonly port: number;
+  readonly metricsPort: number;
+  readonly all: readonly Server[];
+}
+
+/** PORT for health and platform routes, and METRICS_PORT (when set) for /metrics alone. */
+async function listenAll(
+  config: Config,
+  logger: Logger,
+  routes: { readonly main: readonly HttpRoute[]; readonly metrics: HttpRoute },
+): Promise<Listening> {
+  const { http } = config;
+  const separate = http.metricsPort !== undefined;
+  const main = createHttpServer({
+    routes: separate ? routes.main : [...routes.main, routes.metrics],
+    limits: http,
+    logger,
+  });
+  const port = await listen(main, http.port, http.host);
+  if (http.metricsPort === undefined) return { main, port, metricsPort: port, all: [main] };
+  // Only Prometheus scrapes this one: a handful of connections is plenty.
+  const limits = { ...http, maxConnections: Math.min(http.maxConnections, METRICS_MAX_CONNECTIONS) };
+  const metricsServer = createHttpServer({ routes: [routes.metrics], limits, logger });
+  try {
+    const metricsPort = await listen(metricsServer, http.metricsPort, http.host);
+    return { main, port, metricsPort, all: [main, metricsServer] };
+  } catch (error) {
+    await close(main);
+    throw error;
+  }
 }
 
 export async function startServer(
@@ -56,27 +99,27 @@ export async function startServer(
     await core.close();
     return undefined;
   }
-  const server = createOpsServer({
-    routes: platforms.flatMap((p) => p.routes),
-    ready: core.ready,
-    metrics: async () => ({
+  const servers = await listenAll(config, logger, {
+    main: [...healthRoutes(core.ready), ...platforms.flatMap((p) => p.routes)],
+    metrics: metricsRoute(async () => ({
       contentType: metrics.registry.contentType,
       body: await metrics.registry.metrics(),
-    }),
-    logger,
+    })),
   });
-  const port = await listen(server, config.http.port, config.http.host);
   for (const platform of platforms) await platform.start();
-  logger.info({ port, platforms: platforms.map((p) => p.name), store: core.storeKind }, 'aitws is serving');
+  const { port, metricsPort } = servers;
+  const names = platforms.map((p) => p.name);
+  logger.info({ port, metricsPort, platforms: names, store: core.storeKind }, 'aitws is serving');
   return {
-    server,
+    server: servers.main,
     core,
     metrics,
     platforms,
     port,
+    metricsPort,
     async stop() {
       for (const platform of platforms) await platform.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(servers.all.map(close));
       await core.close();
     },
   };

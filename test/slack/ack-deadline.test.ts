@@ -4,7 +4,7 @@
  * the deadline and follows through response_url. A file never rides in an ack, a reply that asks
  * for the paste form opens it, and a core that throws still gets the command acked.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOAD_MODAL_ID } from '../../src/adapters/slack/declared.js';
@@ -15,6 +15,7 @@ import { COMMANDS } from '../../src/commands/registry.js';
 import { failure, privateAnswer, type Reply, success } from '../../src/commands/reply.js';
 import type { Invocation } from '../../src/commands/types.js';
 import { loadConfig } from '../../src/config.js';
+import { createHttpServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/logging.js';
 import { MemoryInteractionStore } from '../../src/session/memory-interactions.js';
 import { BOT_TOKEN, type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
@@ -59,9 +60,7 @@ beforeAll(async () => {
     logger: silentLogger,
   });
   await adapter.start();
-  const [route] = adapter.routes;
-  if (route === undefined) throw new Error('no Slack route');
-  server = createServer((req, res) => void route.handle(req, res));
+  server = createHttpServer({ routes: adapter.routes, limits: config.http, logger: silentLogger });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
 });

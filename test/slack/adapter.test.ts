@@ -1,11 +1,11 @@
 /** The adapter as a platform: configuration, routes, the replay window and shutdown. */
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slackApiUrl, withinReplayWindow } from '../../src/adapters/slack/adapter.js';
 import { createSlackAdapter, slackPlatform } from '../../src/adapters/slack/index.js';
 import { buildCore } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { createHttpServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/logging.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { commandBody, postSigned, SIGNING_SECRET } from '../support/slack-requests.js';
@@ -62,8 +62,7 @@ describe('slackPlatform', () => {
       limits: config.limits,
       logger: silentLogger,
     });
-    const [route] = adapter.routes;
-    const server = createServer((req, res) => void route?.handle(req, res));
+    const server = createHttpServer({ routes: adapter.routes, limits: config.http, logger: silentLogger });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
     await adapter.start();

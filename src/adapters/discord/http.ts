@@ -6,7 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpRoute } from '../../http/server.js';
+import type { HttpRoute, Refusal } from '../../http/server.js';
 import type { Logger } from '../../logging.js';
 import type { CallbackBody } from './api.js';
 import type { Transport } from './deliver.js';
@@ -14,28 +14,11 @@ import type { InteractionHandler } from './handler.js';
 import { isValidSignature } from './verify.js';
 
 export const INTERACTIONS_PATH = '/discord/interactions';
-/** Interactions are small (attachments travel as URLs); anything bigger is not from Discord. */
-const MAX_BODY_BYTES = 1024 * 1024;
-
-class BodyTooLarge extends Error {}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLarge());
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
+/**
+ * Interactions are small: slash-command options (6,000 characters at most in all), ids and the
+ * resolved users and channels; attachments travel as URLs. Anything bigger is not from Discord.
+ */
+export const MAX_INTERACTION_BYTES = 64 * 1024;
 
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
@@ -72,19 +55,23 @@ export interface InteractionsRouteOptions {
   readonly nowSeconds?: () => number;
 }
 
+/** Without both signature headers nothing can be verified: refused before the body is read. */
+function unsigned(request: IncomingMessage): Refusal | undefined {
+  const signed =
+    header(request, 'x-signature-ed25519') !== undefined &&
+    header(request, 'x-signature-timestamp') !== undefined;
+  return signed ? undefined : { status: 401, error: 'invalid request signature' };
+}
+
 export function interactionsRoute(options: InteractionsRouteOptions): HttpRoute {
   return {
     method: 'POST',
     path: INTERACTIONS_PATH,
-    async handle(request, response) {
-      let body: Buffer;
-      try {
-        body = await readBody(request);
-      } catch (error) {
-        if (error instanceof BodyTooLarge) send(response, 413, { error: 'request body too large' });
-        else options.logger.debug({ err: error }, 'Discord: interaction request aborted');
-        return;
-      }
+    // The shared server refuses a larger body with 413, from its Content-Length or once a chunked
+    // one passes the cap, and answers before closing, so the client sees the 413.
+    maxBodyBytes: MAX_INTERACTION_BYTES,
+    refuse: unsigned,
+    async handle(request, response, body) {
       const signed = isValidSignature(
         options.publicKey,
         header(request, 'x-signature-ed25519'),

@@ -4,6 +4,8 @@
  * request listener on the shared server (Bolt never opens a port of its own); Socket Mode connects
  * out through apps.connections.open.
  */
+
+import type { IncomingMessage } from 'node:http';
 import {
   App,
   type AuthorizeResult,
@@ -15,19 +17,32 @@ import {
 import type { Dispatcher } from '../../commands/dispatch.js';
 import type { SlackConfig } from '../../config.js';
 import type { Limits } from '../../document/types.js';
-import type { HttpRoute } from '../../http/server.js';
+import type { HttpRoute, Refusal } from '../../http/server.js';
 import type { Logger } from '../../logging.js';
 import type { InteractionStore } from '../../session/interaction-port.js';
 import { within } from '../../timing.js';
 import type { PlatformAdapter } from '../platform.js';
 import { boltLogger } from './bolt-logger.js';
-import type { BotIdentity, HandlerDeps } from './context.js';
+import {
+  type BotIdentity,
+  type HandlerDeps,
+  isSignedRequest,
+  SIGNATURE_WINDOW_SECONDS,
+  type SignedRequest,
+  signedRequest,
+} from './context.js';
 import { BUTTON_ACTION_PATTERN, LOAD_MODAL_ID, LOAD_SHORTCUT_ID, SLASH_COMMAND } from './declared.js';
 import { handleButton } from './on-button.js';
 import { handleAppMention, handleSlashCommand } from './on-command.js';
 import { handleLoadShortcut, handleLoadSubmission } from './on-load.js';
 
 export const EVENTS_PATH = '/slack/events';
+/**
+ * Slack's requests are small JSON or form bodies; the largest is a message shortcut or mention
+ * carrying a long message (40,000 characters at most, sent as text and again as blocks, escaped).
+ * Bolt's own 4 MB default let an unsigned body be buffered whole before its signature was checked.
+ */
+export const MAX_SLACK_BODY_BYTES = 256 * 1024;
 const WEB_API_TIMEOUT_MS = 10_000;
 /** How long stop() waits for answers already under way before the store is closed under them. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -46,16 +61,13 @@ export interface SlackAdapter extends PlatformAdapter {
   idle(): Promise<void>;
 }
 
-/** Slack's replay window: a signed request older (or newer) than this is refused. */
-const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
-
 /**
  * Bolt refuses signatures older than five minutes but not ones from the future, which a captured
  * request could be replayed with later; both are refused here before Bolt sees the request.
  */
 export function withinReplayWindow(header: string | string[] | undefined, nowMs = Date.now()): boolean {
   if (typeof header !== 'string' || !/^\d{1,12}$/.test(header)) return false;
-  return Math.abs(Number(header) - nowMs / 1000) <= MAX_CLOCK_SKEW_SECONDS;
+  return Math.abs(Number(header) - nowMs / 1000) <= SIGNATURE_WINDOW_SECONDS;
 }
 
 /** The Web API base URL with the trailing slash WebClient needs. */
@@ -94,6 +106,14 @@ function identityCache(client: webApi.WebClient, logger: Logger) {
 
 type Receiver = HTTPReceiver | SocketModeReceiver;
 
+/** Where the verified signature rides in Bolt's context. */
+const SIGNED_REQUEST = 'aitwsSignedRequest';
+
+function signedIn(context: Readonly<Record<string, unknown>>): SignedRequest | undefined {
+  const value = context[SIGNED_REQUEST];
+  return isSignedRequest(value) ? value : undefined;
+}
+
 function clientOptionsFor(apiUrl: string | undefined): webApi.WebClientOptions {
   return {
     ...(apiUrl === undefined ? {} : { slackApiUrl: apiUrl }),
@@ -117,7 +137,14 @@ function createReceiver(
     });
   }
   if (slack.signingSecret === undefined) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET');
-  return new HTTPReceiver({ signingSecret: slack.signingSecret, endpoints: EVENTS_PATH, logger: log });
+  return new HTTPReceiver({
+    signingSecret: slack.signingSecret,
+    endpoints: EVENTS_PATH,
+    logger: log,
+    bodyLimit: MAX_SLACK_BODY_BYTES,
+    // Called only once the signature is verified: handlers see which signature they answer.
+    customPropertiesExtractor: (request) => ({ [SIGNED_REQUEST]: signedRequest(request.headers) }),
+  });
 }
 
 /** Runs handlers so that stop() can wait for the answers under way; a handler's failure is logged. */
@@ -146,8 +173,9 @@ function createTracker(logger: Logger): Tracker {
 
 function listen(app: App, deps: HandlerDeps, track: Tracker['track'], logger: Logger): void {
   // The command acks itself: with the answer when the core is quick, empty at a deadline if not.
-  app.command(SLASH_COMMAND, async ({ ack, body }) => {
-    await track('command', () => handleSlashCommand(deps, body, (response) => ack(response)));
+  app.command(SLASH_COMMAND, async ({ ack, body, context }) => {
+    const signed = signedIn(context);
+    await track('command', () => handleSlashCommand(deps, body, (response) => ack(response), signed));
   });
   app.event('app_mention', async ({ body }) => {
     await track('app_mention', () => handleAppMention(deps, body));
@@ -168,21 +196,35 @@ function listen(app: App, deps: HandlerDeps, track: Tracker['track'], logger: Lo
   });
 }
 
-/** HTTP mode's one route; once stopping, new work would outlive the store, so Slack is told to retry. */
+/** Refused from the headers alone, before the body is read: stale, unsigned, or too late. */
+function refusal(request: IncomingMessage, stopping: boolean): Refusal | undefined {
+  if (!withinReplayWindow(request.headers['x-slack-request-timestamp'])) {
+    return { status: 401, error: 'invalid request signature' };
+  }
+  if (typeof request.headers['x-slack-signature'] !== 'string') {
+    return { status: 401, error: 'invalid request signature' };
+  }
+  // Once stopping, new work would outlive the store, so Slack is told to retry.
+  if (stopping) return { status: 503, error: 'shutting down', headers: { 'retry-after': '1' } };
+  return undefined;
+}
+
+/** HTTP mode's one route; the shared server has read the body, under MAX_SLACK_BODY_BYTES. */
 function eventsRoutes(receiver: Receiver, stopping: () => boolean): HttpRoute[] {
   if (!(receiver instanceof HTTPReceiver)) return [];
-  const handle: HttpRoute['handle'] = (req, res) => {
-    if (!withinReplayWindow(req.headers['x-slack-request-timestamp'])) {
-      res.writeHead(401).end();
-      return;
-    }
-    if (stopping()) {
-      res.writeHead(503, { 'retry-after': '1' }).end();
-      return;
-    }
-    receiver.requestListener(req, res);
-  };
-  return [{ method: 'POST', path: EVENTS_PATH, handle }];
+  return [
+    {
+      method: 'POST',
+      path: EVENTS_PATH,
+      maxBodyBytes: MAX_SLACK_BODY_BYTES,
+      refuse: (request) => refusal(request, stopping()),
+      handle(request, response, body) {
+        // Bolt takes a request with a Buffer rawBody as already read (isBufferedIncomingMessage)
+        // and verifies these bytes instead of reading the stream again.
+        receiver.requestListener(Object.assign(request, { rawBody: body }), response);
+      },
+    },
+  ];
 }
 
 function handlerDeps(

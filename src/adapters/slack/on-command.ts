@@ -9,7 +9,14 @@
 import { renderError } from '../../commands/render-error.js';
 import type { Reply } from '../../commands/reply.js';
 import { within } from '../../timing.js';
-import { channelKey, commandText, type HandlerDeps, invocation } from './context.js';
+import {
+  channelKey,
+  commandText,
+  type HandlerDeps,
+  invocation,
+  SIGNATURE_WINDOW_SECONDS,
+  type SignedRequest,
+} from './context.js';
 import { SLASH_COMMAND } from './declared.js';
 import {
   type Destination,
@@ -37,6 +44,8 @@ export const ACK_DEADLINE_MS = 1500;
 export type CommandAck = (response?: ResponseMessage) => Promise<void>;
 
 const LATE = Symbol('late');
+const REPLAYED = Symbol('replayed');
+const SIGNATURE_SCOPE = 'slack-signature';
 
 function byline(name: string, typed: string): string {
   const command = typed.length > BYLINE_COMMAND_LIMIT ? `${typed.slice(0, BYLINE_COMMAND_LIMIT)}…` : typed;
@@ -47,7 +56,12 @@ function byline(name: string, typed: string): string {
  * Whatever happens in the handler, Slack gets exactly one ack: without one the person sees
  * "dispatch_failed", and a second one is an error in Bolt.
  */
-export async function handleSlashCommand(deps: HandlerDeps, body: unknown, ack: CommandAck): Promise<void> {
+export async function handleSlashCommand(
+  deps: HandlerDeps,
+  body: unknown,
+  ack: CommandAck,
+  signed?: SignedRequest,
+): Promise<void> {
   let acked = false;
   const ackOnce: CommandAck = async (response) => {
     if (acked) return;
@@ -55,13 +69,59 @@ export async function handleSlashCommand(deps: HandlerDeps, body: unknown, ack: 
     await ack(response);
   };
   try {
-    await answerSlashCommand(deps, body, ackOnce);
+    await answerSlashCommand(deps, body, ackOnce, signed);
   } finally {
     await ackOnce().catch((error: unknown) => deps.logger.warn({ err: error }, 'could not ack a command'));
   }
 }
 
-async function answerSlashCommand(deps: HandlerDeps, body: unknown, ack: CommandAck): Promise<void> {
+/**
+ * The signature is remembered until Slack's window would refuse it anyway, in the interaction
+ * store, so a replay is caught by whichever process it reaches.
+ */
+async function firstDelivery(deps: HandlerDeps, signed: SignedRequest | undefined): Promise<boolean> {
+  if (signed === undefined) return true;
+  const ttl = signed.timestamp + SIGNATURE_WINDOW_SECONDS - Math.floor(Date.now() / 1000) + 1;
+  return deps.interactions.claimOnce(SIGNATURE_SCOPE, signed.signature, Math.max(1, ttl));
+}
+
+/**
+ * The core's reply, or REPLAYED. The claim is part of the work raced against the ack deadline, so
+ * a slow store delays the answer, not the ack; a failed claim is answered like a failed command.
+ */
+async function claimAndHandle(
+  deps: HandlerDeps,
+  command: SlashCommandPayload,
+  signed: SignedRequest | undefined,
+): Promise<Reply | typeof REPLAYED> {
+  let first: boolean;
+  try {
+    first = await firstDelivery(deps, signed);
+  } catch (error) {
+    return renderError(error, deps.logger, { command: 'slash' });
+  }
+  if (!first) {
+    deps.logger.warn(
+      { user: command.user_id, channel: command.channel_id },
+      'ignored a replayed slash command',
+    );
+    return REPLAYED;
+  }
+  const actor = { id: command.user_id, name: command.user_name ?? command.user_id };
+  return deps.dispatcher.handle(
+    invocation(commandText(command.text), actor, channelKey(command.team_id, command.channel_id), {
+      // A slash command carries a trigger id, so Slack can open the paste form when asked.
+      supportsDocumentForm: true,
+    }),
+  );
+}
+
+async function answerSlashCommand(
+  deps: HandlerDeps,
+  body: unknown,
+  ack: CommandAck,
+  signed: SignedRequest | undefined,
+): Promise<void> {
   const parsed = SlashCommandPayload.safeParse(body);
   if (!parsed.success) {
     await ack();
@@ -69,17 +129,13 @@ async function answerSlashCommand(deps: HandlerDeps, body: unknown, ack: Command
     return;
   }
   const command = parsed.data;
-  const actor = { id: command.user_id, name: command.user_name ?? command.user_id };
-  const pending = deps.dispatcher.handle(
-    invocation(commandText(command.text), actor, channelKey(command.team_id, command.channel_id), {
-      // A slash command carries a trigger id, so Slack can open the paste form when asked.
-      supportsDocumentForm: true,
-    }),
-  );
+  const pending = claimAndHandle(deps, command, signed);
   // The core's reply if it comes before the deadline, else LATE; a rejection before it rejects.
   const early = await within(pending, ACK_DEADLINE_MS, LATE);
   if (early === LATE) await ack();
   const reply = early === LATE ? await pending : early;
+  // A replay gets the empty ack (handleSlashCommand sends it) and nothing else.
+  if (reply === REPLAYED) return;
   const destination: Destination = {
     kind: 'response_url',
     url: command.response_url,
@@ -91,8 +147,9 @@ async function answerSlashCommand(deps: HandlerDeps, body: unknown, ack: Command
     await openDocumentForm(deps, command, destination);
     return;
   }
+  const name = command.user_name ?? command.user_id;
   const message = renderFor(deps, reply, {
-    byline: byline(actor.name, `${SLASH_COMMAND} ${command.text.trim()}`),
+    byline: byline(name, `${SLASH_COMMAND} ${command.text.trim()}`),
   });
   await sendAnswer(deps, { reply, message, inTime: early !== LATE }, destination, ack);
 }
