@@ -8,7 +8,7 @@ export const savedCommand: CommandDefinition = {
   summary: 'List the workflows saved in the workspace library',
   usage: '/saved',
   description:
-    'Lists what /save name=NAME has kept for this workspace; /load name=NAME restores one into a channel.',
+    'Lists what /save name=NAME has kept for this workspace; /load name=NAME restores one into a channel. The library is capped per workspace: when it is full, save under a name listed here to replace that entry.',
   examples: ['/saved'],
   async run(context) {
     rejectUnknownParams(context.command.params, [], this.usage);
