@@ -125,6 +125,12 @@ describe('the HTTP front', () => {
       expect(refused.received).toMatch(/request body too large/);
       expect(refused.answeredAfterMs).toBeLessThan(500);
 
+      // A client that asks first (Expect: 100-continue) is refused instead of invited to send.
+      const asked = await exchange(running.port, (socket) =>
+        socket.write(slackHead(BODY_BYTES).replace('\r\n\r\n', '\r\nExpect: 100-continue\r\n\r\n')),
+      );
+      expect(asked.received).toMatch(/^HTTP\/1\.1 413 /);
+
       // Twenty whole 3.9 MB bodies at once (one shared buffer, so the client allocates nothing).
       const body = Buffer.alloc(BODY_BYTES, 97);
       global.gc?.();
@@ -141,6 +147,37 @@ describe('the HTTP front', () => {
       expect(all.every((e) => e.received.startsWith('HTTP/1.1 413 '))).toBe(true);
       expect(grown).toBeLessThan((20 * BODY_BYTES) / 4);
       expect(counter.calls).toBe(0);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('invites a body within the cap that asks first (Expect: 100-continue) and handles it', async () => {
+    const counter = { calls: 0 };
+    const running = await slackServer(counter);
+    try {
+      const body = commandBody({ text: 'help', channel: CHANNEL, responseUrl: fake.responseUrl() });
+      const timestamp = Math.floor(Date.now() / 1000);
+      const head = [
+        'POST /slack/events HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Connection: close',
+        'Content-Type: application/x-www-form-urlencoded',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        `X-Slack-Request-Timestamp: ${timestamp}`,
+        `X-Slack-Signature: ${signature(SIGNING_SECRET, timestamp, body)}`,
+        'Expect: 100-continue',
+        '',
+        '',
+      ].join('\r\n');
+      const answered = await exchange(running.port, (socket) => {
+        socket.write(head);
+        // The body goes only after the server said to send it.
+        socket.once('data', () => socket.write(body));
+      });
+      expect(answered.received).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+      expect(answered.received).toMatch(/Commands:/);
+      expect(counter.calls).toBe(1);
     } finally {
       await running.stop();
     }
