@@ -193,6 +193,25 @@ function stallTests(label: string, storeFor: () => Promise<{ store: SessionStore
       expect(reply.attachments[0]?.content).toContain('Role-a-0000');
     });
 
+    it('summarises the first version at the limit against the empty v0, with the one version attached', async () => {
+      const fresh: ChannelKey = { ...BIG, channel: `fresh-${label}` };
+      expect((await bot.run('/load', fresh, { filename: 'first.toml', text: first })).ok).toBe(true);
+      const { result: reply, cpuMs } = await cpuOf(() => bot.run('/diff', fresh));
+      expect(cpuMs).toBeLessThan(CPU_LIMIT_MS);
+      expect(textOf(reply)).toMatch(/^v0 and v1 differ too much/);
+      expect(reply.blocks).toContainEqual({
+        kind: 'fields',
+        fields: expect.arrayContaining([
+          { label: 'v0', value: 'empty' },
+          {
+            label: 'Sections that differ',
+            value: 'metadata (only in v1), roles (only in v1), stages (only in v1)',
+          },
+        ]),
+      });
+      expect(reply.attachments.map((file) => file.filename)).toEqual(['v1.toml']);
+    });
+
     it('still shows a small change between two versions at the limit as a patch', async () => {
       const edited = second.replace('Role 0500 reviews', 'Role 0500 approves');
       expect((await bot.run('/load', BIG, { filename: 'edited.toml', text: edited })).ok).toBe(true);
