@@ -11,12 +11,12 @@
  */
 const UNSAFE = /(?![\t\n])[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/gu;
 
+/** The same characters, for a yes/no test (a global pattern would carry its position between calls). */
+const UNSAFE_ANY = new RegExp(UNSAFE.source, 'u');
+
 /** Whether a name or key holds a character that cannot be shown as it is. */
 export function hasUnsafeCharacters(text: string): boolean {
-  UNSAFE.lastIndex = 0;
-  const found = UNSAFE.test(text);
-  UNSAFE.lastIndex = 0;
-  return found;
+  return UNSAFE_ANY.test(text);
 }
 
 function escaped(character: string): string {

@@ -58,7 +58,10 @@ function scan(value: TomlValue, path: string, key: string, secret: boolean, noti
     });
   } else if (isTable(value)) {
     for (const field of Object.keys(value)) {
-      scanMember(value[field] as TomlValue, path, field, field, isSecretKey(field), notices);
+      const item = value[field] as TomlValue;
+      // Only a string, or a list of them, can be a secret by its key; a table starts afresh.
+      const secret = typeof item === 'string' || Array.isArray(item) ? isSecretKey(field) : false;
+      scanMember(item, path, field, field, secret, notices);
     }
   }
 }

@@ -69,9 +69,9 @@ export function parseDocument(text: string, limits: Limits = DEFAULT_LIMITS): Ai
 }
 
 function checkCalendarDates(text: string, document: AitwsDocument): void {
-  if (!containsDate(document)) return;
+  // The text scan is cheap; the walk that confirms the document holds dates runs only on a hit.
   const found = findImpossibleDate(text);
-  if (found === undefined) return;
+  if (found === undefined || !containsDate(document)) return;
   const before = text.slice(0, found.index).split(/\r?\n/);
   const line = before.length;
   const column = (before.at(-1)?.length ?? 0) + 1;
@@ -99,7 +99,8 @@ function byCodeUnit(a: string, b: string): number {
 
 /** Unknown content: tables get their keys sorted, at every depth. */
 function sorted(value: TomlValue): TomlValue {
-  if (Array.isArray(value)) return value.map(sorted);
+  // A list of plain values has nothing to order.
+  if (Array.isArray(value)) return value.some((item) => typeof item === 'object') ? value.map(sorted) : value;
   if (!isTable(value)) return value;
   const keys = Object.keys(value).sort(byCodeUnit);
   return tableOf(keys.map((key) => [key, sorted(value[key] as TomlValue)]));
