@@ -128,7 +128,7 @@ export async function applyBatch(
       }
       return { document: simulation.document, result: simulation.steps.length };
     },
-    { historyLine: `assistant proposal: ${action.commands.map(historyLine).join(' ; ')}` },
+    { historyLine: `assistant proposal: ${action.commands.map((line) => historyLine(line)).join(' ; ')}` },
   );
   const count = plural(committed.result, 'proposed command');
   return success(

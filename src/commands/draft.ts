@@ -31,7 +31,7 @@ export function commitChange<T>(
   options: { readonly skipValidation?: boolean; readonly historyLine?: string } = {},
 ): Promise<CommittedChange<T>> {
   const { channel, actor, text } = context.invocation;
-  const change = options.historyLine ?? historyLine(text);
+  const change = options.historyLine ?? historyLine(text, context.command);
   const request = {
     by: actor.name,
     change,

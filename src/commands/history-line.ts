@@ -25,14 +25,18 @@ function rebuilt(command: ParsedCommand, masked: TomlTable): string {
   return [`/${command.name}`, ...command.positionals, ...params].join(' ');
 }
 
-export function historyLine(text: string): string {
-  let command: ParsedCommand;
+function parsed(text: string): ParsedCommand | undefined {
   try {
-    command = parseCommandLine(text);
+    return parseCommandLine(text);
   } catch {
-    // Not a command line (free text, a proposal's summary): the text patterns are all there is.
-    return maskSecrets(text);
+    return undefined;
   }
+}
+
+/** `command` is what `text` parsed to, when the caller has it already (the dispatcher does). */
+export function historyLine(text: string, command = parsed(text)): string {
+  // Not a command line (free text, a proposal's summary): the text patterns are all there is.
+  if (command === undefined) return maskSecrets(text);
   const params = paramsTable(command);
   // Masked as an extension section would be: secret-looking keys whole, credentials in any string.
   const masked = maskDocument({ x_params: params }).x_params;

@@ -1,5 +1,5 @@
 /**
- * The document edits behind `/add` and `/remove`. Edits never mutate their input:
+ * The document edits behind `/add`, and what `/remove` (edit-remove.ts) shares with them. Edits never mutate their input:
  * they copy along the changed path, so a failed validation afterwards leaves the stored draft as it was.
  */
 import { AitwsError } from '../errors.js';
@@ -29,7 +29,7 @@ interface Target {
   readonly child: NestedListSpec | undefined;
 }
 
-function resolveTarget(path: string, document: AitwsDocument, forRemoval: boolean): Target {
+export function resolveTarget(path: string, document: AitwsDocument, forRemoval: boolean): Target {
   const resolved = resolveSectionPath(path);
   if (resolved !== undefined) return { path, section: resolved.section, child: resolved.child };
   if (/^x_[A-Za-z0-9_-]+$/.test(path)) return { path, section: undefined, child: undefined };
@@ -45,11 +45,11 @@ function resolveTarget(path: string, document: AitwsDocument, forRemoval: boolea
   });
 }
 
-function displayKey(value: TomlValue): string {
+export function displayKey(value: TomlValue): string {
   return typeof value === 'string' ? value : String(value);
 }
 
-function sameKey(a: TomlValue | undefined, b: TomlValue): boolean {
+export function sameKey(a: TomlValue | undefined, b: TomlValue): boolean {
   return a !== undefined && displayKey(a) === displayKey(b) && typeof a === typeof b;
 }
 
@@ -100,7 +100,7 @@ function upsertInList(
   return { list: next, action: 'updated', changed };
 }
 
-function existingList(document: AitwsDocument, name: string): TomlTable[] {
+export function existingList(document: AitwsDocument, name: string): TomlTable[] {
   const value = document[name];
   if (value === undefined) return [];
   if (!isTableArray(value)) {
@@ -115,7 +115,7 @@ function existingList(document: AitwsDocument, name: string): TomlTable[] {
   return value;
 }
 
-function existingTable(document: AitwsDocument, name: string): TomlTable {
+export function existingTable(document: AitwsDocument, name: string): TomlTable {
   const value = document[name];
   if (value === undefined) return {};
   if (!isTable(value)) {
@@ -126,7 +126,7 @@ function existingTable(document: AitwsDocument, name: string): TomlTable {
   return value;
 }
 
-function findParent(
+export function findParent(
   document: AitwsDocument,
   section: SectionSpec,
   child: NestedListSpec,
@@ -205,131 +205,6 @@ export function addToDocument(
     action: upsert.action,
     fields: upsert.changed,
   };
-}
-
-export interface RemoveSelector {
-  /** `/remove logging level` */
-  readonly field?: string;
-  /** `/remove roles name="X"`, or for nested lists also the parent selector. */
-  readonly assignments: readonly FieldAssignment[];
-}
-
-function removeEntry(
-  list: readonly TomlTable[],
-  keyField: string,
-  key: TomlValue,
-  what: string,
-): TomlTable[] {
-  const index = list.findIndex((entry) => sameKey(entry[keyField], key));
-  if (index === -1) {
-    const guess = suggest(
-      displayKey(key),
-      list.map((entry) => displayKey(entry[keyField] ?? '')),
-    );
-    throw new AitwsError(
-      'UNKNOWN_ENTRY',
-      `There is no ${what} entry "${displayKey(key)}"; nothing was removed.`,
-      {
-        hint: guess === undefined ? `Type /show ${what} to list the entries.` : `Did you mean "${guess}"?`,
-      },
-    );
-  }
-  const rest = [...list];
-  rest.splice(index, 1);
-  return rest;
-}
-
-/** `/remove logging` or `/remove logging level`, and any section that is not a list. */
-function removeFromTable(document: AitwsDocument, name: string, field: string | undefined): EditOutcome {
-  if (field === undefined) {
-    return { document: withKey(document, name, undefined), target: name, action: 'removed', fields: [] };
-  }
-  const table = existingTable(document, name);
-  if (!Object.hasOwn(table, field)) {
-    const guess = suggest(field, Object.keys(table));
-    throw new AitwsError('UNKNOWN_FIELD', `${name} has no field "${field}"; nothing was removed.`, {
-      hint: guess === undefined ? `Type /show ${name} to see its fields.` : `Did you mean "${guess}"?`,
-    });
-  }
-  return {
-    document: withKey(document, name, withKey(table, field, undefined)),
-    target: `${name}.${field}`,
-    action: 'removed',
-    fields: [field],
-  };
-}
-
-/** `/remove roles` (the whole list) or `/remove roles name="X"` (one entry). */
-function removeFromList(
-  document: AitwsDocument,
-  section: SectionSpec,
-  assignments: readonly FieldAssignment[],
-): EditOutcome {
-  const keyField = section.key ?? 'name';
-  const key = assignments.find((a) => a.key === keyField);
-  if (key === undefined) {
-    if (assignments.length > 0) {
-      throw new AitwsError('USAGE', `${section.name} entries are identified by ${keyField}=…`, {
-        hint: `Example: /remove ${section.name} ${keyField}="…"`,
-      });
-    }
-    const rest = withKey(document, section.name, undefined);
-    return { document: rest, target: section.name, action: 'removed', fields: [] };
-  }
-  const list = removeEntry(existingList(document, section.name), keyField, key.value, section.name);
-  return {
-    document: withKey(document, section.name, list),
-    target: `${section.name}[${displayKey(key.value)}]`,
-    action: 'removed',
-    fields: [],
-  };
-}
-
-/** `/remove stages.actions stage="S"` (all its actions) or with `name="A"` (one action). */
-function removeFromNestedList(
-  document: AitwsDocument,
-  section: SectionSpec,
-  child: NestedListSpec,
-  assignments: readonly FieldAssignment[],
-): EditOutcome {
-  const { parents, index, parentKey } = findParent(document, section, child, assignments);
-  const parent = parents[index] ?? {};
-  const key = assignments.find((a) => a.key === child.key);
-  const nextParents = [...parents];
-  let targetPath = `${section.name}[${parentKey}].${child.name}`;
-  if (key === undefined) {
-    if (!Object.hasOwn(parent, child.name)) {
-      throw new AitwsError('UNKNOWN_ENTRY', `${targetPath} has no entries; nothing was removed.`);
-    }
-    nextParents[index] = withKey(parent, child.name, undefined);
-  } else {
-    const remaining = removeEntry(existingList(parent, child.name), child.key, key.value, targetPath);
-    nextParents[index] = withKey(parent, child.name, remaining);
-    targetPath += `[${displayKey(key.value)}]`;
-  }
-  return {
-    document: withKey(document, section.name, nextParents),
-    target: targetPath,
-    action: 'removed',
-    fields: [],
-  };
-}
-
-export function removeFromDocument(
-  document: AitwsDocument,
-  sectionPath: string,
-  selector: RemoveSelector,
-): EditOutcome {
-  const { section, child, path } = resolveTarget(sectionPath, document, true);
-  const topName = section?.name ?? path;
-  if (child === undefined && !Object.hasOwn(document, topName)) {
-    throw new AitwsError('UNKNOWN_ENTRY', `This draft has no ${topName} section; nothing was removed.`);
-  }
-  if (section === undefined || section.kind === 'table') {
-    return removeFromTable(document, topName, selector.field);
-  }
-  if (child === undefined) return removeFromList(document, section, selector.assignments);
-  return removeFromNestedList(document, section, child, selector.assignments);
 }
 
 export function tomlEquals(a: TomlValue | undefined, b: TomlValue | undefined): boolean {

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { addToDocument, editedSection, removeFromDocument } from '../../src/document/edit.js';
+import { addToDocument, editedSection } from '../../src/document/edit.js';
+import { removeFromDocument } from '../../src/document/edit-remove.js';
 import { parseDocument, validateChange, validateReplacement } from '../../src/document/index.js';
 import type { AitwsDocument, TomlValue } from '../../src/document/types.js';
 import { SAMPLE_TOML } from '../support/paths.js';

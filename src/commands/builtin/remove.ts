@@ -1,4 +1,5 @@
-import { editedSection, removeFromDocument } from '../../document/edit.js';
+import { editedSection } from '../../document/edit.js';
+import { removeFromDocument } from '../../document/edit-remove.js';
 import { getSection } from '../../document/sections.js';
 import { AitwsError, formatFinding } from '../../errors.js';
 import { commitChange, noDraftError } from '../draft.js';
