@@ -6,6 +6,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Assistant } from '../assistant/assistant.js';
+import { maskSecrets } from '../document/redact.js';
 import { suggest } from '../document/suggest.js';
 import type { Limits } from '../document/types.js';
 import { AitwsError } from '../errors.js';
@@ -18,6 +19,7 @@ import { applyBatch } from './batch.js';
 import { buttonId, parseButtonId, storeAction } from './buttons.js';
 import { checkDocument } from './document-check.js';
 import { commandNameOf, normalizeChatText, parseCommandLine } from './grammar/index.js';
+import { historyLine } from './history-line.js';
 import { maskReply } from './mask-reply.js';
 import { COMMANDS } from './registry.js';
 import { clarifyingQuestion, renderError } from './render-error.js';
@@ -109,6 +111,22 @@ async function run(core: Core, invocation: Invocation): Promise<Reply> {
   return definition.run(contextFor(core, { ...invocation, text }, command));
 }
 
+/**
+ * The typed line as the channel may see it. A line that does not parse shows only its command's
+ * name: its values were never parsed, so a secret in it could not be told from the text around it.
+ */
+function echoOf(text: string): string {
+  const normalized = normalizeChatText(text);
+  let command: ParsedCommand;
+  try {
+    command = parseCommandLine(normalized);
+  } catch {
+    const name = commandNameOf(normalized);
+    return name === undefined ? '' : maskSecrets(`/${name}`);
+  }
+  return historyLine(normalized, command);
+}
+
 /** When a command fails validation, offer to ask the assistant: a button in chat, a hint otherwise. */
 async function offerClarification(
   core: Core,
@@ -158,7 +176,7 @@ async function handle(core: Core, invocation: Invocation): Promise<Reply> {
   }
   const seconds = (performance.now() - started) / 1000;
   core.deps.metrics?.observeCommand(metricName(core.commands, invocation.text), reply.ok, seconds);
-  return reply;
+  return { ...reply, echo: echoOf(invocation.text) };
 }
 
 /** Runs what a confirmed button offered, as the person who clicked. */

@@ -40,6 +40,12 @@ export interface Reply {
    * can (see Invocation.supportsDocumentForm). The blocks say what the form is for.
    */
   readonly form?: ReplyForm;
+  /**
+   * The command this answers, as others in the channel may see it (a "who did what" line): secrets
+   * masked from the parsed values, or only the command's name when the line did not parse. Set by
+   * the dispatcher; adapters show this, never the text as typed.
+   */
+  readonly echo?: string;
 }
 
 /** `document`: a form to paste an aiTWS document into, submitted as /load with that content. */

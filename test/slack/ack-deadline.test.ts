@@ -45,9 +45,10 @@ beforeAll(async () => {
   if (config.slack === undefined) throw new Error('no Slack config');
   const dispatcher: Dispatcher = {
     commands: COMMANDS,
-    handle: (invocation) => {
+    // Echoes the typed line as the real core does for a line with no secret in it.
+    handle: async (invocation) => {
       handed = invocation;
-      return answer();
+      return { ...(await answer()), echo: invocation.text };
     },
     handleButton: async () => success('Done'),
     checkDocument: () => undefined,

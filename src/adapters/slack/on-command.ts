@@ -47,7 +47,13 @@ const LATE = Symbol('late');
 const REPLAYED = Symbol('replayed');
 const SIGNATURE_SCOPE = 'slack-signature';
 
-function byline(name: string, typed: string): string {
+/**
+ * "alice: /aitws add roles …" from the core's echo of the command (secrets masked), never the
+ * text as typed: Slack shows a slash command only to the person who typed it.
+ */
+function byline(name: string, prefix: string, reply: Reply): string {
+  const echo = (reply.echo ?? '').replace(/^\//, '');
+  const typed = echo === '' ? prefix : `${prefix} ${echo}`;
   const command = typed.length > BYLINE_COMMAND_LIMIT ? `${typed.slice(0, BYLINE_COMMAND_LIMIT)}…` : typed;
   return `${name}: ${command}`;
 }
@@ -149,7 +155,7 @@ async function answerSlashCommand(
   }
   const name = command.user_name ?? command.user_id;
   const message = renderFor(deps, reply, {
-    byline: byline(name, `${SLASH_COMMAND} ${command.text.trim()}`),
+    byline: byline(name, SLASH_COMMAND, reply),
   });
   await sendAnswer(deps, { reply, message, inTime: early !== LATE }, destination, ack);
 }
@@ -235,5 +241,5 @@ export async function handleAppMention(deps: HandlerDeps, body: unknown): Promis
   const reply = await deps.dispatcher.handle(
     invocation(commandText(typed), { id: event.user, name }, channelKey(team, event.channel)),
   );
-  await deliver(deps, destination, reply, { byline: byline(name, `@aitws ${typed}`) });
+  await deliver(deps, destination, reply, { byline: byline(name, '@aitws', reply) });
 }
