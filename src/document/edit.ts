@@ -3,6 +3,7 @@
  * they copy along the changed path, so a failed validation afterwards leaves the stored draft as it was.
  */
 import { AitwsError } from '../errors.js';
+import { canonicalName, sameName } from './entry-names.js';
 import { resolveSectionPath, sectionNames } from './sections.js';
 import { suggest } from './suggest.js';
 import { isTable, isTableArray, newTable, withKey } from './tree.js';
@@ -49,8 +50,19 @@ export function displayKey(value: TomlValue): string {
   return typeof value === 'string' ? value : String(value);
 }
 
-export function sameKey(a: TomlValue | undefined, b: TomlValue): boolean {
-  return a !== undefined && displayKey(a) === displayKey(b) && typeof a === typeof b;
+/** Key values naming the same entry; names compare in NFC (see entry-names.ts). */
+export const sameKey = sameName;
+
+/** Names are kept in NFC, so the same name typed two ways is one entry in every later comparison. */
+function canonicalKeys(
+  assignments: readonly FieldAssignment[],
+  keyFields: readonly string[],
+): FieldAssignment[] {
+  return assignments.map((assignment) =>
+    keyFields.includes(assignment.key) && typeof assignment.value === 'string'
+      ? { ...assignment, value: canonicalName(assignment.value) }
+      : assignment,
+  );
 }
 
 function requireParam(
@@ -166,15 +178,17 @@ export function editedSection(sectionPath: string): string {
 export function addToDocument(
   document: AitwsDocument,
   sectionPath: string,
-  assignments: readonly FieldAssignment[],
+  typed: readonly FieldAssignment[],
 ): EditOutcome {
-  if (assignments.length === 0) {
+  if (typed.length === 0) {
     throw new AitwsError('USAGE', `Nothing to add: give the fields as key=value.`, {
       hint: `Example: ${resolveSectionPath(sectionPath)?.section.example ?? '/add roles name="Reviewer" privileges=["read"]'}`,
     });
   }
   const target = resolveTarget(sectionPath, document, false);
   const { section, child } = target;
+  const keyFields = [section?.key ?? 'name', ...(child === undefined ? [] : [child.key, child.parentParam])];
+  const assignments = section?.kind === 'list' ? canonicalKeys(typed, keyFields) : typed;
   if (section === undefined || section.kind === 'table') {
     const { entry, changed } = mergeFields(existingTable(document, target.path), assignments);
     const action = Object.hasOwn(document, target.path) ? 'updated' : 'added';

@@ -2,7 +2,9 @@
  * Cross-references between sections: a name that points at nothing is a warning in a
  * draft, because the original sample has such names, and an error when a version is about to run.
  */
+
 import type { Finding } from '../errors.js';
+import { canonicalName } from './entry-names.js';
 import { BUILTIN_ACTION_TYPES, getSection, SECTIONS } from './sections.js';
 import { NameSuggester } from './suggest.js';
 import { entryLabel, isTable, joinPath } from './tree.js';
@@ -54,12 +56,12 @@ export class ReferenceIndex {
   /** The names a field's value points to that do not exist, each once and in order; usually none. */
   missingIn(references: string, value: TomlValue): string[] | undefined {
     const targets = this.targetsOf(references);
-    if (typeof value === 'string') return targets.set.has(value) ? undefined : [value];
+    if (typeof value === 'string') return targets.set.has(canonicalName(value)) ? undefined : [value];
     // Values of the wrong type are reported by the schema check; here only names count.
     if (!Array.isArray(value)) return undefined;
     let missing: string[] | undefined;
     for (const item of value) {
-      if (typeof item !== 'string' || targets.set.has(item)) continue;
+      if (typeof item !== 'string' || targets.set.has(canonicalName(item))) continue;
       missing ??= [];
       if (!missing.includes(item)) missing.push(item);
     }
@@ -84,7 +86,8 @@ export class ReferenceIndex {
     for (const target of targetsIn(references)) this.namesOf(target, names);
     const targets = {
       names,
-      set: new Set(names),
+      // Names compare in NFC, as entries do (entry-names.ts).
+      set: new Set(names.map(canonicalName)),
       suggester: new NameSuggester(names),
       suggestions: new Map<string, string | undefined>(),
     };

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { Finding } from '../errors.js';
+import { canonicalName, lookAlikeWarnings } from './entry-names.js';
 import { hasUnsafeCharacters, inert } from './inert-text.js';
 import { cutForMessage, maskSecrets } from './redact.js';
 import { describeExpected, entrySchema } from './schema.js';
@@ -176,17 +177,21 @@ export function checkEntryName(
   });
 }
 
+/** Names equal in NFC are one name twice; names that only look alike are warned about. */
 export function checkDuplicates(
   entries: readonly TomlTable[],
   keyField: string,
   path: string,
   report: ValidationReport,
 ): void {
+  report.warnings.push(...lookAlikeWarnings(entries, keyField, path));
   if (entries.length < 2) return;
   const counts = new Map<string, number>();
   for (const entry of entries) {
     const key = entry[keyField];
-    if (typeof key === 'string' && key !== '') counts.set(key, (counts.get(key) ?? 0) + 1);
+    if (typeof key !== 'string' || key === '') continue;
+    const name = canonicalName(key);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   if (counts.size === entries.length) return;
   for (const [key, count] of counts) {

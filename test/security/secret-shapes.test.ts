@@ -1,15 +1,19 @@
 /**
  * Secret shapes × the places a value surfaces. Each shape is a realistic value with the secret
- * part named; no place may show that part: the masker itself, `/show`, `/history`, a reply's
- * warnings, and a log line.
+ * part named; no place may show that part: the masker itself, the reply to /add, a warning and an
+ * error quoting it, `/show`, `/diff`, `/history`, `/validate` and a log line, on both stores (the
+ * front doors and the model: secret-places.test.ts).
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderForConsole } from '../../src/adapters/console/render.js';
 import { maskSecrets } from '../../src/document/redact.js';
 import { createLogger } from '../../src/logging.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import { SHAPES } from './shapes.js';
+import { STORE_KINDS, useStores } from './stores.js';
+
+const stores = useStores();
 
 describe('secret shapes', () => {
   it('has at least 40 of them', () => {
@@ -20,27 +24,42 @@ describe('secret shapes', () => {
     expect(maskSecrets(`see ${value} for details`)).not.toContain(secret);
   });
 
-  describe('in a draft', () => {
+  describe.each(STORE_KINDS)('in a draft (%s store)', (kind) => {
     let harness: Harness;
 
     beforeAll(async () => {
-      harness = await createHarness();
+      harness = await stores.harnessOn(kind);
       expect((await harness.run('/create name="Shapes"')).ok).toBe(true);
     });
     afterAll(async () => {
       await harness.cleanup();
     });
 
-    it.each(SHAPES)('never shows a %s in /add, /show or /history', async (_, value, secret) => {
-      const field = `f${Math.abs(hash(value))}`;
-      const added = await harness.run(`/add x_shapes ${field}=${JSON.stringify(value)}`);
-      expect(added.ok).toBe(true);
-      expect(renderForConsole(added, false)).not.toContain(secret);
-      expect(renderForConsole(await harness.run('/show x_shapes'), false)).not.toContain(secret);
-      expect(renderForConsole(await harness.run('/history limit=1'), false)).not.toContain(secret);
-      const [latest] = await harness.store.history(harness.channel, 1);
-      expect(latest?.change).not.toContain(secret);
-    });
+    it.each(SHAPES)(
+      'never shows a %s in a reply, a warning, an error, /show, /diff, /history or /validate',
+      async (_, value, secret) => {
+        const field = `f${Math.abs(hash(value))}`;
+        const quoted = JSON.stringify(value);
+        const screens: string[] = [];
+        const run = async (command: string, ok: boolean) => {
+          const reply = await harness.run(command);
+          expect(reply.ok, command).toBe(ok);
+          screens.push(renderForConsole(reply, false), JSON.stringify(reply));
+          return reply;
+        };
+        await run(`/add x_shapes ${field}=${quoted}`, true);
+        const warned = await run(`/add communication protocol=${quoted}`, true);
+        expect(warned.warnings.join('\n')).toMatch(/is not a supported value/);
+        await run(`/add monitors name="M" interval=${quoted}`, false);
+        await run('/show', true);
+        await run('/diff', true);
+        await run('/history limit=2', true);
+        await run('/validate', true);
+        for (const screen of screens) expect(screen).not.toContain(secret);
+        for (const { change } of await harness.store.history(harness.channel, 2))
+          expect(change).not.toContain(secret);
+      },
+    );
   });
 
   it.each(SHAPES)('never writes a %s to a log line', (_, value, secret) => {

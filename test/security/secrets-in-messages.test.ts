@@ -4,7 +4,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reply } from '../../src/commands/reply.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
+
+const stores = useStores();
+
+import { STORE_KINDS, useStores } from './stores.js';
 
 const PASSWORD = 's3cretpass';
 /** The password starts at character 39, so a 40-character cut keeps its first letter and drops the `@`. */
@@ -15,11 +19,11 @@ function shown(reply: Reply): string {
   return JSON.stringify([reply.blocks, reply.warnings]);
 }
 
-describe('values quoted in messages', () => {
+describe.each(STORE_KINDS)('values quoted in messages (%s store)', (kind) => {
   let harness: Harness;
 
   beforeEach(async () => {
-    harness = await createHarness();
+    harness = await stores.harnessOn(kind);
     expect((await harness.run('/create name="Secrets"')).ok).toBe(true);
   });
   afterEach(async () => {
@@ -43,11 +47,11 @@ describe('values quoted in messages', () => {
   });
 });
 
-describe('secrets in history', () => {
+describe.each(STORE_KINDS)('secrets in history (%s store)', (kind) => {
   let harness: Harness;
 
   beforeEach(async () => {
-    harness = await createHarness();
+    harness = await stores.harnessOn(kind);
     expect((await harness.run('/create name="Secrets"')).ok).toBe(true);
   });
   afterEach(async () => {

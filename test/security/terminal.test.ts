@@ -11,18 +11,22 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderForConsole } from '../../src/adapters/console/render.js';
 import { validateFiles } from '../../src/cli/validate-files.js';
 import { DEFAULT_LIMITS } from '../../src/document/types.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
+
+const stores = useStores();
+
+import { STORE_KINDS, useStores } from './stores.js';
 
 /** Controls (ESC, BEL, C1) but newline and tab, a bidi override, a line separator: never raw on screen. */
 const RAW = /(?![\n\t])[\p{Cc}\u202e\u2028]/u;
 /** Our own colour codes, which a TTY rendering adds around the text. */
 const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g');
 
-describe('names, keys and values with control characters', () => {
+describe.each(STORE_KINDS)('names, keys and values with control characters (%s store)', (kind) => {
   let harness: Harness;
 
   beforeEach(async () => {
-    harness = await createHarness();
+    harness = await stores.harnessOn(kind);
     expect((await harness.run('/create name="Inert"')).ok).toBe(true);
   });
   afterEach(async () => {
@@ -35,6 +39,7 @@ describe('names, keys and values with control characters', () => {
     ['/add x_meta note={ "k\\u001bey" = 1 }', /control or direction-changing/],
   ])('refuses %s and changes nothing', async (command, reason) => {
     const before = await harness.snapshot();
+    expect(Object.keys(before)).not.toEqual([]);
     const reply = await harness.run(command);
     expect(reply.ok).toBe(false);
     const screen = renderForConsole(reply, false);

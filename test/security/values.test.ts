@@ -6,13 +6,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDocument } from '../../src/document/index.js';
 import { TomlSyntaxError } from '../../src/errors.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 
-describe('values that would change silently', () => {
+const stores = useStores();
+
+import { STORE_KINDS, useStores } from './stores.js';
+
+describe.each(STORE_KINDS)('values that would change silently (%s store)', (kind) => {
   let harness: Harness;
 
   beforeEach(async () => {
-    harness = await createHarness();
+    harness = await stores.harnessOn(kind);
     expect((await harness.run('/create name="Values"')).ok).toBe(true);
   });
   afterEach(async () => {
@@ -31,6 +35,7 @@ describe('values that would change silently', () => {
     ['/add x_dates due={ at = 2025-02-29 }', /2025-02-29 is not a date/],
   ])('refuses %s and changes nothing', async (command, reason) => {
     const before = await harness.snapshot();
+    expect(Object.keys(before)).not.toEqual([]);
     const reply = await harness.run(command);
     expect(reply.ok).toBe(false);
     expect(JSON.stringify(reply.blocks)).toMatch(reason);

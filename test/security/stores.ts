@@ -1,0 +1,31 @@
+/**
+ * The security tests run on both stores: the file store and Redis. `useStores()` registers the
+ * hooks; `harnessOn(kind)` gives a harness on that store, Redis on one server per test file
+ * (started on first use, on a free loopback port) with a fresh key prefix per harness.
+ */
+import { afterAll } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.js';
+import { type RedisServer, startRedis } from '../support/redis.js';
+
+export const STORE_KINDS = ['file', 'redis'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+export interface Stores {
+  harnessOn(kind: StoreKind, channel?: string): Promise<Harness>;
+}
+
+export function useStores(): Stores {
+  let server: Promise<RedisServer> | undefined;
+  afterAll(async () => {
+    const started = server;
+    server = undefined;
+    await (await started)?.stop();
+  });
+  return {
+    async harnessOn(kind, channel = 'test') {
+      if (kind === 'file') return createHarness(channel);
+      server ??= startRedis();
+      return createHarness(channel, { kind: 'redis', url: (await server).url });
+    },
+  };
+}
