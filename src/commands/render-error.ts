@@ -30,6 +30,8 @@ function blocksFor(error: AitwsError): ReplyBlock[] {
 
 export function renderError(error: unknown, logger: Logger, context: Record<string, unknown> = {}): Reply {
   if (error instanceof AitwsError) {
+    // The reply is written for the channel; operators need the cause (with its file or server).
+    if (error.code === 'STORAGE_UNAVAILABLE') logger.warn({ ...context, err: error }, 'storage unavailable');
     return failure(error.message, {
       blocks: blocksFor(error),
       data: { error: { code: error.code, retryable: error.retryable } },

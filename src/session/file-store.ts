@@ -52,6 +52,9 @@ import type {
   WriteResult,
 } from './port.js';
 
+/** How replies name the data directory: the variable that sets it, never its absolute path. */
+const DATA_DIR_LABEL = '$AITWS_DATA_DIR';
+
 export interface FileSessionStoreOptions {
   readonly dataDir: string;
   /** Versions kept per channel, newest first. At least 1. Default 50. */
@@ -205,7 +208,7 @@ export class FileSessionStore implements SessionStore {
     const library = this.#libraryFiles(workspace);
     const row = await this.#io('read', library.dir, () => loadEntry(library, name));
     if (row === null) return null;
-    return { name: row.name, at: row.at, by: row.by, document: decodeSaved(row, library.dir) };
+    return { name: row.name, at: row.at, by: row.by, document: decodeSaved(row, this.#shown(library.dir)) };
   }
 
   async listNamed(workspace: WorkspaceKey): Promise<readonly SavedDocumentSummary[]> {
@@ -234,15 +237,37 @@ export class FileSessionStore implements SessionStore {
     await removeStaleTemporaries(dir, TEMPORARY_MAX_AGE_MS).catch(() => undefined);
   }
 
-  /** File-system failures become one retryable domain error naming the file; ours pass through. */
+  /**
+   * File-system failures become one retryable domain error naming the file; ours pass through.
+   * Either way the file is named relative to the data directory: a reply reaches the channel, and
+   * where the server keeps its files is not the channel's business. The log gets the whole error.
+   */
   async #io<T>(action: 'read' | 'write', file: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof AitwsError) throw error;
+      if (error instanceof AitwsError) throw this.#relative(error);
       const code = errorCode(error) ?? 'unknown error';
-      throw new StorageUnavailableError(`Could not ${action} session data at ${file} (${code}).`, error);
+      throw new StorageUnavailableError(
+        `Could not ${action} session data at ${this.#shown(file)} (${code}).`,
+        error,
+      );
     }
+  }
+
+  /** `file` as operators configure it: under $AITWS_DATA_DIR. */
+  #shown(file: string): string {
+    return path.join(DATA_DIR_LABEL, path.relative(this.dataDir, file));
+  }
+
+  #relative(error: AitwsError): AitwsError {
+    if (!error.message.includes(this.dataDir)) return error;
+    return new AitwsError(error.code, error.message.replaceAll(this.dataDir, DATA_DIR_LABEL), {
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      retryable: error.retryable,
+      details: error.details,
+      cause: error,
+    });
   }
 }
 

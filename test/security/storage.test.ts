@@ -192,6 +192,18 @@ describe('the data dir is out of reach of /save PATH and /load PATH', () => {
     expect((await run('/save .aitws-not-the-store.toml')).ok).toBe(true);
   });
 
+  it('names a broken stored file under $AITWS_DATA_DIR in the reply, never by its absolute path', async () => {
+    await writeFile(path.join(workDir, await channelFile()), 'not json');
+    const reply = await run('/show');
+    expect(reply.ok).toBe(false);
+    const shown = JSON.stringify(reply);
+    expect(shown).toMatch(
+      /Stored session data in \$AITWS_DATA_DIR\/channels\/[^ ]+\/current\.json cannot be read/,
+    );
+    expect(shown).not.toContain(workDir);
+    expect(shown).not.toContain(os.tmpdir());
+  });
+
   it('refuses it in the real console, and the channel keeps working', async () => {
     const target = await channelFile();
     const input = `/save ${target}\n/load ${target}\n/show metadata\n`;

@@ -1,11 +1,12 @@
 /**
  * The security tests run on both stores: the file store and Redis. `useStores()` registers the
  * hooks; `harnessOn(kind)` gives a harness on that store, Redis on one server per test file
- * (started on first use, on a free loopback port) with a fresh key prefix per harness.
+ * (REDIS_URL when set, else one started on first use on a free loopback port) with a fresh key
+ * prefix per harness.
  */
 import { afterAll } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { type RedisServer, startRedis } from '../support/redis.js';
+import { sharedRedis } from '../support/redis.js';
 
 export const STORE_KINDS = ['file', 'redis'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
@@ -15,7 +16,7 @@ export interface Stores {
 }
 
 export function useStores(): Stores {
-  let server: Promise<RedisServer> | undefined;
+  let server: ReturnType<typeof sharedRedis> | undefined;
   afterAll(async () => {
     const started = server;
     server = undefined;
@@ -24,7 +25,7 @@ export function useStores(): Stores {
   return {
     async harnessOn(kind, channel = 'test') {
       if (kind === 'file') return createHarness(channel);
-      server ??= startRedis();
+      server ??= sharedRedis();
       return createHarness(channel, { kind: 'redis', url: (await server).url });
     },
   };

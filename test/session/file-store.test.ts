@@ -54,6 +54,12 @@ describe('FileSessionStore on disk', () => {
   let dataDir: string;
   let store: FileSessionStore;
 
+  /** A reply names a stored file under $AITWS_DATA_DIR, never by its absolute path. */
+  function expectNamed(message: string, file: string): void {
+    expect(message).toContain(path.join('$AITWS_DATA_DIR', path.relative(dataDir, file)));
+    expect(message).not.toContain(base);
+  }
+
   beforeEach(async () => {
     base = await mkdtemp(path.join(os.tmpdir(), 'aitws-file-store-'));
     dataDir = path.join(base, 'data');
@@ -212,7 +218,7 @@ describe('FileSessionStore on disk', () => {
           const error = await rejection(attempt());
           expect(error.code).toBe('STORAGE_UNAVAILABLE');
           expect(error.retryable).toBe(false);
-          expect(error.message).toContain(file);
+          expectNamed(error.message, file);
         }
         await expect(readFile(file, 'utf8')).resolves.toBe(bytes);
         await expect(store.read(other)).resolves.toMatchObject({ version: 1 });
@@ -234,7 +240,7 @@ describe('FileSessionStore on disk', () => {
           const error = await rejection(attempt());
           expect(error.code).toBe('STORAGE_UNAVAILABLE');
           expect(error.retryable).toBe(false);
-          expect(error.message).toContain(file);
+          expectNamed(error.message, file);
         }
         // The record and newer versions do not depend on it.
         await expect(store.history(KEY, 1)).resolves.toHaveLength(1);
@@ -254,7 +260,7 @@ describe('FileSessionStore on disk', () => {
       for (const attempt of [() => store.listNamed(WORKSPACE), () => store.loadNamed(WORKSPACE, 'x')]) {
         const error = await rejection(attempt());
         expect(error.code).toBe('STORAGE_UNAVAILABLE');
-        expect(error.message).toContain(entry);
+        expectNamed(error.message, entry);
       }
       const legacy = store.legacyLibraryFile(WORKSPACE);
       await writeFile(legacy, 'garbage');
@@ -265,7 +271,7 @@ describe('FileSessionStore on disk', () => {
       ]) {
         const error = await rejection(attempt());
         expect(error.code).toBe('STORAGE_UNAVAILABLE');
-        expect(error.message).toContain(legacy);
+        expectNamed(error.message, legacy);
       }
       await expect(readFile(legacy, 'utf8')).resolves.toBe('garbage');
     });
@@ -276,7 +282,7 @@ describe('FileSessionStore on disk', () => {
       const library = libraryFiles(path.join(dataDir, 'library'), WORKSPACE);
       await copyFile(entryFile(library, 'y'), entryFile(library, 'x'));
       const error = await rejection(store.loadNamed(WORKSPACE, 'x'));
-      expect(error.message).toContain(entryFile(library, 'x'));
+      expectNamed(error.message, entryFile(library, 'x'));
     });
   });
 

@@ -18,7 +18,7 @@ import type { ChannelKey, SessionStore } from '../../src/session/port.js';
 import { closeRedisClient, createRedisClient } from '../../src/session/redis-client.js';
 import { RedisInteractionStore } from '../../src/session/redis-interactions.js';
 import { RedisSessionStore } from '../../src/session/redis-store.js';
-import { uniquePrefix } from './redis.js';
+import { deletePrefix, uniquePrefix } from './redis.js';
 
 /** Which store a harness runs on: the file store, or Redis at `url`. */
 export type HarnessStore = { readonly kind: 'file' } | { readonly kind: 'redis'; readonly url: string };
@@ -83,7 +83,10 @@ function storesFor(kind: HarnessStore, dataDir: string): Stores {
       for (const key of keys) values[key] = (await client.dumpBuffer(key))?.toString('hex') ?? '';
       return values;
     },
-    close: () => closeRedisClient(client),
+    async close() {
+      await deletePrefix(client, prefix);
+      await closeRedisClient(client);
+    },
   };
 }
 
