@@ -95,8 +95,8 @@ function lookAlike(
   return {
     path: `${path}[${inert(name)}]`,
     message: `${keyField} "${inert(name)}" looks like "${inert(earlier)}" but is a different name${why}`,
-    expected: 'names that look different',
-    suggestion: `use "${inert(earlier)}" if you meant that entry, or rename one of them`,
+    // Offered as "did you mean": the likelier intent is the entry that was there first.
+    suggestion: inert(earlier),
     code: 'LOOK_ALIKE',
   };
 }
