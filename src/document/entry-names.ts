@@ -10,9 +10,12 @@ import type { Finding } from '../errors.js';
 import { inert } from './inert-text.js';
 import type { TomlTable, TomlValue } from './types.js';
 
+/** Printable ASCII, which is already in NFC, its own confusables skeleton, and one script. */
+const PLAIN = /^[\x20-\x7e]*$/;
+
 /** The form names are compared and stored in. */
 export function canonicalName(name: string): string {
-  return name.normalize('NFC');
+  return PLAIN.test(name) ? name : name.normalize('NFC');
 }
 
 /** Whether two key values name the same entry: same type, same text in NFC. */
@@ -65,10 +68,12 @@ export function lookAlikeWarnings(entries: readonly TomlTable[], keyField: strin
   for (const entry of entries) {
     const key = entry[keyField];
     if (typeof key !== 'string' || key === '') continue;
+    // Most names are plain ASCII: already NFC, their own skeleton, one script.
+    const plain = PLAIN.test(key);
     const name = canonicalName(key);
-    const skeleton = confusableSkeleton(name);
+    const skeleton = plain ? key : confusableSkeleton(name);
     const earlier = bySkeleton.get(skeleton);
-    const scripts = lookalikeScripts(name);
+    const scripts = plain ? [] : lookalikeScripts(name);
     if (earlier !== undefined && earlier !== name) {
       findings.push(lookAlike(path, keyField, name, earlier, scripts));
     } else if (scripts.length > 1) {
