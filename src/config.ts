@@ -160,8 +160,85 @@ function httpConfig(e: z.infer<typeof EnvSchema>): HttpConfig {
   };
 }
 
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const parsed = EnvSchema.safeParse(env);
+type EnvName = keyof typeof EnvSchema.shape;
+
+/** The groups of variables a program reads; a subcommand names the ones it uses. */
+export type ConfigPart = 'storage' | 'limits' | 'log' | 'http' | 'slack' | 'discord' | 'assistant';
+
+const PART_VARIABLES: Readonly<Record<ConfigPart, readonly EnvName[]>> = {
+  storage: [
+    'AITWS_DATA_DIR',
+    'REDIS_URL',
+    'AITWS_REDIS_PREFIX',
+    'AITWS_REDIS_TIMEOUT_MS',
+    'AITWS_SESSION_TTL_DAYS',
+    'AITWS_HISTORY_LIMIT',
+    'AITWS_LIBRARY_MAX_ENTRIES',
+    'AITWS_LIBRARY_MAX_BYTES',
+  ],
+  limits: [
+    'AITWS_MAX_DOCUMENT_BYTES',
+    'AITWS_MAX_LIST_ENTRIES',
+    'AITWS_MAX_STRING_BYTES',
+    'AITWS_MAX_NESTING',
+  ],
+  log: ['LOG_LEVEL'],
+  http: [
+    'PORT',
+    'HOST',
+    'METRICS_PORT',
+    'AITWS_HTTP_HEADERS_TIMEOUT_MS',
+    'AITWS_HTTP_REQUEST_TIMEOUT_MS',
+    'AITWS_HTTP_MAX_CONNECTIONS',
+  ],
+  slack: ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL'],
+  discord: ['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'DISCORD_PUBLIC_KEY', 'DISCORD_API_URL'],
+  assistant: [
+    'ANTHROPIC_API_KEY',
+    'ANTHROPIC_BASE_URL',
+    'AITWS_MODEL',
+    'AITWS_ASK_PER_USER_PER_MINUTE',
+    'AITWS_ASK_PER_CHANNEL_PER_HOUR',
+    'AITWS_ASK_DAILY_TOKENS',
+  ],
+};
+
+export const ALL_CONFIG_PARTS: readonly ConfigPart[] = [
+  'storage',
+  'limits',
+  'log',
+  'http',
+  'slack',
+  'discord',
+  'assistant',
+];
+
+/** Every variable the schema knows, by part: a variable in no part would never be read. */
+export function variablesByPart(): Readonly<Record<ConfigPart, readonly string[]>> {
+  return PART_VARIABLES;
+}
+
+export const KNOWN_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
+/** Only the variables of `parts`: a subcommand is never stopped by a variable it does not read. */
+function variablesOf(
+  env: Readonly<Record<string, string | undefined>>,
+  parts: readonly ConfigPart[],
+): Record<string, string | undefined> {
+  const picked: Record<string, string | undefined> = {};
+  for (const part of parts) for (const name of PART_VARIABLES[part]) picked[name] = env[name];
+  return picked;
+}
+
+/**
+ * The configuration from `env`, validating only the variables of `parts` (all by default); the
+ * other parts take their defaults (no Slack, no Discord, no assistant key).
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  parts: readonly ConfigPart[] = ALL_CONFIG_PARTS,
+): Config {
+  const parsed = EnvSchema.safeParse(variablesOf(env, parts));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new AitwsError('CONFIG', 'The environment configuration is invalid.', { details: problems });
