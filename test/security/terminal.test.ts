@@ -91,7 +91,10 @@ describe('aitws validate output', () => {
 
   it('escapes line separators in --json so each record stays one line', async () => {
     const file = path.join(dir, 'sep.toml');
-    await writeFile(file, '[metadata]\nname = "N"\n[communication]\nprotocol = "a\u2028b\u2029c\u0085d\\re"\n');
+    await writeFile(
+      file,
+      '[metadata]\nname = "N"\n[communication]\nprotocol = "a\u2028b\u2029c\u0085d\\re"\n',
+    );
     const text = (await run(file, true)).join('\n');
     expect(text).not.toMatch(/[\u2028\u2029\u0085\r]/u);
     // The lone CR is in the record, shown escaped, not a line end.
