@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'FILE_IO'
   | 'NOT_AVAILABLE'
   | 'NOTHING_TO_UNDO'
+  | 'NOTHING_TO_REDO'
+  | 'ALREADY_EXISTS'
   | 'VERSION_NOT_FOUND'
   | 'CONFLICT'
   | 'STORAGE_UNAVAILABLE'

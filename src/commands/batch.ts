@@ -4,6 +4,7 @@
  * proposal is made, to drop the invalid ones, and again inside a single compare-and-set when a
  * person applies it, so the history gets one entry and one /undo reverts the lot.
  */
+
 import { createHash } from 'node:crypto';
 import type { AitwsDocument } from '../document/types.js';
 import { AitwsError, formatFinding, ValidationError } from '../errors.js';
@@ -12,8 +13,9 @@ import type { Choice, InteractionStore, PendingAction } from '../session/interac
 import { MemoryInteractionStore } from '../session/memory-interactions.js';
 import { MemorySessionStore } from '../session/memory-store.js';
 import { type ChannelKey, channelId } from '../session/port.js';
+import { checkArguments } from './arguments.js';
 import { ACTION_TTL_SECONDS } from './buttons.js';
-import { commitChange } from './draft.js';
+import { commitChange, unchanged } from './draft.js';
 import { normalizeChatText, parseCommandLine } from './grammar/index.js';
 import { historyLine } from './history-line.js';
 import type { Reply } from './reply.js';
@@ -58,6 +60,7 @@ async function runOnCopy(
     const definition = definitions.find((candidate) => candidate.name === command.name);
     if (definition === undefined || !PROPOSABLE.has(command.name))
       return `/${command.name} cannot be proposed (only /add, /remove and /create)`;
+    checkArguments(definition, command);
     const { channel, actor } = context.invocation;
     const reply = await definition.run({
       invocation: { text, channel, actor },
@@ -130,6 +133,8 @@ export async function applyBatch(
     },
     { historyLine: `assistant proposal: ${action.commands.map((line) => historyLine(line)).join(' ; ')}` },
   );
+  if (!committed.changed)
+    return unchanged(committed.version, 'the draft already has what the proposal makes');
   const count = plural(committed.result, 'proposed command');
   return success(
     `${context.invocation.actor.name} applied ${count} as one change · v${committed.version}. /undo reverts all of it.`,

@@ -15,6 +15,7 @@ import type { CommandMetrics } from '../metrics.js';
 import { Drafts } from '../session/drafts.js';
 import type { InteractionStore, PendingAction } from '../session/interaction-port.js';
 import type { SessionStore } from '../session/port.js';
+import { checkArguments } from './arguments.js';
 import { applyBatch } from './batch.js';
 import { buttonId, parseButtonId, storeAction } from './buttons.js';
 import { checkDocument } from './document-check.js';
@@ -108,6 +109,7 @@ async function run(core: Core, invocation: Invocation): Promise<Reply> {
   const text = normalizeChatText(invocation.text);
   const command = parse(core.commands, text);
   const definition = resolve(core.commands, command.name);
+  checkArguments(definition, command);
   return definition.run(contextFor(core, { ...invocation, text }, command));
 }
 

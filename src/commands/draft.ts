@@ -8,6 +8,7 @@ import { AitwsError } from '../errors.js';
 import type { CommittedChange, DraftEdit } from '../session/drafts.js';
 import type { SessionRecord } from '../session/port.js';
 import { historyLine } from './history-line.js';
+import { privateAnswer, type Reply } from './reply.js';
 import type { CommandContext } from './types.js';
 
 export function noDraftError(): AitwsError {
@@ -38,6 +39,11 @@ export function commitChange<T>(
     ...(options.skipValidation === true ? { skipValidation: true } : {}),
   };
   return context.drafts.change(channel, request, edit);
+}
+
+/** The answer to an edit that left the draft as it was: no version was made, and it says so. */
+export function unchanged(version: number, what: string): Reply {
+  return privateAnswer(`No change: ${what} · still v${version}`, { data: { version, changed: false } });
 }
 
 /** The draft's display name, from [metadata] name. */

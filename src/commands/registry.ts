@@ -11,7 +11,9 @@ import { discardCommand } from './builtin/discard.js';
 import { createHelpCommand } from './builtin/help.js';
 import { historyCommand } from './builtin/history.js';
 import { loadCommand } from './builtin/load.js';
+import { redoCommand } from './builtin/redo.js';
 import { removeCommand } from './builtin/remove.js';
+import { restoreCommand } from './builtin/restore.js';
 import { saveCommand } from './builtin/save.js';
 import { savedCommand } from './builtin/saved.js';
 import { showCommand } from './builtin/show.js';
@@ -30,6 +32,8 @@ export const COMMANDS: readonly CommandDefinition[] = [
   saveCommand,
   savedCommand,
   undoCommand,
+  redoCommand,
+  restoreCommand,
   historyCommand,
   diffCommand,
   createAskCommand(() => COMMANDS),

@@ -90,5 +90,16 @@ export interface CommandDefinition {
    * apostrophes and quotes in prose, and passes the rest of the line as the only positional.
    */
   readonly rawArgs?: boolean;
+  /**
+   * What the command takes, checked by the dispatcher before it runs so that nothing typed is
+   * silently ignored: the key=value names (`fields`: any, as /add's), and at most how many bare
+   * words.
+   */
+  readonly accepts: CommandArguments;
   run(context: CommandContext): Promise<Reply>;
+}
+
+export interface CommandArguments {
+  readonly params: readonly string[] | 'fields';
+  readonly words: number;
 }

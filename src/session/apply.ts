@@ -6,7 +6,13 @@
 
 import type { AitwsDocument } from '../document/types.js';
 import { ConflictError } from '../errors.js';
-import type { ChangeToWrite, ChannelKey, SessionRecord, SessionStore } from './port.js';
+import {
+  type ChangeToWrite,
+  type ChannelKey,
+  markersOf,
+  type SessionRecord,
+  type SessionStore,
+} from './port.js';
 
 /** What `mutate` decided: a new document to store as the next version… */
 export interface Change<T> {
@@ -16,6 +22,8 @@ export interface Change<T> {
   readonly by: string;
   /** For /undo: the version whose change this one reverts. */
   readonly reverts?: number;
+  /** For /redo: the /undo version this one cancels. */
+  readonly redoes?: number;
   readonly result: T;
 }
 
@@ -85,8 +93,7 @@ function isNoChange<T>(mutation: Mutation<T>): mutation is NoChange<T> {
 
 function toWrite(change: Change<unknown>, at: string): ChangeToWrite {
   const { document, by } = change;
-  const written: ChangeToWrite = { document, at, by, change: change.change };
-  return change.reverts === undefined ? written : { ...written, reverts: change.reverts };
+  return { document, at, by, change: change.change, ...markersOf(change) };
 }
 
 function writtenRecord(version: number, change: ChangeToWrite): SessionRecord {

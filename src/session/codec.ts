@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { AitwsDocument } from '../document/types.js';
 import { AitwsError } from '../errors.js';
 import { documentSchema, encodeDocument, type JsonObject, type JsonValue } from './codec-values.js';
-import type { HistoryEntry, SavedDocument } from './port.js';
+import { type HistoryEntry, markersOf, type SavedDocument } from './port.js';
 
 export { documentSchema, encodeDocument, type JsonValue } from './codec-values.js';
 
@@ -31,11 +31,12 @@ export const historyEntryMetaSchema = z.object({
   by: z.string(),
   change: z.string(),
   reverts: version.min(1).optional(),
+  redoes: version.min(1).optional(),
 });
 
 const historyEntrySchema: z.ZodType<HistoryEntry, unknown> = historyEntryMetaSchema
   .extend({ document: nullableDocumentSchema })
-  .transform(({ reverts, ...entry }) => (reverts === undefined ? entry : { ...entry, reverts }));
+  .transform(({ reverts, redoes, ...entry }) => ({ ...entry, ...markersOf({ reverts, redoes }) }));
 
 const savedDocumentSchema: z.ZodType<SavedDocument, unknown> = z.object({
   name: z.string(),
@@ -110,9 +111,8 @@ export function parseStored<T>(schema: z.ZodType<T, unknown>, text: string, sour
 
 /** The version comes first, so `historyEntryVersion` can read it without parsing the entry. */
 export function encodeHistoryEntry(entry: HistoryEntry): string {
-  const { version: v, at, by, change, reverts } = entry;
-  const json: JsonObject = { version: v, at, by, change };
-  if (reverts !== undefined) json.reverts = reverts;
+  const { version: v, at, by, change } = entry;
+  const json: JsonObject = { version: v, at, by, change, ...markersOf(entry) };
   json.document = encodeNullableDocument(entry.document);
   return JSON.stringify(json);
 }

@@ -4,6 +4,7 @@
  * (applyChange). Changes this process makes to one channel wait for each other (KeyedQueue), so
  * the compare-and-set only ever contends with other processes.
  */
+import { tomlEquals } from '../document/edit.js';
 import { checkLimits, validateChange, validateReplacement } from '../document/index.js';
 import type { AitwsDocument, Limits } from '../document/types.js';
 import { type Finding, ValidationError } from '../errors.js';
@@ -13,6 +14,7 @@ import {
   type ChannelKey,
   channelId,
   type HistoryEntry,
+  markersOf,
   type SavedDocument,
   type SavedDocumentSummary,
   type SessionRecord,
@@ -26,6 +28,10 @@ export interface DraftEdit<T> {
   readonly result: T;
   /** Set by /undo: the version this change reverts. */
   readonly reverts?: number;
+  /** Set by /redo: the /undo version this change cancels. */
+  readonly redoes?: number;
+  /** Added to the history line once the edit knows it: which version an /undo went back to. */
+  readonly note?: string;
   /**
    * The one top-level section the edit changed (/add, /remove): only it, and the references, are
    * checked again. Absent, the whole proposed document is (/create, /load, a proposal).
@@ -42,7 +48,10 @@ export interface ChangeRequest {
 }
 
 export interface CommittedChange<T> {
+  /** The version now current: the new one, or the one read when the edit changed nothing. */
   readonly version: number;
+  /** False when the proposed document equals the draft: then no version was written. */
+  readonly changed: boolean;
   readonly result: T;
   /** Warnings the change introduced (those the draft already had are not repeated). */
   readonly newWarnings: readonly Finding[];
@@ -51,6 +60,12 @@ export interface CommittedChange<T> {
 export interface DraftsOptions {
   readonly limits: Limits;
   readonly now: () => Date;
+}
+
+/** Equal content (table key order aside): storing it again would make a version that changes nothing. */
+function sameDocument(current: AitwsDocument | null, proposed: AitwsDocument | null): boolean {
+  if (current === null || proposed === null) return current === proposed;
+  return tomlEquals(current, proposed);
 }
 
 /** History keeps the command as typed, cut to a sensible length. */
@@ -87,22 +102,27 @@ export class Drafts {
         channel,
         async (record) => {
           const proposed = await edit(record);
+          if (sameDocument(record.document, proposed.document))
+            return { noChange: true, result: proposed.result };
           newWarnings =
             proposed.document === null || request.skipValidation === true
               ? []
               : this.#check(record.document, proposed.document, proposed.section);
           return {
             document: proposed.document,
-            change: request.change.slice(0, MAX_CHANGE_TEXT),
+            change: (proposed.note === undefined
+              ? request.change
+              : `${request.change} · ${proposed.note}`
+            ).slice(0, MAX_CHANGE_TEXT),
             by: request.by,
             result: proposed.result,
-            ...(proposed.reverts === undefined ? {} : { reverts: proposed.reverts }),
+            ...markersOf(proposed),
           };
         },
         { now: this.#options.now },
       ),
     );
-    return { version: applied.version, result: applied.result, newWarnings };
+    return { version: applied.version, changed: applied.changed, result: applied.result, newWarnings };
   }
 
   /** Throws when `proposed` may not be stored; otherwise the warnings `current` did not have. */

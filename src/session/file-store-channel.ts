@@ -26,7 +26,7 @@ import {
   unreadableDataError,
 } from './codec.js';
 import { readIfExists, removeIfPresent, replaceFilesAtomic } from './file-io.js';
-import type { ChangeToWrite, ChannelKey, HistoryEntry, Platform } from './port.js';
+import { type ChangeToWrite, type ChannelKey, type HistoryEntry, markersOf, type Platform } from './port.js';
 
 export const PLATFORMS = ['console', 'slack', 'discord'] as const satisfies readonly Platform[];
 
@@ -106,7 +106,7 @@ async function readEntry(
     by: stored.by,
     change: stored.change,
   };
-  return stored.reverts === undefined ? entry : { ...entry, reverts: stored.reverts };
+  return { ...entry, ...markersOf(stored) };
 }
 
 /** The current entry, fully decoded: a write must not bury an unreadable draft under a new version. */
@@ -126,7 +126,7 @@ export async function commitVersion(
   document: JsonValue,
 ): Promise<void> {
   const { platform, workspace, channel: id } = channel.key;
-  const { at, by, reverts } = change;
+  const { at, by } = change;
   const content = {
     format: ENTRY_FORMAT,
     key: { platform, workspace, channel: id },
@@ -134,7 +134,7 @@ export async function commitVersion(
     at,
     by,
     change: change.change,
-    ...(reverts === undefined ? {} : { reverts }),
+    ...markersOf(change),
     document,
   };
   const text = JSON.stringify(content);

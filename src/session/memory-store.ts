@@ -12,16 +12,17 @@ import {
   libraryLimits,
   libraryVerdict,
 } from './names.js';
-import type {
-  ChangeToWrite,
-  ChannelKey,
-  HistoryEntry,
-  SavedDocument,
-  SavedDocumentSummary,
-  SessionRecord,
-  SessionStore,
-  WorkspaceKey,
-  WriteResult,
+import {
+  type ChangeToWrite,
+  type ChannelKey,
+  type HistoryEntry,
+  markersOf,
+  type SavedDocument,
+  type SavedDocumentSummary,
+  type SessionRecord,
+  type SessionStore,
+  type WorkspaceKey,
+  type WriteResult,
 } from './port.js';
 
 function copyEntry(entry: HistoryEntry): HistoryEntry {
@@ -63,9 +64,9 @@ export class MemorySessionStore implements SessionStore {
     const currentVersion = history[0]?.version ?? 0;
     if (currentVersion !== expectedVersion) return { ok: false, currentVersion };
     const version = currentVersion + 1;
-    const { at, by, reverts } = change;
+    const { at, by } = change;
     const entry: HistoryEntry = { version, at, by, change: change.change, document: change.document };
-    const stored = copyEntry(reverts === undefined ? entry : { ...entry, reverts });
+    const stored = copyEntry({ ...entry, ...markersOf(change) });
     this.#channels.set(channelKeyId(key), [stored, ...history].slice(0, this.#historyLimit));
     return { ok: true, version };
   }

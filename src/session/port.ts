@@ -41,6 +41,8 @@ export interface HistoryEntry {
   readonly change: string;
   /** Set when this version is an /undo: the version whose change it reverted. */
   readonly reverts?: number;
+  /** Set when this version is a /redo: the /undo version it cancelled. */
+  readonly redoes?: number;
 }
 
 export interface ChangeToWrite {
@@ -50,6 +52,22 @@ export interface ChangeToWrite {
   readonly change: string;
   /** Stored with the history entry; see HistoryEntry.reverts. */
   readonly reverts?: number;
+  /** Stored with the history entry; see HistoryEntry.redoes. */
+  readonly redoes?: number;
+}
+
+/** The undo/redo markers of an entry or change, only those that are set (stores keep no undefined). */
+export function markersOf(entry: {
+  readonly reverts?: number | undefined;
+  readonly redoes?: number | undefined;
+}): {
+  reverts?: number;
+  redoes?: number;
+} {
+  return {
+    ...(entry.reverts === undefined ? {} : { reverts: entry.reverts }),
+    ...(entry.redoes === undefined ? {} : { redoes: entry.redoes }),
+  };
 }
 
 export type WriteResult =

@@ -37,6 +37,7 @@ const later: CommandDefinition = {
     'Ask the assistant about the spec or the draft; it may propose commands that a person confirms with a button before anything changes',
   usage: '/ask QUESTION',
   description: 'A command added by a later issue.',
+  accepts: { params: [], words: 1 },
   examples: ['/ask what is a stage?'],
   run: async () => success('ok'),
 };

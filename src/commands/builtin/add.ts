@@ -1,6 +1,6 @@
 import { addToDocument, editedSection } from '../../document/edit.js';
 import { AitwsError, formatFinding } from '../../errors.js';
-import { commitChange, noDraftError } from '../draft.js';
+import { commitChange, noDraftError, unchanged } from '../draft.js';
 import { success } from '../reply.js';
 import type { CommandDefinition } from '../types.js';
 
@@ -11,6 +11,7 @@ export const addCommand: CommandDefinition = {
   usage: '/add SECTION key=value ...',
   description:
     'For a table section (metadata, logging, …) sets the given fields. For a list section (roles, stages, …) adds the entry with that key (name=, or role= for authorization) or changes the existing one field by field. Nested stage actions take stage="…". Values are TOML values: "text", 12, true, ["a","b"], {k = "v"}, or a bare word.',
+  accepts: { params: 'fields', words: 1 },
   examples: [
     '/add roles name="DataScientist" privileges=["read", "execute"]',
     '/add logging level="debug"',
@@ -32,8 +33,8 @@ export const addCommand: CommandDefinition = {
       return { document: outcome.document, result: outcome, section: editedSection(section) };
     });
     const { target, action, fields } = committed.result;
-    const detail =
-      action === 'updated' ? (fields.length > 0 ? ` (${fields.join(', ')})` : ' (no change)') : '';
+    if (!committed.changed) return unchanged(committed.version, `${target} already has those values`);
+    const detail = action === 'updated' ? ` (${fields.join(', ')})` : '';
     return success(`${action === 'added' ? 'Added' : 'Updated'} ${target}${detail} · v${committed.version}`, {
       warnings: committed.newWarnings.map(formatFinding),
       data: { version: committed.version, target, action, fields },

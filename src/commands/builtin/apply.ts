@@ -10,6 +10,7 @@ export function createApplyCommand(commands: () => readonly CommandDefinition[])
     usage: '/apply',
     description:
       'Runs the commands of the latest /ask proposal as you, with your permissions, as one change: /undo reverts all of it. In chat the proposal also has an Apply button. A proposal is applied or discarded once.',
+    accepts: { params: [], words: 0 },
     examples: ['/apply'],
     async run(context) {
       rejectUnknownParams(context.command.params, [], this.usage);

@@ -114,6 +114,7 @@ export function createAskCommand(commands: () => readonly CommandDefinition[]): 
     usage: '/ask QUESTION',
     description:
       "Everything after /ask is the question, in plain words. The assistant answers from the spec reference and this channel's draft (with credentials masked). When you ask for a change it proposes the exact commands; nothing changes until someone applies them (buttons in chat, /apply or /discard in the console), and /undo reverts an applied proposal in one step.",
+    accepts: { params: [], words: 1 },
     examples: [
       '/ask what does change_management.review_required do?',
       '/ask add a read-only auditor role and a repo it can see',

@@ -1,7 +1,7 @@
 import { emptyDocument } from '../../document/index.js';
 import { AitwsError } from '../../errors.js';
 import { offerChoice } from '../buttons.js';
-import { commitChange, documentTitle } from '../draft.js';
+import { commitChange, documentTitle, unchanged } from '../draft.js';
 import { success } from '../reply.js';
 import type { CommandDefinition } from '../types.js';
 import { optionalBoolean, optionalString, rejectUnknownParams } from './params.js';
@@ -13,6 +13,7 @@ export const createCommand: CommandDefinition = {
   usage: '/create [name="…"] [version="…"] [force=true]',
   description:
     'Starts an empty draft with a [metadata] table. If the channel already has a draft, nothing is replaced unless you add force=true (and /undo brings the old one back).',
+  accepts: { params: ['name', 'version', 'force'], words: 0 },
   examples: ['/create', '/create name="Fraud model retraining" version="1.0.0"'],
   async run(context) {
     const { params } = context.command;
@@ -43,6 +44,8 @@ export const createCommand: CommandDefinition = {
       }
       return { document, result: record.document !== null };
     });
+    if (!committed.changed)
+      return unchanged(committed.version, `the draft is already an empty "${documentTitle(document)}"`);
     const verb = committed.result ? 'Replaced the draft with' : 'Created';
     return success(`${verb} "${documentTitle(document)}" · v${committed.version}`, {
       data: { version: committed.version, replaced: committed.result },

@@ -157,6 +157,7 @@ export const diffCommand: CommandDefinition = {
   usage: '/diff [vA] [vB]',
   description:
     'Shows a unified diff of the canonical TOML. With no versions: the previous version against the current one; with one: that version against the current one. When the versions differ in too many lines, it says which sections differ and attaches both versions instead.',
+  accepts: { params: [], words: 2 },
   examples: ['/diff', '/diff 3', '/diff v3 v5'],
   async run(context) {
     const [from, to, current] = await versionsAsked(context, this.usage);

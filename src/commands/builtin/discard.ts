@@ -9,6 +9,7 @@ export const discardCommand: CommandDefinition = {
   summary: "Drop the assistant's latest proposal in this channel",
   usage: '/discard',
   description: 'Discards the latest /ask proposal without changing the draft; it can no longer be applied.',
+  accepts: { params: [], words: 0 },
   examples: ['/discard'],
   async run(context) {
     rejectUnknownParams(context.command.params, [], this.usage);

@@ -95,6 +95,7 @@ export function createHelpCommand(commands: () => readonly CommandDefinition[]):
     usage: '/help [COMMAND | SECTION]',
     description:
       'Without a topic lists every command. With a command name shows its usage and examples; with a section name shows its fields and an example.',
+    accepts: { params: [], words: 1 },
     examples: ['/help', '/help add', '/help roles', '/help stages.actions'],
     async run(context) {
       const [topic] = context.command.positionals;

@@ -1,7 +1,7 @@
 import { parseDocument, validateDocument } from '../../document/index.js';
 import type { AitwsDocument } from '../../document/types.js';
 import { AitwsError, formatFinding, ValidationError } from '../../errors.js';
-import { commitChange, documentTitle } from '../draft.js';
+import { commitChange, documentTitle, unchanged } from '../draft.js';
 import { privateAnswer, success } from '../reply.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 import { optionalString, rejectUnknownParams } from './params.js';
@@ -66,6 +66,7 @@ export const loadCommand: CommandDefinition = {
   usage: '/load PATH | /load name=NAME',
   description:
     'Reads an aiTWS TOML document and makes it the channel draft (/undo restores the previous one). In the console PATH is relative to the current directory and may not leave it; name=NAME loads from the workspace library (see /save name=…). A document with errors is refused with the list of what to fix.',
+  accepts: { params: ['name'], words: 1 },
   examples: ['/load ai.toml', '/load name="baseline"'],
   async run(context) {
     if (wantsForm(context)) {
@@ -81,6 +82,7 @@ export const loadCommand: CommandDefinition = {
       );
     }
     const committed = await commitChange(context, () => ({ document: source.document, result: null }));
+    if (!committed.changed) return unchanged(committed.version, `the draft is already ${source.label}`);
     const sections = Object.keys(source.document).length;
     return success(
       `Loaded ${source.label} ("${documentTitle(source.document)}", ${sections} sections) · v${committed.version}`,

@@ -13,6 +13,7 @@ export const removeCommand: CommandDefinition = {
   usage: '/remove SECTION [FIELD | key=value]',
   description:
     '/remove logging drops the table; /remove logging level drops one field; /remove roles drops the whole list; /remove roles name="X" (or /remove roles X) drops one entry. /undo brings it back.',
+  accepts: { params: 'fields', words: 2 },
   examples: [
     '/remove roles name="DataScientist"',
     '/remove logging level',

@@ -14,6 +14,7 @@ export const saveCommand: CommandDefinition = {
   usage: '/save [PATH] | /save name=NAME',
   description:
     'In the console, writes canonical TOML to PATH (default workflow.toml) under the current directory, with real values. In chat, attaches workflow.toml with credentials masked. name=NAME keeps a copy in the workspace library that every channel can /load; saving under a name already there replaces it. The library holds a limited number and size of saves per workspace; a PATH inside the data folder of the store (.aitws) is refused.',
+  accepts: { params: ['name', 'force'], words: 1 },
   examples: ['/save', '/save pipelines/retrain.toml', '/save name="baseline"'],
   async run(context) {
     const { positionals, params } = context.command;

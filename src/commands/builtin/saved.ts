@@ -9,6 +9,7 @@ export const savedCommand: CommandDefinition = {
   usage: '/saved',
   description:
     'Lists what /save name=NAME has kept for this workspace; /load name=NAME restores one into a channel. The library is capped per workspace: when it is full, save under a name listed here to replace that entry.',
+  accepts: { params: [], words: 2 },
   examples: ['/saved'],
   async run(context) {
     rejectUnknownParams(context.command.params, [], this.usage);

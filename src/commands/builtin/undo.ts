@@ -5,16 +5,11 @@ import type { ChannelKey } from '../../session/port.js';
 import { commitChange } from '../draft.js';
 import { success } from '../reply.js';
 import type { CommandDefinition } from '../types.js';
-import { rejectUnknownParams } from './params.js';
 
-function trimmedError(): AitwsError {
-  return new AitwsError(
-    'NOTHING_TO_UNDO',
-    'The change to undo is older than the history this channel keeps.',
-    {
-      hint: 'Type /history to see what can still be restored with /diff and /load.',
-    },
-  );
+export function trimmedError(code: 'NOTHING_TO_UNDO' | 'NOTHING_TO_REDO'): AitwsError {
+  return new AitwsError(code, 'That change is older than the history this channel keeps.', {
+    hint: 'Type /history to see the versions that /restore N can still bring back.',
+  });
 }
 
 /**
@@ -29,11 +24,11 @@ async function findChangeToRevert(
   let version = currentVersion;
   while (version > 0) {
     const entry = await drafts.historyEntry(key, version);
-    if (entry === null) throw trimmedError();
+    if (entry === null) throw trimmedError('NOTHING_TO_UNDO');
     if (entry.reverts === undefined) {
       if (version === 1) return { reverts: 1, document: null };
       const previous = await drafts.historyEntry(key, version - 1);
-      if (previous === null) throw trimmedError();
+      if (previous === null) throw trimmedError('NOTHING_TO_UNDO');
       return { reverts: version, document: previous.document };
     }
     version = entry.reverts - 1;
@@ -47,21 +42,30 @@ export const undoCommand: CommandDefinition = {
   summary: 'Revert the last change (again to go further back)',
   usage: '/undo',
   description:
-    'Restores the draft as it was before the last change. The undo is itself recorded as a new version, so /history stays complete; repeat /undo to step further back.',
+    'Restores the draft as it was before the last change. The undo is itself recorded as a new version, so /history stays complete; repeat /undo to step further back, and /redo to step forward again.',
+  accepts: { params: [], words: 0 },
   examples: ['/undo'],
   async run(context) {
-    rejectUnknownParams(context.command.params, [], this.usage);
     const { drafts, invocation } = context;
     const committed = await commitChange(
       context,
       async (record) => {
         const target = await findChangeToRevert(drafts, invocation.channel, record.version);
-        return { document: target.document, result: target.reverts, reverts: target.reverts };
+        const back = target.reverts - 1;
+        return {
+          document: target.document,
+          result: target.reverts,
+          reverts: target.reverts,
+          note: `reverts v${target.reverts}, back to v${back}`,
+        };
       },
       { skipValidation: true },
     );
-    return success(`Undid v${committed.result} · now v${committed.version}`, {
-      data: { version: committed.version, reverted: committed.result },
-    });
+    return success(
+      `Undid v${committed.result} (back to v${committed.result - 1}) · now v${committed.version}`,
+      {
+        data: { version: committed.version, reverted: committed.result },
+      },
+    );
   },
 };

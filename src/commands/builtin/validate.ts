@@ -1,10 +1,10 @@
 import { validateDocument } from '../../document/index.js';
-import { formatFinding } from '../../errors.js';
+import { AitwsError, formatFinding } from '../../errors.js';
 import { readDraft } from '../draft.js';
 import type { ReplyBlock } from '../reply.js';
 import { failure, privateAnswer } from '../reply.js';
 import type { CommandDefinition } from '../types.js';
-import { optionalBoolean, rejectUnknownParams } from './params.js';
+import { optionalBoolean } from './params.js';
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
@@ -14,13 +14,17 @@ export const validateCommand: CommandDefinition = {
   name: 'validate',
   group: 'draft',
   summary: 'Check the draft: errors, warnings and notes',
-  usage: '/validate [strict=true]',
+  usage: '/validate [strict]',
   description:
-    'Checks types, ranges, keys and references. In a draft, dangling references are warnings; strict=true checks as a run would, where they are errors.',
-  examples: ['/validate', '/validate strict=true'],
+    'Checks types, ranges, keys and references. In a draft, dangling references are warnings; /validate strict (or strict=true) checks as a run would, where they are errors.',
+  accepts: { params: ['strict'], words: 1 },
+  examples: ['/validate', '/validate strict'],
   async run(context) {
-    rejectUnknownParams(context.command.params, ['strict'], this.usage);
-    const strict = optionalBoolean(context.command.params, 'strict') ?? false;
+    const [word] = context.command.positionals;
+    if (word !== undefined && word !== 'strict') {
+      throw new AitwsError('USAGE', `"${word}" is not a way to validate.`, { hint: `Usage: ${this.usage}` });
+    }
+    const strict = word === 'strict' || (optionalBoolean(context.command.params, 'strict') ?? false);
     const { record, document } = await readDraft(context);
     const report = validateDocument(document, { mode: strict ? 'run' : 'draft' });
     const blocks: ReplyBlock[] = [];
