@@ -1,5 +1,6 @@
 /** `aitws console`: the local chat in the terminal (the default subcommand). */
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runConsole } from '../adapters/console/console.js';
 import { buildCore } from '../app.js';
@@ -7,11 +8,26 @@ import { type ConfigPart, loadConfig } from '../config.js';
 import { createLogger } from '../logging.js';
 import type { Environment } from './subcommand.js';
 
-export const CONSOLE_USAGE = `  console [--channel NAME] [--user NAME] [--data-dir DIR] [--json]
-                                  local chat in the terminal (the default)`;
+export const CONSOLE_USAGE = `  console [--channel NAME] [--user NAME] [--data-dir DIR] [--json] [--no-color] [--exit-zero]
+                                  local chat in the terminal (the default); piped, exit 1
+                                  when a command failed (0 with --exit-zero)`;
+
+/** The line history of the interactive console, beside the sessions in the data dir. */
+const HISTORY_FILE = 'console_history';
 
 /** Sessions, document limits, logging and the assistant; no chat platform or HTTP settings. */
 const PARTS: readonly ConfigPart[] = ['storage', 'limits', 'log', 'assistant'];
+
+/** https://no-color.org: any non-empty NO_COLOR turns colour off. */
+function noColor(env: Environment): boolean {
+  return (env.NO_COLOR ?? '') !== '';
+}
+
+/** COLUMNS, for a terminal that does not report its size (a pty nobody sized). */
+function columnsFrom(env: Environment): { fallbackColumns?: number } {
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? { fallbackColumns: columns } : {};
+}
 
 export async function consoleCommand(args: readonly string[], env: Environment): Promise<number> {
   const { values } = parseArgs({
@@ -21,6 +37,8 @@ export async function consoleCommand(args: readonly string[], env: Environment):
       user: { type: 'string' },
       'data-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
+      'no-color': { type: 'boolean', default: false },
+      'exit-zero': { type: 'boolean', default: false },
     },
     allowPositionals: false,
   });
@@ -34,6 +52,7 @@ export async function consoleCommand(args: readonly string[], env: Environment):
     ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
   });
   const user = values.user ?? os.userInfo().username;
+  const dataDir = values['data-dir'] ?? config.dataDir;
   try {
     return await runConsole({
       dispatcher: core.dispatcher,
@@ -43,6 +62,12 @@ export async function consoleCommand(args: readonly string[], env: Environment):
       output: process.stdout,
       json: values.json,
       interactive: process.stdin.isTTY === true,
+      colour: !values['no-color'] && !noColor(env),
+      exitZero: values['exit-zero'],
+      maxDocumentBytes: config.limits.documentBytes,
+      fileRoot: process.cwd(),
+      historyFile: path.resolve(dataDir, HISTORY_FILE),
+      ...columnsFrom(env),
     });
   } finally {
     await core.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completeLine } from '../../src/adapters/console/console.js';
+import { completeLine } from '../../src/adapters/console/complete.js';
 
 const names = ['add', 'create', 'help', 'remove', 'show'];
 

@@ -32,12 +32,14 @@ describe('aitws console', () => {
     expect((await stat(path.join(dir, '.aitws'))).isDirectory()).toBe(true);
   });
 
-  it('keeps a session across processes in --data-dir and exits 0 at EOF after an error', async () => {
+  it('keeps a session across processes in --data-dir, going on after a failed command', async () => {
     const first = await runCli(['console', '--data-dir', 'state', '--channel', 'ops'], {
       cwd: dir,
-      input: '/create name="Ops"\n/add nonsense x=1\n',
+      input: '/create name="Ops"\n/add nonsense x=1\n/show metadata\n',
     });
-    expect(first.code).toBe(0);
+    // A failed command is a reply, not a crash: the next one still runs, and the status says so.
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/name = "Ops"/);
     expect(first.stdout).toMatch(/Created "Ops"/);
     expect(first.stdout).toMatch(/Unknown section "nonsense"/);
     const second = await runCli(['console', '--data-dir', 'state', '--channel', 'ops', '--json'], {
