@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { PlatformAdapter, PlatformFactory } from './adapters/platform.js';
 import { buildCore, type Core } from './app.js';
 import type { Config } from './config.js';
+import { AitwsError } from './errors.js';
 import { createHttpServer, type HttpRoute, healthRoutes, metricsRoute } from './http/server.js';
 import type { Logger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -40,11 +41,31 @@ function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+/** Why a port could not be bound, in words a person acts on; undefined for errors we cannot explain. */
+function listenProblem(error: unknown, where: string, variable: string): string | undefined {
+  const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+  switch (code) {
+    case 'EADDRINUSE':
+      return `${where} is already in use: stop whatever holds it, or set ${variable} to a free port`;
+    case 'EACCES':
+      return `not allowed to listen on ${where}: ports below 1024 need privileges; set ${variable} to 1024 or above`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${where}: HOST is not an address of this machine`;
+    default:
+      return undefined;
+  }
+}
+
+/** `variable` names the setting to change when the port cannot be bound (PORT or METRICS_PORT). */
+function listen(server: Server, port: number, host: string, variable: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: unknown) => {
+      const problem = listenProblem(error, `port ${port} on ${host}`, variable);
+      reject(problem === undefined ? error : new AitwsError('CONFIG', problem, { cause: error }));
+    };
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       const address = server.address();
       resolve(typeof address === 'object' && address !== null ? address.port : port);
     });
@@ -71,13 +92,13 @@ async function listenAll(
     limits: http,
     logger,
   });
-  const port = await listen(main, http.port, http.host);
+  const port = await listen(main, http.port, http.host, 'PORT');
   if (http.metricsPort === undefined) return { main, port, metricsPort: port, all: [main] };
   // Only Prometheus scrapes this one: a handful of connections is plenty.
   const limits = { ...http, maxConnections: Math.min(http.maxConnections, METRICS_MAX_CONNECTIONS) };
   const metricsServer = createHttpServer({ routes: [routes.metrics], limits, logger });
   try {
-    const metricsPort = await listen(metricsServer, http.metricsPort, http.host);
+    const metricsPort = await listen(metricsServer, http.metricsPort, http.host, 'METRICS_PORT');
     return { main, port, metricsPort, all: [main, metricsServer] };
   } catch (error) {
     await close(main);
@@ -85,6 +106,44 @@ async function listenAll(
   }
 }
 
+/**
+ * What an adapter may add to PlatformAdapter: after start(), who it is connected as (Slack's
+ * workspace and bot user, Discord's bot and application), for the one start-up line.
+ */
+function connectedAs(platform: PlatformAdapter): string {
+  if ('connectedAs' in platform && typeof platform.connectedAs === 'function') {
+    const text: unknown = platform.connectedAs();
+    if (typeof text === 'string' && text !== '') return text;
+  }
+  return platform.name;
+}
+
+/** Starts each platform in turn; when one fails, the ones already started are stopped again. */
+async function startAll(platforms: readonly PlatformAdapter[], logger: Logger): Promise<void> {
+  const started: PlatformAdapter[] = [];
+  try {
+    for (const platform of platforms) {
+      await platform.start();
+      started.push(platform);
+    }
+  } catch (error) {
+    for (const platform of started.reverse()) {
+      await platform.stop().catch((stopError: unknown) => {
+        logger.warn(
+          { err: stopError, platform: platform.name },
+          'could not stop a platform after a failed start',
+        );
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Undefined when no platform is configured. A start that fails (a port in use, a token the
+ * platform refuses, a platform out of reach) throws, with an AitwsError saying what to change
+ * when the cause is known, after closing everything it opened, so the process can exit.
+ */
 export async function startServer(
   config: Config,
   logger: Logger,
@@ -92,26 +151,43 @@ export async function startServer(
 ): Promise<RunningServer | undefined> {
   const metrics = createMetrics();
   const core = buildCore({ config, logger, metrics });
-  const platforms = factories
-    .map((factory) => factory({ config, core, logger }))
-    .filter((p): p is PlatformAdapter => p !== undefined);
-  if (platforms.length === 0) {
+  let servers: Listening | undefined;
+  let platforms: PlatformAdapter[] = [];
+  try {
+    platforms = factories
+      .map((factory) => factory({ config, core, logger }))
+      .filter((p): p is PlatformAdapter => p !== undefined);
+    if (platforms.length === 0) {
+      await core.close();
+      return undefined;
+    }
+    servers = await listenAll(config, logger, {
+      main: [...healthRoutes(core.ready), ...platforms.flatMap((p) => p.routes)],
+      metrics: metricsRoute(async () => ({
+        contentType: metrics.registry.contentType,
+        body: await metrics.registry.metrics(),
+      })),
+    });
+    await startAll(platforms, logger);
+  } catch (error) {
+    await Promise.all((servers?.all ?? []).map(close));
     await core.close();
-    return undefined;
+    throw error;
   }
-  const servers = await listenAll(config, logger, {
-    main: [...healthRoutes(core.ready), ...platforms.flatMap((p) => p.routes)],
-    metrics: metricsRoute(async () => ({
-      contentType: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
-    })),
-  });
-  for (const platform of platforms) await platform.start();
-  const { port, metricsPort } = servers;
-  const names = platforms.map((p) => p.name);
-  logger.info({ port, metricsPort, platforms: names, store: core.storeKind }, 'aitws is serving');
+  const { port, metricsPort, all, main } = servers;
+  const described = platforms.map(connectedAs);
+  logger.info(
+    {
+      port,
+      metricsPort,
+      platforms: platforms.map((p) => p.name),
+      connectedAs: described,
+      store: core.storeKind,
+    },
+    `aitws is serving on port ${port}: ${described.join('; ')}`,
+  );
   return {
-    server: servers.main,
+    server: main,
     core,
     metrics,
     platforms,
@@ -119,7 +195,7 @@ export async function startServer(
     metricsPort,
     async stop() {
       for (const platform of platforms) await platform.stop();
-      await Promise.all(servers.all.map(close));
+      await Promise.all(all.map(close));
       await core.close();
     },
   };

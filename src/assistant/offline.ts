@@ -1,10 +1,18 @@
 /**
  * The assistant without a model: a keyword search over the same reference the model would get.
- * Names (a section, a command, a field) weigh most, then words of the descriptions.
+ * A field the question names (`change_management.review_required`, or `logging` and `level`) is
+ * answered with that field alone; otherwise names (a section, a command, a field) weigh most, then
+ * words of the descriptions.
  */
-import type { Reference, ReferenceEntry } from './reference.js';
+import type { FieldEntry, Reference, ReferenceEntry } from './reference.js';
 
 const MAX_RESULTS = 3;
+
+/**
+ * The command this search answers for. Its examples are questions, so its text would match
+ * almost any question and put its usage under every answer; it is found only by its name.
+ */
+const SELF = '/ask';
 
 const STOP_WORDS: ReadonlySet<string> = new Set(
   'a an and are can could do does for from have how i in is it me my of on or should that the this to what when where which who why with would you your add use set'.split(
@@ -12,26 +20,62 @@ const STOP_WORDS: ReadonlySet<string> = new Set(
   ),
 );
 
-/** Lower-case words of three or more letters, and the plural-less form of each. */
+/**
+ * Lower-case words of three or more letters, the plural-less form of each, and the parts of a
+ * dotted name as well as the whole.
+ */
 function terms(text: string): string[] {
   const words = text.toLowerCase().match(/[a-z_][a-z0-9_.]*/g) ?? [];
   const found = new Set<string>();
+  const add = (term: string): void => {
+    if (term.length < 3 || STOP_WORDS.has(term)) return;
+    found.add(term);
+    if (term.endsWith('s') && term.length > 3) found.add(term.slice(0, -1));
+  };
   for (const word of words) {
     const trimmed = word.replace(/^\/|[.]+$/g, '');
-    if (trimmed.length < 3 || STOP_WORDS.has(trimmed)) continue;
-    found.add(trimmed);
-    if (trimmed.endsWith('s') && trimmed.length > 3) found.add(trimmed.slice(0, -1));
+    add(trimmed);
+    if (trimmed.includes('.')) for (const part of trimmed.split('.')) add(part);
   }
   return [...found];
 }
 
+function names(term: string, name: string): boolean {
+  return name === term || name === `${term}s`;
+}
+
+/** `stages.actions` is named by `stages.actions`, `actions` or `action`. */
+function namesSection(term: string, section: string): boolean {
+  return names(term, section) || names(term, section.slice(section.lastIndexOf('.') + 1));
+}
+
+/**
+ * Fields the question names: by their full name (`change_management.review_required`), by their
+ * name beside their section's (`logging level`), or by a name with an underscore that only one
+ * section has (`review_required`), which nobody types by chance.
+ */
+function namedFields(fields: readonly FieldEntry[], queryTerms: readonly string[]): FieldEntry[] {
+  const has = (term: string): boolean => queryTerms.includes(term);
+  const full = fields.filter((entry) => has(entry.title.toLowerCase()));
+  const beside = fields.filter(
+    (entry) => has(entry.field) && queryTerms.some((term) => namesSection(term, entry.section)),
+  );
+  const unique = fields.filter(
+    (entry) =>
+      entry.field.includes('_') &&
+      has(entry.field) &&
+      fields.filter((other) => other.field === entry.field).length === 1,
+  );
+  return [...new Set([...full, ...beside, ...unique])];
+}
+
 function score(entry: ReferenceEntry, queryTerms: readonly string[]): number {
-  const names = entry.names.map((name) => name.toLowerCase());
-  const body = entry.text.toLowerCase();
+  const entryNames = entry.names.map((name) => name.toLowerCase());
+  const body = entry.title === SELF ? '' : entry.text.toLowerCase();
   let total = 0;
   for (const term of queryTerms) {
-    if (names[0] === term || names[0] === `${term}s`) total += 10;
-    else if (names.some((name) => name === term || name === `${term}s`)) total += 4;
+    if (names(term, entryNames[0] ?? '')) total += 10;
+    else if (entryNames.some((name) => names(term, name))) total += 4;
     else if (body.includes(term)) total += 1;
   }
   return total;
@@ -40,10 +84,14 @@ function score(entry: ReferenceEntry, queryTerms: readonly string[]): number {
 export function searchReference(reference: Reference, question: string): readonly ReferenceEntry[] {
   const queryTerms = terms(question);
   if (queryTerms.length === 0) return [];
-  return reference.entries
+  const fields = namedFields(reference.fields, queryTerms);
+  // A named field's entry already says which section it is in, with the section's example.
+  const covered = new Set(fields.map((entry) => entry.section));
+  const others = reference.entries
+    .filter((entry) => !covered.has(entry.title))
     .map((entry, index) => ({ entry, index, points: score(entry, queryTerms) }))
     .filter((candidate) => candidate.points > 0)
     .sort((a, b) => b.points - a.points || a.index - b.index)
-    .slice(0, MAX_RESULTS)
     .map((candidate) => candidate.entry);
+  return [...fields, ...others].slice(0, MAX_RESULTS);
 }

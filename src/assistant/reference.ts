@@ -27,9 +27,19 @@ export interface ReferenceEntry {
   readonly names: readonly string[];
 }
 
+/** One field of a section, for an answer about that field alone (offline /ask). */
+export interface FieldEntry extends ReferenceEntry {
+  /** The section or nested list it belongs to: `change_management`, `stages.actions`. */
+  readonly section: string;
+  /** The field's own name: `review_required`. */
+  readonly field: string;
+}
+
 export interface Reference {
   readonly text: string;
   readonly entries: readonly ReferenceEntry[];
+  /** Every field of every section; not part of `text`, which already lists them under their section. */
+  readonly fields: readonly FieldEntry[];
 }
 
 const RULES = `## Command language
@@ -45,24 +55,33 @@ A command is \`/command [SECTION] key=value key=value ...\`. A value is any TOML
 - Secrets: never write a password into the document. Write a reference \${secret:NAME} instead (e.g. url = "postgres://etl:\${secret:DB_PASSWORD}@db:5432/app"); the runtime resolves it from the key store.
 - Values outside a field's known values are warnings; wrong types and out-of-range values are errors.`;
 
-function describeField(field: FieldSpec): string {
+/** `(boolean, required): what it does; known values: …; e.g. …`: a field without its name. */
+function fieldDetails(field: FieldSpec): string {
   const description = field.description.replace(/\.$/, '');
-  const parts = [
-    `${field.name} (${field.type}${field.required === true ? ', required' : ''}): ${description}`,
-  ];
+  const parts = [`(${field.type}${field.required === true ? ', required' : ''}): ${description}`];
   if (field.knownValues !== undefined) parts.push(`known values: ${field.knownValues.join(', ')}`);
   if (field.min !== undefined || field.max !== undefined)
     parts.push(`range ${field.min ?? '…'} to ${field.max ?? '…'}`);
   if (field.references !== undefined) parts.push(`names an entry of ${field.references}`);
   if (field.secret === true) parts.push(`a secret: write ${SECRET_REF}`);
   if (field.example !== undefined) parts.push(`e.g. ${field.example}`);
-  return `- ${parts.join('; ')}`;
+  return parts.join('; ');
+}
+
+function describeField(field: FieldSpec): string {
+  return `- ${field.name} ${fieldDetails(field)}`;
+}
+
+function sectionKind(spec: SectionSpec): string {
+  return spec.kind === 'table' ? 'table, one per document' : `list, entries keyed by ${spec.key ?? 'name'}`;
 }
 
 function sectionEntry(spec: SectionSpec): ReferenceEntry {
-  const kind =
-    spec.kind === 'table' ? 'table, one per document' : `list, entries keyed by ${spec.key ?? 'name'}`;
-  const lines = [`### ${spec.name} (${kind})`, spec.description, ...spec.fields.map(describeField)];
+  const lines = [
+    `### ${spec.name} (${sectionKind(spec)})`,
+    spec.description,
+    ...spec.fields.map(describeField),
+  ];
   if (spec.children !== undefined && spec.children.length > 0)
     lines.push(`Nested lists: ${spec.children.map((child) => `${spec.name}.${child.name}`).join(', ')}`);
   lines.push(`Example: ${spec.example}`);
@@ -90,6 +109,30 @@ function childEntry(parent: SectionSpec, child: NestedListSpec): ReferenceEntry 
   };
 }
 
+/** The field's line, then what it belongs to and an example, so the entry reads on its own. */
+function fieldEntry(section: string, heading: string, example: string, field: FieldSpec): FieldEntry {
+  const title = `${section}.${field.name}`;
+  return {
+    kind: 'section',
+    title,
+    text: [`${title} ${fieldDetails(field)}`, `In ${heading}`, `Example: ${example}`].join('\n'),
+    names: [title, field.name],
+    section,
+    field: field.name,
+  };
+}
+
+function sectionFields(spec: SectionSpec): FieldEntry[] {
+  const heading = `${spec.name} (${sectionKind(spec)}): ${spec.description}`;
+  const own = spec.fields.map((field) => fieldEntry(spec.name, heading, spec.example, field));
+  const nested = (spec.children ?? []).flatMap((child) => {
+    const title = `${spec.name}.${child.name}`;
+    const childHeading = `${title} (nested list in ${spec.name}, entries keyed by ${child.key}): ${child.description}`;
+    return child.fields.map((field) => fieldEntry(title, childHeading, child.example, field));
+  });
+  return [...own, ...nested];
+}
+
 function commandEntry(command: CommandHelp): ReferenceEntry {
   const lines = [
     `### /${command.name}`,
@@ -114,7 +157,7 @@ function build(commands: readonly CommandHelp[]): Reference {
     '## Sections',
     ...sectionEntries.map((entry) => entry.text),
   ].join('\n\n');
-  return { text, entries: [...commandEntries, ...sectionEntries] };
+  return { text, entries: [...commandEntries, ...sectionEntries], fields: SECTIONS.flatMap(sectionFields) };
 }
 
 const cache = new WeakMap<readonly CommandHelp[], Reference>();

@@ -1,10 +1,14 @@
 /** `aitws serve`: the bot for every configured chat platform. */
 import { loadConfig } from '../config.js';
+import { AitwsError } from '../errors.js';
 import { createLogger } from '../logging.js';
 import { type Environment, stdio } from './subcommand.js';
 import { EXIT_UNREADABLE } from './validate-files.js';
 
 export const SERVE_USAGE = `  serve                           run the bot for every configured chat platform (see README)`;
+
+/** The settings are well-formed but the bot could not start: a port in use, a token refused, a platform out of reach. */
+const EXIT_START_FAILED = 1;
 
 export async function serveCommand(env: Environment): Promise<number> {
   // Every part: serve reads them all.
@@ -13,16 +17,27 @@ export async function serveCommand(env: Environment): Promise<number> {
   const { PLATFORMS } = await import('../platforms.js');
   const { SETUP_HELP, startServer } = await import('../serve.js');
   const logger = createLogger({ level: config.logLevel ?? 'info' });
-  const running = await startServer(config, logger, PLATFORMS);
+  // Listening from the start: a signal that arrives while the platforms connect stops the
+  // process as soon as they have, instead of killing it halfway.
+  const signalled = new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  let running: Awaited<ReturnType<typeof startServer>>;
+  try {
+    running = await startServer(config, logger, PLATFORMS);
+  } catch (error) {
+    // The logs are JSON for machines; why the process is about to exit is one plain line for the
+    // person who started it, as every other aitws command reports its errors.
+    if (!(error instanceof AitwsError)) throw error;
+    stdio.err(`aitws: ${error.message}`);
+    return EXIT_START_FAILED;
+  }
   if (running === undefined) {
     stdio.err(SETUP_HELP);
     return EXIT_UNREADABLE;
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  await signalled;
   logger.info({}, 'shutting down');
   await running.stop();
   return 0;

@@ -54,15 +54,60 @@ describe('/ask without ANTHROPIC_API_KEY', () => {
 });
 
 describe('offline search', () => {
+  const reference = buildReference(COMMANDS);
+  const titles = (question: string) => searchReference(reference, question).map((entry) => entry.title);
+
   it('ranks the entry named by the question first', () => {
-    const reference = buildReference(COMMANDS);
-    expect(searchReference(reference, 'logging level')[0]?.title).toBe('logging');
-    expect(searchReference(reference, 'what does /diff do')[0]?.title).toBe('/diff');
-    expect(searchReference(reference, 'the a of')).toEqual([]);
+    expect(titles('logging')[0]).toBe('logging');
+    expect(titles('what does /diff do')[0]).toBe('/diff');
+    expect(titles('the a of')).toEqual([]);
+  });
+
+  it('answers a field named in full, or beside its section, or by a name only one section has, with that field', () => {
+    expect(titles('what does change_management.review_required do?')).toEqual([
+      'change_management.review_required',
+    ]);
+    expect(titles('what does review_required do?')).toEqual(['change_management.review_required']);
+    expect(titles('logging level')[0]).toBe('logging.level');
+    expect(titles("what's a stage action's timeout?")[0]).toBe('stages.actions.timeout');
+    // The named field's entry stands for its section, which is not listed again.
+    expect(titles('logging level')).not.toContain('logging');
+  });
+
+  it('never offers /ask itself unless the question names it', () => {
+    for (const question of [
+      'what does change_management.review_required do?',
+      'add a read-only auditor role and a repo it can see',
+      'why is my draft showing a warning about access_role?',
+      'how do I apply a proposal to the draft',
+    ])
+      expect(titles(question), question).not.toContain('/ask');
+    expect(titles('what does /ask do')[0]).toBe('/ask');
   });
 });
 
 describe('the console', () => {
+  it("answers the README's example with that field's reference and no usage text", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'aitws-ask-cli-'));
+    try {
+      const result = await runCli(['console', '--data-dir', path.join(dir, 'data')], {
+        cwd: dir,
+        input: '/ask what does change_management.review_required do?\n/ask what does review_required do?\n',
+      });
+      expect(result.code).toBe(0);
+      const answer = [
+        'The assistant is offline (no ANTHROPIC_API_KEY is configured), so this answer is a keyword search of the built-in reference.',
+        'change_management.review_required (boolean): Whether /run needs approvals first',
+        'In change_management (table, one per document): Review before a version may run.',
+        'Example: /add change_management review_required=true approval_roles=["Administrator"]',
+      ];
+      expect(result.stdout.trim().split('\n')).toEqual([...answer, ...answer]);
+      expect(result.stdout).not.toContain('Usage:');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers /ask offline end to end, with free text', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'aitws-ask-cli-'));
     try {

@@ -8,9 +8,11 @@ import { discordPlatform } from '../../src/adapters/discord/index.js';
 import { GENERIC_OPTIONS } from '../../src/adapters/discord/options.js';
 import {
   buildCommandPayload,
+  CHANGING_COMMAND_PERMISSIONS,
   checkCommandPayload,
   fitDescription,
   LIMITS,
+  READ_ONLY_COMMANDS,
 } from '../../src/adapters/discord/payload.js';
 import { buildCore } from '../../src/app.js';
 import { COMMANDS } from '../../src/commands/registry.js';
@@ -69,6 +71,18 @@ describe('discord command payload', () => {
     expect(ask?.options?.map((o) => o.name)).toEqual(GENERIC_OPTIONS.map((o) => o.name));
     expect(checkCommandPayload([ask])).toEqual([]);
     expect(fitDescription('short')).toBe('short');
+  });
+
+  it('leaves read-only commands open and gives every other one, a new one too, Manage Messages', () => {
+    const payload = buildCommandPayload([...COMMANDS, { ...later, name: 'frobnicate' }]);
+    expect(CHANGING_COMMAND_PERMISSIONS).toBe(1n << 13n);
+    for (const command of payload) {
+      const expected = READ_ONLY_COMMANDS.has(command.name) ? undefined : '8192';
+      expect(command.default_member_permissions, command.name).toBe(expected);
+    }
+    expect(payload.find((c) => c.name === 'frobnicate')?.default_member_permissions).toBe('8192');
+    expect(payload.find((c) => c.name === 'show')?.default_member_permissions).toBeUndefined();
+    expect(checkCommandPayload(payload)).toEqual([]);
   });
 
   it('reports every way a payload breaks the limits', () => {

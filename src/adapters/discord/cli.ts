@@ -4,12 +4,11 @@
  * refuse a payload that breaks Discord's limits, which Discord would reject as a whole.
  */
 import { parseArgs } from 'node:util';
-import { DiscordAPIError } from 'discord.js';
 import { COMMANDS } from '../../commands/registry.js';
 import type { CommandDefinition } from '../../commands/types.js';
 import type { Config } from '../../config.js';
 import type { Output } from '../../output.js';
-import { createDiscordApi, createRest, type DiscordApi } from './api.js';
+import { classifyDiscordError, createDiscordApi, createRest, type DiscordApi, discordOrigin } from './api.js';
 import { buildCommandPayload, checkCommandPayload } from './payload.js';
 
 const DISCORD_USAGE = `Usage: aitws discord <commands | register [--guild ID]>
@@ -20,7 +19,8 @@ const DISCORD_USAGE = `Usage: aitws discord <commands | register [--guild ID]>
 
 register needs DISCORD_TOKEN and DISCORD_APPLICATION_ID; DISCORD_API_URL overrides the REST base.`;
 
-const SNOWFLAKE = /^\d{5,25}$/;
+/** A server id: Discord's are snowflakes of 17 to 20 digits today, but the length is Discord's business. */
+const SERVER_ID = /^\d+$/;
 
 export interface DiscordCliDeps {
   readonly commands?: readonly CommandDefinition[];
@@ -40,7 +40,7 @@ function checked(commands: readonly CommandDefinition[], out: Output): object[] 
 async function register(args: string[], config: Config, out: Output, deps: DiscordCliDeps): Promise<number> {
   const { values } = parseArgs({ args, options: { guild: { type: 'string' } }, allowPositionals: false });
   const guild = values.guild;
-  if (guild !== undefined && !SNOWFLAKE.test(guild)) {
+  if (guild !== undefined && !SERVER_ID.test(guild)) {
     out.err(`aitws discord register: --guild takes a server id (digits), not "${guild}"`);
     return 2;
   }
@@ -60,8 +60,14 @@ async function register(args: string[], config: Config, out: Output, deps: Disco
   try {
     await api.putCommands(payload, guild);
   } catch (error) {
-    const reason = error instanceof DiscordAPIError ? `${error.status} ${error.message}` : String(error);
-    out.err(`aitws discord register: Discord refused the commands: ${reason}`);
+    const failure = classifyDiscordError(error);
+    out.err(
+      failure.kind === 'unreachable'
+        ? `aitws discord register: could not reach Discord at ${discordOrigin(discord?.apiUrl)} (${failure.reason})`
+        : failure.status === 401
+          ? `aitws discord register: Discord refused DISCORD_TOKEN (${failure.reason}): check the bot token`
+          : `aitws discord register: Discord refused the commands: ${failure.reason}`,
+    );
     return 1;
   }
   out.out(

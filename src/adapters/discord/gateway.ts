@@ -6,9 +6,10 @@
  */
 import { Client, Events, GatewayDispatchEvents, Options } from 'discord.js';
 import { z } from 'zod';
+import { AitwsError } from '../../errors.js';
 import type { Logger } from '../../logging.js';
 import { within } from '../../timing.js';
-import { createDiscordApi, DEFAULT_API_URL, type DiscordApi } from './api.js';
+import { createDiscordApi, DEFAULT_API_URL, type DiscordApi, discordStartError } from './api.js';
 import type { Transport } from './deliver.js';
 import type { InteractionHandler } from './handler.js';
 
@@ -38,7 +39,10 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
+  /** Resolves once Discord's READY has arrived; a refused token or an unreachable Discord throws, once. */
   start(): Promise<void>;
+  /** After start(): the bot user and its application, for the start-up line. */
+  connectedAs(): string;
   stop(): Promise<void>;
 }
 
@@ -53,6 +57,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const api = createDiscordApi(client.rest, { applicationId: options.applicationId, hasBotToken: true });
   const handler = options.handler(api);
   const pending = new Set<Promise<void>>();
+  let connectedAs = 'Discord (gateway)';
 
   client.ws.on(GatewayDispatchEvents.InteractionCreate, (data: unknown) => {
     const work = handler.handle(data, callbackTransport(data, api));
@@ -72,9 +77,24 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   return {
     async start() {
-      await client.login(options.token);
-      logger.info({ user: client.user?.tag }, 'Discord gateway connected');
+      try {
+        // login() resolves on READY and has already destroyed the client when it throws.
+        await client.login(options.token);
+      } catch (error) {
+        throw discordStartError(error, options.apiUrl);
+      }
+      const application = client.application?.id;
+      if (application !== undefined && application !== options.applicationId) {
+        await client.destroy();
+        // Follow-ups and registration address the configured application: every answer would fail.
+        throw new AitwsError(
+          'CONFIG',
+          `DISCORD_TOKEN is the bot of application ${application}, but DISCORD_APPLICATION_ID is ${options.applicationId}: take both from the same application`,
+        );
+      }
+      connectedAs = `Discord (gateway) as ${client.user?.tag ?? 'unknown'}, application ${application ?? options.applicationId}`;
     },
+    connectedAs: () => connectedAs,
     async stop() {
       // Answers in flight finish first (their interaction tokens outlive the connection), within reason.
       await within(Promise.allSettled([...pending]), STOP_GRACE_MS, undefined);

@@ -32,7 +32,12 @@ export interface DiscordAdapterOptions {
   readonly nowSeconds?: () => number;
 }
 
-export function createDiscordAdapter(options: DiscordAdapterOptions): PlatformAdapter {
+export interface DiscordAdapter extends PlatformAdapter {
+  /** After start(): the mode, and the bot and application it serves, for the start-up line. */
+  connectedAs(): string;
+}
+
+export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
   const { discord, logger } = options;
   const applicationId = discord.applicationId;
   if (applicationId === undefined) throw new Error('Discord needs DISCORD_APPLICATION_ID');
@@ -50,13 +55,20 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): PlatformAd
       logger,
       ...(options.nowSeconds === undefined ? {} : { nowSeconds: options.nowSeconds }),
     });
+    const token = discord.token;
     return {
       name: 'discord (HTTP interactions)',
       routes: [route],
       async start() {
         await handler;
-        logger.info({ path: route.path }, 'Discord interactions endpoint ready');
+        // Without a token the bot still answers; only posting after the 15-minute window needs one.
+        if (token !== undefined) {
+          const { checkBotToken } = await import('./api.js');
+          await checkBotToken({ token, apiUrl: discord.apiUrl });
+        }
       },
+      connectedAs: () =>
+        `Discord (HTTP interactions at POST ${route.path}) for application ${applicationId}${token === undefined ? ', without DISCORD_TOKEN' : ''}`,
       stop: async () => {},
     };
   }
@@ -71,6 +83,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): PlatformAd
       gateway = gatewayFor(options, applicationId, token);
       await gateway.start();
     },
+    connectedAs: () => gateway?.connectedAs() ?? 'Discord (gateway)',
     async stop() {
       await gateway?.stop();
     },

@@ -6,6 +6,7 @@
 import {
   ApplicationIntegrationType,
   InteractionContextType,
+  PermissionFlagsBits,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
   SlashCommandBuilder,
 } from 'discord.js';
@@ -66,12 +67,38 @@ function addOption(builder: SlashCommandBuilder, spec: OptionSpec): void {
   }
 }
 
+/**
+ * Commands that only read (the draft, the library, the help), which anyone in the server may run.
+ * Every other command changes something a channel or the whole server shares, so Discord offers
+ * it only to members who may already moderate what others post; a command added later is in that
+ * group until someone lists it here, so a new way to change things is never open by accident.
+ */
+export const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set([
+  'help',
+  'show',
+  'validate',
+  'saved',
+  'history',
+  'diff',
+  'ask',
+]);
+
+/**
+ * Manage Messages: moderators have it as well as admins, and the draft is content that every
+ * member of a channel sees changed. Manage Server would leave the commands to admins alone. Either
+ * way this is only the default: under Server Settings → Integrations an admin opens any command to
+ * more roles, members or channels, or closes it, without registering again.
+ */
+export const CHANGING_COMMAND_PERMISSIONS = PermissionFlagsBits.ManageMessages;
+
 function buildCommand(command: CommandDefinition): RESTPostAPIChatInputApplicationCommandsJSONBody {
   const builder = new SlashCommandBuilder()
     .setName(command.name)
     .setDescription(fitDescription(command.summary))
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
     .setIntegrationTypes(ApplicationIntegrationType.GuildInstall);
+  if (!READ_ONLY_COMMANDS.has(command.name))
+    builder.setDefaultMemberPermissions(CHANGING_COMMAND_PERMISSIONS);
   // Discord requires every required option before the optional ones.
   const specs = [...optionsFor(command.name)].sort(
     (a, b) => Number(b.required === true) - Number(a.required === true),

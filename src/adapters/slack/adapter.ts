@@ -16,7 +16,9 @@ import {
 } from '@slack/bolt';
 import type { Dispatcher } from '../../commands/dispatch.js';
 import type { SlackConfig } from '../../config.js';
+import { maskSecrets } from '../../document/redact.js';
 import type { Limits } from '../../document/types.js';
+import { AitwsError } from '../../errors.js';
 import type { HttpRoute, Refusal } from '../../http/server.js';
 import type { Logger } from '../../logging.js';
 import type { InteractionStore } from '../../session/interaction-port.js';
@@ -57,6 +59,8 @@ export interface SlackAdapterOptions {
 
 export interface SlackAdapter extends PlatformAdapter {
   readonly mode: 'http' | 'socket';
+  /** After start(): the mode, bot user and workspace, for the start-up line. */
+  connectedAs(): string;
   /** Resolves when every answer under way has been sent (tests, benchmarks, shutdown). */
   idle(): Promise<void>;
 }
@@ -76,17 +80,29 @@ export function slackApiUrl(configured: string | undefined): string | undefined 
   return configured.endsWith('/') ? configured : `${configured}/`;
 }
 
+/** Who the bot token speaks for, as auth.test says, for the start-up line. */
+interface Workspace {
+  readonly team: string | undefined;
+  readonly teamId: string | undefined;
+  readonly user: string | undefined;
+}
+
+function identityOf(result: webApi.AuthTestResponse): BotIdentity {
+  return {
+    ...(result.bot_id === undefined ? {} : { botId: result.bot_id }),
+    ...(result.user_id === undefined ? {} : { botUserId: result.user_id }),
+  };
+}
+
 function identityCache(client: webApi.WebClient, logger: Logger) {
   let identity: BotIdentity = {};
+  let workspace: Workspace | undefined;
   let pending: Promise<void> | undefined;
   const refresh = (): Promise<void> => {
     pending ??= client.auth
       .test()
       .then((result) => {
-        identity = {
-          ...(result.bot_id === undefined ? {} : { botId: result.bot_id }),
-          ...(result.user_id === undefined ? {} : { botUserId: result.user_id }),
-        };
+        identity = identityOf(result);
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'Slack auth.test failed; will retry'))
       .finally(() => {
@@ -95,6 +111,13 @@ function identityCache(client: webApi.WebClient, logger: Logger) {
     return pending;
   };
   return {
+    /** At start: a token Slack refuses, or a Slack out of reach, stops the start instead of being retried unseen. */
+    async verify(): Promise<Workspace> {
+      const result = await client.auth.test();
+      identity = identityOf(result);
+      workspace = { team: result.team, teamId: result.team_id, user: result.user };
+      return workspace;
+    },
     refresh,
     get: (): BotIdentity => {
       // Never on the ack path: a missing identity is fetched in the background.
@@ -102,6 +125,82 @@ function identityCache(client: webApi.WebClient, logger: Logger) {
       return identity;
     },
   };
+}
+
+const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
+
+const TOKEN_HINTS = {
+  SLACK_BOT_TOKEN: 'use the Bot User OAuth Token (xoxb-…) from OAuth & Permissions of the installed app',
+  SLACK_APP_TOKEN:
+    'use an app-level token (xapp-…) with the connections:write scope, from Basic Information → App-Level Tokens',
+} as const;
+
+function field(error: object, name: string): unknown {
+  return name in error ? (error as Record<string, unknown>)[name] : undefined;
+}
+
+/**
+ * What actually went wrong under a failed request: fetch says only "fetch failed" and keeps
+ * ECONNREFUSED or ENOTFOUND as its cause; a connection tried on several addresses fails with
+ * an AggregateError of each.
+ */
+function innermostReason(error: unknown): string {
+  let current = error;
+  while (current instanceof Error) {
+    const next: unknown = current instanceof AggregateError ? current.errors[0] : current.cause;
+    if (!(next instanceof Error)) break;
+    current = next;
+  }
+  if (!(current instanceof Error)) return String(current);
+  return current.message || String(field(current, 'code') ?? current.name);
+}
+
+/**
+ * A start-up call's failure in words a person acts on, or undefined when it is none of the Web
+ * API's own errors. Matched on the SDK's error codes rather than its classes: Bolt and the Socket
+ * Mode client may each bring their own copy of @slack/web-api.
+ */
+export function slackStartError(
+  error: unknown,
+  variable: keyof typeof TOKEN_HINTS,
+  apiUrl: string | undefined,
+): AitwsError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const origin = new URL(apiUrl ?? DEFAULT_SLACK_API_URL).origin;
+  const data = field(error, 'data');
+  const original = field(error, 'original');
+  switch (field(error, 'code')) {
+    case webApi.ErrorCode.PlatformError: {
+      const code = typeof data === 'object' && data !== null ? String(field(data, 'error')) : 'error';
+      return new AitwsError('CONFIG', `Slack refused ${variable} (${code}): ${TOKEN_HINTS[variable]}`, {
+        cause: error,
+      });
+    }
+    case webApi.ErrorCode.RequestError: {
+      const reason = innermostReason(original);
+      return new AitwsError('NOT_AVAILABLE', `could not reach Slack at ${origin} (${maskSecrets(reason)})`, {
+        cause: error,
+        retryable: true,
+      });
+    }
+    case webApi.ErrorCode.HTTPError:
+      return new AitwsError(
+        'NOT_AVAILABLE',
+        `Slack at ${origin} answered HTTP ${String(field(error, 'statusCode'))} ${String(field(error, 'statusMessage') ?? '')}`.trim(),
+        { cause: error, retryable: true },
+      );
+    default:
+      return undefined;
+  }
+}
+
+/** What the start-up line says: the mode, the bot user and the workspace it was installed in. */
+function describeConnection(mode: 'http' | 'socket', workspace: Workspace | undefined): string {
+  const how = mode === 'socket' ? 'Socket Mode' : `HTTP at POST ${EVENTS_PATH}`;
+  if (workspace === undefined) return `Slack (${how})`;
+  const team = workspace.team === undefined ? '' : ` in workspace "${workspace.team}"`;
+  const id = workspace.teamId === undefined ? '' : ` (${workspace.teamId})`;
+  return `Slack (${how}) as @${workspace.user ?? 'unknown'}${team}${id}`;
 }
 
 type Receiver = HTTPReceiver | SocketModeReceiver;
@@ -261,15 +360,28 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const tracker = createTracker(logger);
   listen(app, handlerDeps(options, client, apiUrl, identity.get), tracker.track, logger);
   let stopping = false;
+  let workspace: Workspace | undefined;
   return {
     name: 'slack',
     mode,
     routes: eventsRoutes(receiver, () => stopping),
     async start() {
-      await identity.refresh();
-      if (receiver instanceof SocketModeReceiver) await receiver.start();
-      logger.info({ mode }, 'Slack adapter started');
+      try {
+        workspace = await identity.verify();
+      } catch (error) {
+        throw slackStartError(error, 'SLACK_BOT_TOKEN', apiUrl) ?? error;
+      }
+      if (receiver instanceof SocketModeReceiver) {
+        try {
+          await receiver.start();
+        } catch (error) {
+          // The client gives up by itself on a refused token or an unreachable Slack; stop it anyway.
+          await receiver.stop().catch(() => undefined);
+          throw slackStartError(error, 'SLACK_APP_TOKEN', apiUrl) ?? error;
+        }
+      }
     },
+    connectedAs: () => describeConnection(mode, workspace),
     async stop() {
       stopping = true;
       if (receiver instanceof SocketModeReceiver) await receiver.stop();
