@@ -96,7 +96,6 @@ function identityOf(result: webApi.AuthTestResponse): BotIdentity {
 
 function identityCache(client: webApi.WebClient, logger: Logger) {
   let identity: BotIdentity = {};
-  let workspace: Workspace | undefined;
   let pending: Promise<void> | undefined;
   const refresh = (): Promise<void> => {
     pending ??= client.auth
@@ -115,8 +114,7 @@ function identityCache(client: webApi.WebClient, logger: Logger) {
     async verify(): Promise<Workspace> {
       const result = await client.auth.test();
       identity = identityOf(result);
-      workspace = { team: result.team, teamId: result.team_id, user: result.user };
-      return workspace;
+      return { team: result.team, teamId: result.team_id, user: result.user };
     },
     refresh,
     get: (): BotIdentity => {
