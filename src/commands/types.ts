@@ -57,8 +57,11 @@ export interface ParsedCommand {
  */
 export interface FileAccess {
   read(path: string): Promise<string>;
-  /** Returns the path as written, relative to the root. */
-  write(path: string, content: string): Promise<string>;
+  /**
+   * Returns the path as written, relative to the root. Unless `replace`, an existing file is left
+   * alone and the write fails with ALREADY_EXISTS.
+   */
+  write(path: string, content: string, options?: { readonly replace?: boolean }): Promise<string>;
 }
 
 export interface CommandContext {

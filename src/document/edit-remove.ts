@@ -49,8 +49,26 @@ function removeEntry(
   return rest;
 }
 
+/** An emptied list goes with its last entry: `stages = []` in a draft or a saved file says nothing. */
+function orNothing(list: TomlTable[]): TomlTable[] | undefined {
+  return list.length === 0 ? undefined : list;
+}
+
+/** Without [metadata] name a workflow has no name to show, save or run it by. */
+function refuseMetadataRemoval(field: string | undefined): void {
+  if (field !== undefined && field !== 'name') return;
+  throw new AitwsError(
+    'USAGE',
+    field === undefined
+      ? 'metadata cannot be removed: a workflow needs a name.'
+      : 'metadata.name cannot be removed: a workflow needs a name.',
+    { hint: 'Change it instead: /add metadata name="New name".' },
+  );
+}
+
 /** `/remove logging` or `/remove logging level`, and any section that is not a list. */
 function removeFromTable(document: AitwsDocument, name: string, field: string | undefined): EditOutcome {
+  if (name === 'metadata') refuseMetadataRemoval(field);
   if (field === undefined) {
     return { document: withKey(document, name, undefined), target: name, action: 'removed', fields: [] };
   }
@@ -88,7 +106,7 @@ function removeFromList(
   }
   const list = removeEntry(existingList(document, section.name), keyField, key.value, section.name);
   return {
-    document: withKey(document, section.name, list),
+    document: withKey(document, section.name, orNothing(list)),
     target: `${section.name}[${displayKey(key.value)}]`,
     action: 'removed',
     fields: [],
@@ -114,7 +132,7 @@ function removeFromNestedList(
     nextParents[index] = withKey(parent, child.name, undefined);
   } else {
     const remaining = removeEntry(existingList(parent, child.name), child.key, key.value, targetPath);
-    nextParents[index] = withKey(parent, child.name, remaining);
+    nextParents[index] = withKey(parent, child.name, orNothing(remaining));
     targetPath += `[${displayKey(key.value)}]`;
   }
   return {

@@ -28,8 +28,9 @@ const ACTIONS: NestedListSpec = {
     {
       name: 'type',
       type: 'string',
-      description: `What the action does: a built-in type (${BUILTIN_ACTION_TYPES.join(', ')}) or a registered plugin.`,
+      description: `What the action does: one of the types an executor runs (${BUILTIN_ACTION_TYPES.join(', ')}); any other type is a warning in a draft, since nothing could run it.`,
       example: 'ai.invoke',
+      knownValues: BUILTIN_ACTION_TYPES,
     },
     { name: 'description', type: 'string', description: 'What the action is for, in words.' },
     {

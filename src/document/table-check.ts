@@ -11,6 +11,7 @@ import { describeExpected, entrySchema } from './schema.js';
 import { acceptsExtraFields } from './sections.js';
 import { suggest } from './suggest.js';
 import { entryLabel, isTable, isTableArray, joinPath } from './tree.js';
+import { typeFix } from './type-fix.js';
 import type { FieldSpec, NestedListSpec, SectionSpec, TomlTable, TomlValue } from './types.js';
 
 export interface ValidationReport {
@@ -101,7 +102,9 @@ function issueFinding(
     const what = field.type === 'duration' ? 'a duration' : 'a URL';
     return { path, message: `${describeValue(value)} is not ${what}`, expected, code: 'INVALID_VALUE' };
   }
-  return { path, message: `got ${describeValue(value)}`, expected, code: 'WRONG_TYPE' };
+  const fix = field === undefined || issue.path.length !== 1 ? undefined : typeFix(field, value);
+  const write = fix === undefined ? '' : `; write ${fix}`;
+  return { path, message: `got ${describeValue(value)}${write}`, expected, code: 'WRONG_TYPE' };
 }
 
 /** Unknown fields warn; in free-form lists (`open`) only a near miss of a known field does. */

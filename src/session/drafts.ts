@@ -157,6 +157,10 @@ export class Drafts {
     return this.#store.loadNamed(workspace, name);
   }
 
+  deleteNamed(workspace: WorkspaceKey, name: string): Promise<SavedDocumentSummary | null> {
+    return this.#store.deleteNamed(workspace, name);
+  }
+
   listNamed(workspace: WorkspaceKey): Promise<readonly SavedDocumentSummary[]> {
     return this.#store.listNamed(workspace);
   }

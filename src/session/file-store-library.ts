@@ -210,3 +210,12 @@ export async function saveEntry(
   await mkdir(library.dir, { recursive: true, mode: 0o700 });
   await replaceFilesAtomic([{ file: entryFile(library, name), content }]);
 }
+
+/** Removes `name`'s entry file; its row, or null. Call under the lock, after migrateLegacy. */
+export async function deleteEntry(library: LibraryFiles, name: string): Promise<SavedRow | null> {
+  const file = entryFile(library, name);
+  const row = await readEntry(library, file);
+  if (row === null) return null;
+  await removeIfPresent(file);
+  return row;
+}

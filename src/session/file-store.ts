@@ -30,6 +30,7 @@ import {
   trimVersions,
 } from './file-store-channel.js';
 import {
+  deleteEntry,
   entryContent,
   type LibraryFiles,
   libraryFiles,
@@ -217,6 +218,20 @@ export class FileSessionStore implements SessionStore {
     return rows
       .map(({ name, at, by }) => ({ name, at, by }))
       .sort((a, b) => compareSavedNames(a.name, b.name));
+  }
+
+  async deleteNamed(workspace: WorkspaceKey, name: string): Promise<SavedDocumentSummary | null> {
+    assertSavedName(name);
+    const library = this.#libraryFiles(workspace);
+    return this.#io('write', library.dir, async () => {
+      let deleted: SavedDocumentSummary | null = null;
+      await withFileLock(library.lock, this.#lock, async () => {
+        await migrateLegacy(library);
+        const row = await deleteEntry(library, name);
+        deleted = row === null ? null : { name: row.name, at: row.at, by: row.by };
+      });
+      return deleted;
+    });
   }
 
   async close(): Promise<void> {}

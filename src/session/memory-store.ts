@@ -110,5 +110,14 @@ export class MemorySessionStore implements SessionStore {
       .sort((a, b) => compareSavedNames(a.name, b.name));
   }
 
+  async deleteNamed(workspace: WorkspaceKey, name: string): Promise<SavedDocumentSummary | null> {
+    assertSavedName(name);
+    const library = this.#libraries.get(workspaceId(workspace));
+    const saved = library?.get(name)?.saved;
+    if (library === undefined || saved === undefined) return null;
+    library.delete(name);
+    return { name: saved.name, at: saved.at, by: saved.by };
+  }
+
   async close(): Promise<void> {}
 }

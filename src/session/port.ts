@@ -104,6 +104,8 @@ export interface SessionStore {
   saveNamed(workspace: WorkspaceKey, saved: SavedDocument): Promise<void>;
   loadNamed(workspace: WorkspaceKey, name: string): Promise<SavedDocument | null>;
   listNamed(workspace: WorkspaceKey): Promise<readonly SavedDocumentSummary[]>;
+  /** Removes a named save; what it was (who saved it, when), or null when there was none. */
+  deleteNamed(workspace: WorkspaceKey, name: string): Promise<SavedDocumentSummary | null>;
 
   close(): Promise<void>;
 }

@@ -52,3 +52,4 @@ export const HISTORY = loadScript('history', 2);
 export const HISTORY_ENTRY = loadScript('history-entry', 2);
 /** KEYS: saved, savedIndex. A document saved under a name in a workspace library. */
 export const SAVE_NAMED = loadScript('save-named', 2);
+export const DELETE_NAMED = loadScript('delete-named', 2);

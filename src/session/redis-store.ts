@@ -40,7 +40,15 @@ import type {
 } from './port.js';
 import { runScript, type ScriptClient, translateFailure, withTimeout } from './redis-call.js';
 import { type ChannelKeys, createRedisKeys, type RedisKeys } from './redis-keys.js';
-import { HISTORY, HISTORY_ENTRY, type LuaScript, READ, SAVE_NAMED, WRITE } from './redis-scripts.js';
+import {
+  DELETE_NAMED,
+  HISTORY,
+  HISTORY_ENTRY,
+  type LuaScript,
+  READ,
+  SAVE_NAMED,
+  WRITE,
+} from './redis-scripts.js';
 
 /** The commands this store sends; ioredis' Redis and Cluster both satisfy it. */
 export interface SessionRedisClient extends ScriptClient {
@@ -226,6 +234,19 @@ export class RedisSessionStore implements SessionStore {
       return Object.entries(index)
         .map(([name, raw]) => ({ name, ...parseStored(summaryJson, raw, `${savedIndex} (${name})`) }))
         .sort((a, b) => compareSavedNames(a.name, b.name));
+    });
+  }
+
+  deleteNamed(workspace: WorkspaceKey, name: string): Promise<SavedDocumentSummary | null> {
+    return this.#bounded(async () => {
+      assertSavedName(name);
+      const keys = this.#keys.workspace(workspace);
+      const raw = await translateFailure(() =>
+        runScript(this.#client, DELETE_NAMED, [keys.saved, keys.savedIndex], [name]),
+      );
+      // Lua's false arrives as null.
+      if (raw === null) return null;
+      return { name, ...parseStored(summaryJson, String(raw), `${keys.savedIndex} (${name})`) };
     });
   }
 

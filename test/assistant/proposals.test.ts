@@ -74,7 +74,7 @@ describe('proposals', () => {
     expect(textOf(await h.click(offer, 'Apply', 'carol'))).toBe('Already done by bob.');
     expect((await draft()).version).toBe(2);
 
-    expect(textOf(await h.run('/undo', 'carol'))).toBe('Undid v2 · now v3');
+    expect(textOf(await h.run('/undo', 'carol'))).toBe('Undid v2 (back to v1) · now v3');
     const undone = await draft();
     expect(undone.roles).not.toContain('Auditor');
     expect(undone.repos).not.toContain('Audit');

@@ -28,10 +28,14 @@ describe('the original sample', () => {
     expect((document.stages as unknown[]).length).toBe(8);
   });
 
-  it('validates with no errors, the three dangling references as warnings and two secret notices', () => {
+  it('validates with no errors, the three dangling references and eight unknown action types as warnings, and two secret notices', () => {
     const report = validateDocument(parseDocument(sampleText));
     expect(report.errors).toEqual([]);
-    expect(report.warnings.map((w) => [w.path, w.code, w.message])).toEqual([
+    const [actionTypes, others] = partition(report.warnings, (w) => w.path.endsWith('.type'));
+    // The sample's action types (create_resources, …) are ones no executor runs.
+    expect(actionTypes.map((w) => w.code)).toEqual(Array(8).fill('UNKNOWN_VALUE'));
+    expect(actionTypes[0]?.path).toBe('stages[Initialization].actions[CreateResources].type');
+    expect(others.map((w) => [w.path, w.code, w.message])).toEqual([
       ['branches[ResourcesReadyBranch].if_false', 'DANGLING_REFERENCE', 'unknown stage "ErrorHandling"'],
       ['parallel_execution[ConcurrentTasks].tasks', 'DANGLING_REFERENCE', 'unknown tasks "TaskA", "TaskB"'],
       ['change_management.approval_roles', 'DANGLING_REFERENCE', 'unknown role "Senior Developer"'],
@@ -53,10 +57,10 @@ describe('the original sample', () => {
       'DANGLING_REFERENCE',
       'DANGLING_REFERENCE',
     ]);
-    expect(report.warnings).toEqual([]);
+    expect(report.warnings.every((w) => w.path.endsWith('.type'))).toBe(true);
     expect(report.errors[0]?.path).toBe('branches[ResourcesReadyBranch].if_false');
     expect(report.errors[0]?.message).toBe('unknown stage "ErrorHandling"');
-    expect(validateDocument(document).warnings).toHaveLength(3);
+    expect(validateDocument(document).warnings).toHaveLength(11);
   });
 
   it('keeps every value through parse → stringify → parse', () => {
@@ -158,3 +162,7 @@ float = 1.5
     expect(stringifyDocument(a)).toBe(stringifyDocument(b));
   });
 });
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
+}

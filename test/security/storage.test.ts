@@ -114,8 +114,8 @@ describe('the workspace library cannot be filled', () => {
         expect(shown).toContain('AITWS_LIBRARY_MAX_ENTRIES');
         const listed = await core.sessions.listNamed({ platform: 'console', workspace: 'local' });
         expect(listed).toHaveLength(100);
-        // Replacing a saved name is not a new entry.
-        expect((await run('/save name="flood-7"')).ok).toBe(true);
+        // Replacing a saved name (confirmed) is not a new entry.
+        expect((await run('/save name="flood-7" force=true')).ok).toBe(true);
       });
 
       it('a save past the byte cap is refused, and so is one draft larger than the whole cap', async () => {
@@ -168,12 +168,18 @@ describe('the data dir is out of reach of /save PATH and /load PATH', () => {
     const target = await channelFile();
     const before = await readFile(path.join(workDir, target), 'utf8');
     await symlink(path.join(workDir, '.aitws'), path.join(workDir, 'innocent'));
+    // /save writes only .toml files, so the store's .json files are refused before the path is
+    // looked at; the .toml names below reach the data-dir check itself.
+    const tomlInStore = target.replace(/\.json$/, '.toml');
+    for (const attempt of [`/save ${target}`, `/save .aitws/library/evil.json`, `/save .aitws`]) {
+      const reply = await run(attempt);
+      expect(reply.ok, attempt).toBe(false);
+    }
     const attempts = [
-      `/save ${target}`,
-      `/save .aitws/library/evil.json`,
-      `/save .aitws`,
-      `/save ./x/../${target}`,
-      `/save innocent/${target.slice('.aitws/'.length)}`,
+      `/save ${tomlInStore}`,
+      `/save .aitws/library/evil.toml`,
+      `/save ./x/../${tomlInStore}`,
+      `/save innocent/${tomlInStore.slice('.aitws/'.length)}`,
       `/load ${target}`,
       `/load innocent/${target.slice('.aitws/'.length)}`,
     ];
@@ -185,6 +191,7 @@ describe('the data dir is out of reach of /save PATH and /load PATH', () => {
     }
     await expect(readFile(path.join(workDir, target), 'utf8')).resolves.toBe(before);
     await expect(readdir(path.join(workDir, '.aitws', 'library'))).resolves.not.toContain('evil.json');
+    await expect(readdir(path.join(workDir, '.aitws', 'library'))).resolves.not.toContain('evil.toml');
     // The channel and the library still work, and ordinary paths still do.
     expect((await run('/show metadata')).ok).toBe(true);
     expect((await run('/load name="kept"')).ok).toBe(true);
@@ -206,9 +213,10 @@ describe('the data dir is out of reach of /save PATH and /load PATH', () => {
 
   it('refuses it in the real console, and the channel keeps working', async () => {
     const target = await channelFile();
-    const input = `/save ${target}\n/load ${target}\n/show metadata\n`;
+    const input = `/save ${target.replace(/\.json$/, '.toml')}\n/load ${target}\n/show metadata\n`;
     const result = await runCli(['console', '--json', '--channel', 'attack'], { cwd: workDir, input });
-    expect(result.code).toBe(0);
+    // Piped, the console exits 1 when any command failed; the session itself went on.
+    expect(result.code).toBe(1);
     const [save, load, show] = jsonLines(result.stdout);
     for (const reply of [save, load]) {
       expect(reply).toMatchObject({ ok: false, data: { error: { code: 'PATH_FORBIDDEN' } } });
@@ -229,7 +237,7 @@ describe('a data dir that is the working directory (--data-dir .)', () => {
       const run = (text: string) => core.dispatcher.handle({ text, actor, channel: CHANNEL });
       expect((await run('/load sample.toml')).ok).toBe(true);
       expect((await run('/save workflow.toml')).ok).toBe(true);
-      for (const attempt of ['/save channels/x.json', '/save library/x.json', '/load channels']) {
+      for (const attempt of ['/save channels/x.toml', '/save library/x.toml', '/load channels']) {
         const reply = await run(attempt);
         expect(errorCodeOf(reply), attempt).toBe('PATH_FORBIDDEN');
         expect(textOf(reply)).toMatch(/is inside the session store \((channels|library)\)/);

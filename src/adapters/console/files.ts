@@ -4,7 +4,7 @@
  * inside a reserved directory (the session store's data dir), however it is reached.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileAccess } from '../../commands/types.js';
 import { AitwsError, LimitError } from '../../errors.js';
@@ -128,8 +128,12 @@ async function readConfined(confinement: Confinement, maxBytes: number, requeste
   }
 }
 
-/** Written beside the target and renamed over it, so a crash never leaves half a file. */
-async function writeAtomically(resolved: string, content: string): Promise<void> {
+/**
+ * Written beside the target, then renamed over it (replace) or hard-linked to its name (which
+ * fails if the name exists, with no window in which another writer's file could be lost), so a
+ * crash never leaves half a file.
+ */
+async function writeAtomically(resolved: string, content: string, replace: boolean): Promise<void> {
   const temporary = `${resolved}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const handle = await open(temporary, 'wx');
@@ -139,19 +143,27 @@ async function writeAtomically(resolved: string, content: string): Promise<void>
     } finally {
       await handle.close();
     }
-    await rename(temporary, resolved);
-  } catch (error) {
+    if (replace) await rename(temporary, resolved);
+    else await link(temporary, resolved);
+  } finally {
     await rm(temporary, { force: true });
-    throw error;
   }
 }
 
-async function writeConfined(confinement: Confinement, requested: string, content: string): Promise<string> {
+async function writeConfined(
+  confinement: Confinement,
+  requested: string,
+  content: string,
+  replace: boolean,
+): Promise<string> {
   const resolved = await confine(confinement, requested);
   await mkdir(path.dirname(resolved), { recursive: true });
   try {
-    await writeAtomically(resolved, content);
+    await writeAtomically(resolved, content, replace);
   } catch (error) {
+    if (errorCode(error) === 'EEXIST') {
+      throw new AitwsError('ALREADY_EXISTS', `"${requested}" already exists; it was left as it is.`);
+    }
     if (errorCode(error) === 'EISDIR') {
       throw new AitwsError('FILE_IO', `"${requested}" is a directory.`, {
         hint: 'Give a file name, e.g. workflow.toml.',
@@ -178,6 +190,7 @@ export function createConfinedFiles(
   };
   return {
     read: (requested) => readConfined(confinement, maxBytes, requested),
-    write: (requested, content) => writeConfined(confinement, requested, content),
+    write: (requested, content, options) =>
+      writeConfined(confinement, requested, content, options?.replace === true),
   };
 }

@@ -25,15 +25,16 @@ function describeField(field: FieldSpec): string {
   return parts.join(' — ');
 }
 
-function indexBlocks(commands: readonly CommandDefinition[]): ReplyBlock[] {
+/** The console's own word for leaving; chat has nothing to leave. */
+const CONSOLE_EXIT = '/exit — Leave the console (also Ctrl-D)';
+
+function indexBlocks(commands: readonly CommandDefinition[], inConsole: boolean): ReplyBlock[] {
   const blocks: ReplyBlock[] = [];
   for (const group of Object.keys(GROUP_TITLES) as CommandDefinition['group'][]) {
-    const inGroup = commands.filter((c) => c.group === group);
-    if (inGroup.length === 0) continue;
-    blocks.push(
-      { kind: 'text', text: GROUP_TITLES[group] },
-      { kind: 'list', items: inGroup.map((c) => `${c.usage} — ${c.summary}`) },
-    );
+    const items = commands.filter((c) => c.group === group).map((c) => `${c.usage} — ${c.summary}`);
+    if (group === 'help' && inConsole) items.push(CONSOLE_EXIT);
+    if (items.length === 0) continue;
+    blocks.push({ kind: 'text', text: GROUP_TITLES[group] }, { kind: 'list', items });
   }
   blocks.push({
     kind: 'text',
@@ -102,7 +103,7 @@ export function createHelpCommand(commands: () => readonly CommandDefinition[]):
       const all = commands();
       if (topic === undefined) {
         return privateAnswer('aitws builds AI workflows (aiTWS) in this channel. Commands:', {
-          blocks: indexBlocks(all),
+          blocks: indexBlocks(all, context.invocation.channel.platform === 'console'),
         });
       }
       const name = topic.replace(/^\//, '').toLowerCase();
