@@ -11,6 +11,7 @@ import { BIN } from '../support/paths.js';
 export const KEY = {
   ctrlC: '\u0003',
   ctrlD: '\u0004',
+  ctrlU: '\u0015',
   tab: '\t',
   enter: '\r',
   up: '\u001b[A',
@@ -58,11 +59,7 @@ class Screen {
   }
 }
 
-/**
- * The text a terminal would show after `raw`: cursor moves and erasures applied (readline redraws
- * its line with them), colours dropped, rows joined with newlines.
- */
-export function screen(raw: string): string {
+function draw(raw: string): Screen {
   const view = new Screen();
   let at = 0;
   while (at < raw.length) {
@@ -79,7 +76,17 @@ export function screen(raw: string): string {
     else view.put(character);
     at += character.length;
   }
-  return view.rows.join('\n');
+  return view;
+}
+
+/**
+ * The text a terminal would show after `raw`: cursor moves and erasures applied (readline redraws
+ * its line with them), colours dropped, rows joined with newlines. With `from`, only the rows
+ * from the one the cursor was on after `raw.slice(0, from)`.
+ */
+export function screen(raw: string, from = 0): string {
+  const start = from === 0 ? 0 : draw(raw.slice(0, from)).row;
+  return draw(raw).rows.slice(start).join('\n');
 }
 
 export interface ConsoleTerminal {
@@ -88,8 +95,8 @@ export interface ConsoleTerminal {
   /** Writes keystrokes. */
   type(keys: string): void;
   /**
-   * Resolves with the raw output from `from` once the screen drawn by that output matches
-   * `pattern` (so `from` = raw().length before typing waits for what the keys caused).
+   * Resolves with the screen's rows from the one the cursor was on at `from` (an offset in raw())
+   * once they match `pattern`: `from` = raw().length before typing waits for what the keys caused.
    */
   waitFor(pattern: RegExp, from?: number): Promise<string>;
   /** Resolves with the exit status once the console has ended. */
@@ -151,21 +158,18 @@ export function openConsole(options: TerminalOptions): ConsoleTerminal {
   const waitFor = (pattern: RegExp, from = 0) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
-        const seen = raw.slice(from);
-        const match = pattern.exec(screen(seen));
+        const shown = screen(raw, from);
+        const match = pattern.exec(shown);
         if (match === null && !closed) return false;
         watchers.delete(check);
         clearTimeout(timer);
-        if (match === null)
-          reject(new Error(`console ended before ${pattern}; it printed:\n${screen(seen)}`));
-        else resolve(seen);
+        if (match === null) reject(new Error(`console ended before ${pattern}; the screen shows:\n${shown}`));
+        else resolve(shown);
         return true;
       };
       const timer = setTimeout(() => {
         watchers.delete(check);
-        reject(
-          new Error(`no ${pattern} within ${timeoutMs} ms; the console printed:\n${screen(raw.slice(from))}`),
-        );
+        reject(new Error(`no ${pattern} within ${timeoutMs} ms; the screen shows:\n${screen(raw, from)}`));
       }, timeoutMs);
       if (!check()) watchers.add(check);
     });
@@ -178,4 +182,33 @@ export function openConsole(options: TerminalOptions): ConsoleTerminal {
       if (!closed) child.kill();
     },
   };
+}
+
+export const PROMPT = 'aitws:local> ';
+
+/** Opens the console and waits for its first prompt. */
+export async function startConsole(options: TerminalOptions): Promise<ConsoleTerminal> {
+  const terminal = openConsole(options);
+  await terminal.waitFor(/aitws:local> $/);
+  return terminal;
+}
+
+/**
+ * Types `keys` and waits until the console is back at an empty prompt; resolves with the screen's
+ * rows from the one typed on (prompt included) up to that prompt (excluded).
+ */
+export async function send(terminal: ConsoleTerminal, keys: string, prompt = PROMPT): Promise<string> {
+  const from = terminal.raw().length;
+  const escaped = prompt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  terminal.type(keys);
+  const shown = await terminal.waitFor(new RegExp(`\\n${escaped}$`), from);
+  return shown.slice(0, -prompt.length - 1);
+}
+
+/** The reply to one command line typed at the prompt: the rows after the typed line, up to the next prompt. */
+export async function command(terminal: ConsoleTerminal, line: string): Promise<string> {
+  const shown = await send(terminal, `${line}${KEY.enter}`);
+  const [echo, ...reply] = shown.split('\n');
+  if (echo !== `${PROMPT}${line}`) throw new Error(`expected the typed line "${line}" echoed, saw "${echo}"`);
+  return reply.join('\n');
 }
