@@ -19,11 +19,15 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const DOCUMENT = '[metadata]\nname = "Piped"\nversion = "2.0.0"\n\n[[roles]]\nname = "Ops"\nprivileges = ["read"]\n';
+const DOCUMENT =
+  '[metadata]\nname = "Piped"\nversion = "2.0.0"\n\n[[roles]]\nname = "Ops"\nprivileges = ["read"]\n';
 
 describe('the exit status of a piped console', () => {
   it('is 0 when every command succeeded', async () => {
-    const result = await runCli(['console'], { cwd: dir, input: '/create name="Fine"\n# a comment\n\n/show\n' });
+    const result = await runCli(['console'], {
+      cwd: dir,
+      input: '/create name="Fine"\n# a comment\n\n/show\n',
+    });
     expect(result.code).toBe(0);
   });
 
