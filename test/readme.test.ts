@@ -224,8 +224,8 @@ describe('Validate and format files in CI', () => {
       'npx aitws validate workflows/*.toml',
       'npx aitws validate --strict workflow.toml',
       'npx aitws validate --json workflow.toml',
-      'npx aitws fmt workflow.toml --check',
-      'npx aitws fmt workflow.toml --write',
+      'npx aitws fmt workflows/*.toml --check',
+      'npx aitws fmt workflows/*.toml --write',
     ]);
   });
 
@@ -262,19 +262,29 @@ describe('Validate and format files in CI', () => {
     ]);
   });
 
-  it('fmt --check exits 1 when the file is not canonical, and 0 once fmt --write rewrote it', async () => {
-    const check = command('npx aitws fmt workflow.toml --check');
-    expect(statedExitCodes(check.comment)).toEqual([1]);
-    await copyFile(SAMPLE_TOML, path.join(dir, 'workflow.toml'));
+  it('fmt --check exits 1 when a file is not canonical, 2 when unreadable; --write fixes them, comments kept', async () => {
+    const check = command('npx aitws fmt workflows/*.toml --check');
+    const write = command('npx aitws fmt workflows/*.toml --write');
+    expect(statedExitCodes(check.comment)).toEqual([1, 2]);
+    expect(write.comment).toMatch(/comments kept/);
+    await put('workflows/ai.toml', await readFile(SAMPLE_TOML, 'utf8'));
+    await put('workflows/main.toml', '[metadata]\nversion="1.0.0" # the release\nname="Main"\n');
     expect((await aitws(check.args)).code).toBe(1);
-    expect((await aitws(command('npx aitws fmt workflow.toml --write').args)).code).toBe(0);
+    expect((await aitws(write.args)).code).toBe(0);
     expect((await aitws(check.args)).code).toBe(0);
+    const formatted = await readFile(path.join(dir, 'workflows/ai.toml'), 'utf8');
+    expect(formatted).toContain('protocol = "TLS" # Supported values: TLS, DTLS, QUIC\n');
+    expect(await readFile(path.join(dir, 'workflows/main.toml'), 'utf8')).toBe(
+      '[metadata]\nname = "Main"\nversion = "1.0.0" # the release\n',
+    );
     const [printed, validated] = await Promise.all([
-      aitws(['fmt', 'workflow.toml']),
-      aitws(['validate', 'workflow.toml']),
+      aitws(['fmt', 'workflows/ai.toml']),
+      aitws(['validate', 'workflows/ai.toml']),
     ]);
-    expect(printed.stdout).toBe(await readFile(path.join(dir, 'workflow.toml'), 'utf8'));
+    expect(printed.stdout).toBe(formatted);
     expect(validated.code).toBe(0);
+    await put('workflows/broken.toml', '[metadata\nname = "x"\n');
+    expect((await aitws(check.args)).code).toBe(2);
   });
 
   it('the GitHub Actions step passes on a canonical, valid file and fails on one not canonical', async () => {
@@ -286,7 +296,10 @@ describe('Validate and format files in CI', () => {
       for (const args of steps) if ((await aitws(args, folder)).code !== 0) return false;
       return true;
     };
-    await put('canonical/workflows/main.toml', '[metadata]\nname = "Main"\nversion = "1.0.0"\n');
+    await put(
+      'canonical/workflows/main.toml',
+      '[metadata]\nname = "Main" # shown in chat\nversion = "1.0.0"\n',
+    );
     await put('not-canonical/workflows/main.toml', '[metadata]\nversion="1.0.0"\nname="Main"\n');
     expect(await Promise.all([passes('canonical'), passes('not-canonical')])).toEqual([true, false]);
   });
