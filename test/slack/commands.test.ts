@@ -68,6 +68,7 @@ describe('/aitws through HTTP', () => {
       ['validate', 'ephemeral', /./],
       ['save name="baseline"', 'in_channel', /baseline/],
       ['saved', 'ephemeral', /baseline/],
+      ['add logging level="warn"', 'in_channel', /logging/],
       ['load name="baseline"', 'in_channel', /Loaded "baseline"/],
       ['undo', 'in_channel', /./],
       ['history', 'ephemeral', /\/aitws add roles/],
