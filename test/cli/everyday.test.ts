@@ -31,6 +31,10 @@ async function session(...lines: string[]): Promise<Record<string, unknown>[]> {
 }
 
 const text = (record: Record<string, unknown> | undefined): string => String(record?.text ?? '');
+function versionsOf(record: Record<string, unknown> | undefined): { change: string }[] {
+  const data = record?.data as { versions?: { change: string }[] } | undefined;
+  return data?.versions ?? [];
+}
 const warnings = (record: Record<string, unknown> | undefined): string =>
   (Array.isArray(record?.warnings) ? record.warnings : []).join('\n');
 
@@ -102,7 +106,7 @@ describe('arguments mean what they say', () => {
     );
     const records = await session(...lines);
     const [history, strict, entry, actions] = records.slice(-4);
-    expect((history?.data as { versions: unknown[] }).versions).toHaveLength(5);
+    expect(versionsOf(history)).toHaveLength(5);
     expect(strict).toMatchObject({ ok: false });
     expect(text(strict)).toContain('unknown role "Ghost"');
     expect(text(entry)).toContain('name = "R3"');
@@ -129,7 +133,7 @@ describe('versions', () => {
     expect(text(records[4])).toBe('Undid v3 (back to v2) · now v4');
     expect(text(records[5])).toBe('Redid v3 · now v5');
     expect(text(records[6])).toBe('Restored v2 · now v6');
-    const changes = (records[7]?.data as { versions: { change: string }[] }).versions.map((v) => v.change);
+    const changes = versionsOf(records[7]).map((v) => v.change);
     expect(changes).toEqual([
       '/restore 2 · back to v2',
       '/redo · v3 again',
