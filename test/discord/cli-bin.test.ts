@@ -3,13 +3,13 @@
  * REST on 127.0.0.1 (DISCORD_API_URL): what a person running it sees.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/commands/registry.js';
 import { type CliResult, runCli } from '../support/cli.js';
 import { FakeDiscord } from '../support/fake-discord.js';
+import { closedPort } from '../support/ports.js';
 
 /** Discord's MANAGE_MESSAGES bit, as the payload carries it: a decimal string. */
 const MANAGE_MESSAGES = String(1 << 13);
@@ -37,15 +37,6 @@ function register(args: readonly string[], env: Record<string, string> = {}): Pr
       ...env,
     },
   });
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
 }
 
 describe('aitws discord commands (through bin/aitws.js)', () => {

@@ -4,10 +4,10 @@
  * token Discord refuses, a Discord out of reach, or a token of another application stops the
  * start with one plain line and exit 1, instead of retries.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTempDir, logRecords, plainLines, startServe } from '../serve/process.js';
 import { FakeDiscord } from '../support/fake-discord.js';
+import { closedPort } from '../support/ports.js';
 
 const PUBLIC_KEY = 'ab'.repeat(32);
 
@@ -31,15 +31,6 @@ function env(mode: 'gateway' | 'http', extra: Record<string, string> = {}): Reco
     HOST: '127.0.0.1',
     ...extra,
   };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
 }
 
 async function servingLine(mode: 'gateway' | 'http'): Promise<string> {

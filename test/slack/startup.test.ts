@@ -3,10 +3,10 @@
  * start logs one line naming the bot user and the workspace (from auth.test); a token Slack
  * refuses, or a Slack out of reach, stops the start with one plain line instead of retries.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTempDir, logRecords, plainLines, startServe } from '../serve/process.js';
 import { APP_TOKEN, BOT_TOKEN, type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
+import { closedPort } from '../support/ports.js';
 
 let fake: FakeSlack;
 
@@ -27,15 +27,6 @@ function env(mode: 'http' | 'socket', extra: Record<string, string> = {}): Recor
     HOST: '127.0.0.1',
     ...extra,
   };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
 }
 
 describe('aitws serve for Slack: a good start', () => {
