@@ -7,6 +7,12 @@
  *   <prefix>:{<platform>:<workspace>}:saved               hash: name -> encoded saved document
  *   <prefix>:{<platform>:<workspace>}:saved-index         hash: name -> encoded summary
  *
+ *   <prefix>:{<platform>:<workspace>:<channel>}:access    string: JSON {revision, state, wid}
+ *   <prefix>:{<platform>:<workspace>:<channel>}:audit     stream, capped: field `entry` = JSON
+ *   <prefix>:{audit-index}:audit-channels                 set: JSON [platform, workspace, channel]
+ *                                                           of every channel with an audit trail,
+ *                                                           so exports enumerate without SCAN
+ *
  *   <prefix>:{action:<id>}:action                           hash: action, channel, decision
  *   <prefix>:{claim:<scope>:<id>}:claim                     string, SET NX with a TTL
  *   <prefix>:{counter:<scope>:<id>}:counter                 integer with a TTL (fixed window)
@@ -29,6 +35,11 @@ export interface WorkspaceKeys {
   readonly savedIndex: string;
 }
 
+export interface AccessKeys {
+  readonly access: string;
+  readonly audit: string;
+}
+
 export interface InteractionKeys {
   action(id: string): string;
   claim(scope: string, id: string): string;
@@ -39,10 +50,23 @@ export interface RedisKeys {
   readonly prefix: string;
   channel(key: ChannelKey): ChannelKeys;
   workspace(key: WorkspaceKey): WorkspaceKeys;
+  access(key: ChannelKey): AccessKeys;
+  /** A single key (one slot), written beside each trail; small: one member per channel. */
+  readonly auditIndex: string;
   readonly interactions: InteractionKeys;
 }
 
-type Suffix = 'session' | 'history' | 'saved' | 'saved-index' | 'action' | 'claim' | 'counter';
+type Suffix =
+  | 'session'
+  | 'history'
+  | 'saved'
+  | 'saved-index'
+  | 'access'
+  | 'audit'
+  | 'audit-channels'
+  | 'action'
+  | 'claim'
+  | 'counter';
 
 export function createRedisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
   // A brace in the prefix would become the hash tag and put every channel in one slot, or split a
@@ -64,6 +88,11 @@ export function createRedisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKey
       const parts = [k.platform, k.workspace];
       return { saved: key(parts, 'saved'), savedIndex: key(parts, 'saved-index') };
     },
+    access: (k) => {
+      const parts = [k.platform, k.workspace, k.channel];
+      return { access: key(parts, 'access'), audit: key(parts, 'audit') };
+    },
+    auditIndex: key(['audit-index'], 'audit-channels'),
     interactions: {
       action: (id) => key(['action', id], 'action'),
       claim: (scope, id) => key(['claim', scope, id], 'claim'),

@@ -53,3 +53,5 @@ export const HISTORY_ENTRY = loadScript('history-entry', 2);
 /** KEYS: saved, savedIndex. A document saved under a name in a workspace library. */
 export const SAVE_NAMED = loadScript('save-named', 2);
 export const DELETE_NAMED = loadScript('delete-named', 2);
+/** KEYS: access. A channel's access record, by compare-and-set on its revision. */
+export const ACCESS_WRITE = loadScript('access-write', 1);
