@@ -5,9 +5,11 @@
  * ours — prompt building, masking, validation, the SDK and the loopback HTTP round trip — beside a
  * floor of the same SDK call with a prebuilt request.
  */
+
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { DEFAULT_ACCESS_POLICY } from '../src/access/privileges.js';
 import { createAssistant } from '../src/assistant/assistant.js';
 import { buildRequest } from '../src/assistant/prompt.js';
 import { createAnthropicProvider } from '../src/assistant/provider-anthropic.js';
@@ -17,6 +19,7 @@ import { COMMANDS } from '../src/commands/registry.js';
 import { parseDocument } from '../src/document/index.js';
 import { DEFAULT_LIMITS } from '../src/document/types.js';
 import { silentLogger } from '../src/logging.js';
+import { MemoryAccessStore } from '../src/session/access-memory.js';
 import { MemoryInteractionStore } from '../src/session/memory-interactions.js';
 import { MemorySessionStore } from '../src/session/memory-store.js';
 import type { ChannelKey } from '../src/session/port.js';
@@ -84,6 +87,8 @@ export async function benchAssistant(): Promise<void> {
     const dispatcher = createDispatcher({
       sessions,
       interactions,
+      accessStore: new MemoryAccessStore(),
+      accessPolicy: DEFAULT_ACCESS_POLICY,
       limits: DEFAULT_LIMITS,
       logger: silentLogger,
       assistant,

@@ -2,15 +2,18 @@
  * Issue 2 benchmarks: document handling against bare smol-toml, and `/add` throughput through the
  * console pipeline (dispatcher + file store) against a bare atomic file replace of the same bytes.
  */
+
 import { readFileSync } from 'node:fs';
 import { mkdtemp, open, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'smol-toml';
+import { DEFAULT_ACCESS_POLICY } from '../src/access/privileges.js';
 import { createDispatcher } from '../src/commands/dispatch.js';
 import { parseDocument, stringifyDocument, validateDocument } from '../src/document/index.js';
 import { DEFAULT_LIMITS } from '../src/document/types.js';
 import { silentLogger } from '../src/logging.js';
+import { FileAccessStore } from '../src/session/access-file.js';
 import { FileSessionStore } from '../src/session/file-store.js';
 import { MemoryInteractionStore } from '../src/session/memory-interactions.js';
 import { fmt, median, microsPerOp, verdict } from './lib.js';
@@ -64,6 +67,8 @@ export async function benchConsoleAdd(): Promise<void> {
     const dispatcher = createDispatcher({
       sessions: store,
       interactions: new MemoryInteractionStore(),
+      accessStore: new FileAccessStore({ dataDir: path.join(dir, 'data') }),
+      accessPolicy: DEFAULT_ACCESS_POLICY,
       limits: DEFAULT_LIMITS,
       logger: silentLogger,
     });

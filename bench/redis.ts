@@ -10,13 +10,16 @@
  * user sees at a stated load, measured from when each command was due so a stalled process cannot
  * hide its backlog (no coordinated omission).
  */
+
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'smol-toml';
+import { DEFAULT_ACCESS_POLICY } from '../src/access/privileges.js';
 import { createDispatcher, type Dispatcher } from '../src/commands/dispatch.js';
 import { DEFAULT_LIMITS } from '../src/document/types.js';
 import { silentLogger } from '../src/logging.js';
+import { RedisAccessStore } from '../src/session/access-redis.js';
 import { MemoryInteractionStore } from '../src/session/memory-interactions.js';
 import type { ChannelKey } from '../src/session/port.js';
 import { closeRedisClient, createRedisClient, type RedisClient } from '../src/session/redis-client.js';
@@ -280,6 +283,8 @@ export async function benchRedisAdd(): Promise<void> {
   const dispatcher = createDispatcher({
     sessions: store,
     interactions: new MemoryInteractionStore(),
+    accessStore: new RedisAccessStore(client, { prefix: 'bench', auditMaxLength: 100_000 }),
+    accessPolicy: DEFAULT_ACCESS_POLICY,
     limits: DEFAULT_LIMITS,
     logger: silentLogger,
   });

@@ -12,6 +12,9 @@ import type { FileAccess } from './commands/types.js';
 import type { Config } from './config.js';
 import type { Logger } from './logging.js';
 import type { CommandMetrics } from './metrics.js';
+import { ACCESS_FILE_FOLDERS, FileAccessStore } from './session/access-file.js';
+import type { AccessStore } from './session/access-port.js';
+import { RedisAccessStore } from './session/access-redis.js';
 import { FILE_STORE_FOLDERS, FileSessionStore } from './session/file-store.js';
 import type { InteractionStore } from './session/interaction-port.js';
 import { MemoryInteractionStore } from './session/memory-interactions.js';
@@ -25,6 +28,8 @@ export interface Core {
   readonly sessions: SessionStore;
   /** Button actions, event dedupe and counters (Redis when REDIS_URL is set, else in-process). */
   readonly interactions: InteractionStore;
+  /** Grants, reviews and the audit trail, beside the sessions. */
+  readonly access: AccessStore;
   /** 'redis' or 'file': which session store is in use. */
   readonly storeKind: 'redis' | 'file';
   /** Readiness: can the session store serve a command right now? */
@@ -47,6 +52,7 @@ export interface CoreOptions {
 interface BuiltStore {
   readonly sessions: SessionStore;
   readonly interactions: InteractionStore;
+  readonly access: AccessStore;
   readonly kind: 'redis' | 'file';
   ready(): Promise<boolean>;
 }
@@ -81,17 +87,35 @@ function buildRedisStore(url: string, config: Config, logger: Logger): BuiltStor
     prefix: config.redisPrefix,
     commandTimeoutMs: config.redisTimeoutMs,
   });
-  return { sessions, interactions, kind: 'redis', ready: () => isRedisReady(client, config.redisTimeoutMs) };
+  const access = new RedisAccessStore(client, {
+    prefix: config.redisPrefix,
+    commandTimeoutMs: config.redisTimeoutMs,
+    auditMaxLength: config.auditMaxLength,
+  });
+  return {
+    sessions,
+    interactions,
+    access,
+    kind: 'redis',
+    ready: () => isRedisReady(client, config.redisTimeoutMs),
+  };
 }
 
 export function buildSessionStore(config: Config, logger: Logger, dataDir?: string): BuiltStore {
   if (config.redisUrl !== undefined) return buildRedisStore(config.redisUrl, config, logger);
+  const root = path.resolve(dataDir ?? config.dataDir);
   const sessions = new FileSessionStore({
-    dataDir: path.resolve(dataDir ?? config.dataDir),
+    dataDir: root,
     historyLimit: config.historyLimit,
     library: config.library,
   });
-  return { sessions, interactions: new MemoryInteractionStore(), kind: 'file', ready: async () => true };
+  return {
+    sessions,
+    interactions: new MemoryInteractionStore(),
+    access: new FileAccessStore({ dataDir: root }),
+    kind: 'file',
+    ready: async () => true,
+  };
 }
 
 /** Online with ANTHROPIC_API_KEY; without it /ask searches the built-in reference. */
@@ -126,7 +150,7 @@ function consoleFiles(fileRoot: string, options: CoreOptions): FileAccess {
   // A data dir that holds the working directory itself (--data-dir .) keeps only its own
   // folders off limits; everything else there is the user's.
   const reserved = isInside(dataDir, root)
-    ? FILE_STORE_FOLDERS.map((folder) => path.join(dataDir, folder))
+    ? [...FILE_STORE_FOLDERS, ...ACCESS_FILE_FOLDERS].map((folder) => path.join(dataDir, folder))
     : [dataDir];
   return createConfinedFiles(root, options.config.limits.documentBytes, { reserved });
 }
@@ -137,6 +161,8 @@ export function buildCore(options: CoreOptions): Core {
   const dispatcher = createDispatcher({
     sessions: store.sessions,
     interactions: store.interactions,
+    accessStore: store.access,
+    accessPolicy: config.access,
     limits: config.limits,
     logger,
     assistant: buildAssistant(options, store.interactions),
@@ -147,10 +173,12 @@ export function buildCore(options: CoreOptions): Core {
     dispatcher,
     sessions: store.sessions,
     interactions: store.interactions,
+    access: store.access,
     storeKind: store.kind,
     ready: store.ready,
     close: async () => {
       await store.interactions.close();
+      await store.access.close();
       await store.sessions.close();
     },
   };

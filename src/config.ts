@@ -3,11 +3,43 @@
  * Nothing else reads process.env.
  */
 import { z } from 'zod';
+import { type AccessPolicy, DEFAULTABLE_PRIVILEGES, isPrivilege } from './access/privileges.js';
 import { DEFAULT_LIMITS, type Limits } from './document/types.js';
 import { AitwsError } from './errors.js';
 import { DEFAULT_LIBRARY_LIMITS, type LibraryLimits } from './session/names.js';
 
 const positiveInt = z.coerce.number().int().positive();
+
+const ADMIN_ENTRY = /^(console|slack|discord):[^\s,]{1,64}$/;
+
+/** `slack:U123,discord:456,console:root` → the set of `platform:id`. */
+const adminList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  )
+  .refine((entries) => entries.every((entry) => ADMIN_ENTRY.test(entry)), {
+    message: 'must be a comma-separated list of platform:id (slack:U123,discord:456,console:root)',
+  });
+
+/** Only read and write may be everyone's: execute, approve and admin always need a grant. */
+const defaultPrivileges = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim().toLowerCase())
+      .filter((entry) => entry !== ''),
+  )
+  .refine(
+    (entries) => entries.every((entry) => (DEFAULTABLE_PRIVILEGES as readonly string[]).includes(entry)),
+    {
+      message: 'may list only read and write (execute, approve and admin always need a grant)',
+    },
+  );
 
 const EnvSchema = z.object({
   AITWS_DATA_DIR: z.string().min(1).optional(),
@@ -25,6 +57,9 @@ const EnvSchema = z.object({
   AITWS_MAX_NESTING: positiveInt.max(64).default(DEFAULT_LIMITS.nestingDepth),
   AITWS_LIBRARY_MAX_ENTRIES: positiveInt.default(DEFAULT_LIBRARY_LIMITS.maxEntries),
   AITWS_LIBRARY_MAX_BYTES: positiveInt.default(DEFAULT_LIBRARY_LIMITS.maxBytes),
+  AITWS_AUDIT_MAX_LENGTH: positiveInt.default(100_000),
+  AITWS_ADMINS: adminList.optional(),
+  AITWS_DEFAULT_PRIVILEGES: defaultPrivileges.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -103,6 +138,10 @@ export interface Config {
   readonly limits: Limits;
   /** Caps per workspace library (/save name=…), enforced by the session store. */
   readonly library: LibraryLimits;
+  /** Entries kept per channel's audit stream in Redis (the file store keeps every line). */
+  readonly auditMaxLength: number;
+  /** Workspace admins and what people without a grant may do. */
+  readonly access: AccessPolicy;
   /** Unset means each mode picks its own default (the console stays quiet, servers log info). */
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   readonly http: HttpConfig;
@@ -163,7 +202,7 @@ function httpConfig(e: z.infer<typeof EnvSchema>): HttpConfig {
 type EnvName = keyof typeof EnvSchema.shape;
 
 /** The groups of variables a program reads; a subcommand names the ones it uses. */
-export type ConfigPart = 'storage' | 'limits' | 'log' | 'http' | 'slack' | 'discord' | 'assistant';
+export type ConfigPart = 'storage' | 'limits' | 'access' | 'log' | 'http' | 'slack' | 'discord' | 'assistant';
 
 const PART_VARIABLES: Readonly<Record<ConfigPart, readonly EnvName[]>> = {
   storage: [
@@ -175,7 +214,9 @@ const PART_VARIABLES: Readonly<Record<ConfigPart, readonly EnvName[]>> = {
     'AITWS_HISTORY_LIMIT',
     'AITWS_LIBRARY_MAX_ENTRIES',
     'AITWS_LIBRARY_MAX_BYTES',
+    'AITWS_AUDIT_MAX_LENGTH',
   ],
+  access: ['AITWS_ADMINS', 'AITWS_DEFAULT_PRIVILEGES'],
   limits: [
     'AITWS_MAX_DOCUMENT_BYTES',
     'AITWS_MAX_LIST_ENTRIES',
@@ -206,6 +247,7 @@ const PART_VARIABLES: Readonly<Record<ConfigPart, readonly EnvName[]>> = {
 export const ALL_CONFIG_PARTS: readonly ConfigPart[] = [
   'storage',
   'limits',
+  'access',
   'log',
   'http',
   'slack',
@@ -258,6 +300,11 @@ export function loadConfig(
       nestingDepth: e.AITWS_MAX_NESTING,
     },
     library: { maxEntries: e.AITWS_LIBRARY_MAX_ENTRIES, maxBytes: e.AITWS_LIBRARY_MAX_BYTES },
+    auditMaxLength: e.AITWS_AUDIT_MAX_LENGTH,
+    access: {
+      admins: new Set(e.AITWS_ADMINS ?? []),
+      defaultPrivileges: (e.AITWS_DEFAULT_PRIVILEGES ?? ['read', 'write']).filter(isPrivilege),
+    },
     logLevel: e.LOG_LEVEL,
     http: httpConfig(e),
     slack: slackConfig(e),

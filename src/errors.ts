@@ -31,7 +31,12 @@ export type ErrorCode =
   | 'ASSISTANT_UNAVAILABLE'
   | 'ASSISTANT_BAD_ANSWER'
   | 'NO_PROPOSAL'
-  | 'PROPOSAL_STALE';
+  | 'PROPOSAL_STALE'
+  | 'FORBIDDEN'
+  | 'UNKNOWN_ROLE'
+  | 'UNKNOWN_USER'
+  | 'NO_REVIEW'
+  | 'REVIEW_CLOSED';
 
 export interface Finding {
   /** `roles[DataScientist].privileges`, `communication.port`, `nonsense` */

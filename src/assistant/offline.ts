@@ -69,6 +69,9 @@ function namedFields(fields: readonly FieldEntry[], queryTerms: readonly string[
   return [...new Set([...full, ...beside, ...unique])];
 }
 
+/** What a term naming an entry (not just occurring in its text) scores at least. */
+const NAMED = 4;
+
 function score(entry: ReferenceEntry, queryTerms: readonly string[]): number {
   const entryNames = entry.names.map((name) => name.toLowerCase());
   const body = entry.title === SELF ? '' : entry.text.toLowerCase();
@@ -87,10 +90,13 @@ export function searchReference(reference: Reference, question: string): readonl
   const fields = namedFields(reference.fields, queryTerms);
   // A named field's entry already says which section it is in, with the section's example.
   const covered = new Set(fields.map((entry) => entry.section));
+  // With a field named, entries that merely mention its words (the commands whose help cites it)
+  // would bury the answer; only entries the question names come with it.
+  const least = fields.length > 0 ? NAMED : 1;
   const others = reference.entries
     .filter((entry) => !covered.has(entry.title))
     .map((entry, index) => ({ entry, index, points: score(entry, queryTerms) }))
-    .filter((candidate) => candidate.points > 0)
+    .filter((candidate) => candidate.points >= least)
     .sort((a, b) => b.points - a.points || a.index - b.index)
     .map((candidate) => candidate.entry);
   return [...fields, ...others].slice(0, MAX_RESULTS);

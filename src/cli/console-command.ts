@@ -16,7 +16,7 @@ export const CONSOLE_USAGE = `  console [--channel NAME] [--user NAME] [--data-d
 const HISTORY_FILE = 'console_history';
 
 /** Sessions, document limits, logging and the assistant; no chat platform or HTTP settings. */
-const PARTS: readonly ConfigPart[] = ['storage', 'limits', 'log', 'assistant'];
+const PARTS: readonly ConfigPart[] = ['storage', 'limits', 'access', 'log', 'assistant'];
 
 /** https://no-color.org: any non-empty NO_COLOR turns colour off. */
 function noColor(env: Environment): boolean {

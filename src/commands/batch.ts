@@ -6,8 +6,10 @@
  */
 
 import { createHash } from 'node:crypto';
+import { AccessControl } from '../access/service.js';
 import type { AitwsDocument } from '../document/types.js';
 import { AitwsError, formatFinding, ValidationError } from '../errors.js';
+import { MemoryAccessStore } from '../session/access-memory.js';
 import { Drafts } from '../session/drafts.js';
 import type { Choice, InteractionStore, PendingAction } from '../session/interaction-port.js';
 import { MemoryInteractionStore } from '../session/memory-interactions.js';
@@ -70,6 +72,14 @@ async function runOnCopy(
       files: undefined,
       limits: context.limits,
       now: context.now,
+      // The copy's changes are not the channel's: they go to a throwaway trail, not the audit.
+      access: new AccessControl({
+        store: new MemoryAccessStore(),
+        policy: context.access.policy,
+        now: context.now,
+      }),
+      caller: context.caller,
+      notices: [],
     });
     return reply.ok ? undefined : firstText(reply);
   } catch (error) {

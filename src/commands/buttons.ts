@@ -30,6 +30,21 @@ export function parseButtonId(id: string): { actionId: string; choice: Choice } 
   return { actionId, choice };
 }
 
+const VOTE_BUTTON_ID = /^aitws:vote:([A-Za-z0-9_-]{8,32}):(approve|reject)$/;
+
+/** A review's Approve or Reject button: carries the review's id, so a stale button cannot vote on a newer review. */
+export function voteButtonId(reviewId: string, choice: 'approve' | 'reject'): string {
+  return `aitws:vote:${reviewId}:${choice}`;
+}
+
+export function parseVoteButton(id: string): { reviewId: string; choice: 'approve' | 'reject' } | undefined {
+  const match = VOTE_BUTTON_ID.exec(id);
+  const reviewId = match?.[1];
+  const choice = match?.[2];
+  if (reviewId === undefined || (choice !== 'approve' && choice !== 'reject')) return undefined;
+  return { reviewId, choice };
+}
+
 export interface ChoiceOffer {
   /** The question shown above the buttons. */
   readonly question: string;

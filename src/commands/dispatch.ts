@@ -5,6 +5,8 @@
  */
 
 import { performance } from 'node:perf_hooks';
+import type { AccessPolicy } from '../access/privileges.js';
+import { AccessControl, type Caller } from '../access/service.js';
 import type { Assistant } from '../assistant/assistant.js';
 import { maskSecrets } from '../document/redact.js';
 import { suggest } from '../document/suggest.js';
@@ -12,12 +14,14 @@ import type { Limits } from '../document/types.js';
 import { AitwsError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { CommandMetrics } from '../metrics.js';
+import type { AccessStore } from '../session/access-port.js';
 import { Drafts } from '../session/drafts.js';
 import type { InteractionStore, PendingAction } from '../session/interaction-port.js';
 import type { SessionStore } from '../session/port.js';
 import { checkArguments } from './arguments.js';
+import { authorize, authorizeLines } from './authorize.js';
 import { applyBatch } from './batch.js';
-import { buttonId, parseButtonId, storeAction } from './buttons.js';
+import { buttonId, parseButtonId, parseVoteButton, storeAction } from './buttons.js';
 import { checkDocument } from './document-check.js';
 import { commandNameOf, normalizeChatText, parseCommandLine } from './grammar/index.js';
 import { historyLine } from './history-line.js';
@@ -38,6 +42,9 @@ import type {
 export interface DispatcherDeps {
   readonly sessions: SessionStore;
   readonly interactions: InteractionStore;
+  /** Grants, reviews and the audit trail, on the same backend as the sessions. */
+  readonly accessStore: AccessStore;
+  readonly accessPolicy: AccessPolicy;
   readonly files?: FileAccess;
   readonly limits: Limits;
   readonly logger: Logger;
@@ -64,6 +71,7 @@ interface Core {
   readonly commands: readonly CommandDefinition[];
   readonly now: () => Date;
   readonly drafts: Drafts;
+  readonly access: AccessControl;
 }
 
 function resolve(commands: readonly CommandDefinition[], name: string): CommandDefinition {
@@ -91,7 +99,13 @@ function parse(commands: readonly CommandDefinition[], text: string): ParsedComm
   return { name, positionals: rest === '' ? [] : [rest], params: [] };
 }
 
-function contextFor(core: Core, invocation: Invocation, command: ParsedCommand): CommandContext {
+function contextFor(
+  core: Core,
+  invocation: Invocation,
+  command: ParsedCommand,
+  caller: Caller,
+  notices: string[],
+): CommandContext {
   const { deps } = core;
   return {
     invocation,
@@ -101,8 +115,17 @@ function contextFor(core: Core, invocation: Invocation, command: ParsedCommand):
     files: deps.files,
     limits: deps.limits,
     now: core.now,
+    access: core.access,
+    caller,
+    notices,
     ...(deps.assistant === undefined ? {} : { assistant: deps.assistant }),
   };
+}
+
+/** What a command caused beyond its answer (an approval it voided), said after the answer. */
+function withNotices(reply: Reply, notices: readonly string[]): Reply {
+  if (notices.length === 0) return reply;
+  return { ...reply, blocks: [...reply.blocks, ...notices.map((text) => ({ kind: 'text' as const, text }))] };
 }
 
 async function run(core: Core, invocation: Invocation): Promise<Reply> {
@@ -110,7 +133,11 @@ async function run(core: Core, invocation: Invocation): Promise<Reply> {
   const command = parse(core.commands, text);
   const definition = resolve(core.commands, command.name);
   checkArguments(definition, command);
-  return definition.run(contextFor(core, { ...invocation, text }, command));
+  const normalized = { ...invocation, text };
+  const caller = await authorize(core, normalized, definition, command);
+  const notices: string[] = [];
+  const reply = await definition.run(contextFor(core, normalized, command, caller, notices));
+  return withNotices(reply, notices);
 }
 
 /**
@@ -186,7 +213,15 @@ async function runAction(core: Core, click: ButtonClick, action: PendingAction):
   if (action.kind === 'batch') {
     const invocation = { text: action.summary, actor: click.actor, channel: click.channel };
     const command = { name: 'apply', positionals: [], params: [] };
-    return applyBatch(contextFor(core, invocation, command), action, core.commands);
+    const apply = resolve(core.commands, 'apply');
+    const caller = await authorizeLines(core, invocation, action.commands, core.commands, apply);
+    const notices: string[] = [];
+    const reply = await applyBatch(
+      contextFor(core, invocation, command, caller, notices),
+      action,
+      core.commands,
+    );
+    return withNotices(reply, notices);
   }
   let last: Reply = success(action.summary);
   for (const text of action.commands) {
@@ -218,8 +253,26 @@ async function decide(core: Core, click: ButtonClick): Promise<Reply> {
   return runAction(core, click, decided.action);
 }
 
+/**
+ * A review's Approve/Reject button is the typed /approve or /reject bound to that review, run as the
+ * person who clicked (privileges checked now, not when the button was posted). A counted vote
+ * replaces the message the button was on; a refusal goes to the clicker alone.
+ */
+async function vote(core: Core, click: ButtonClick, reviewId: string, choice: string): Promise<Reply> {
+  const reply = await run(core, {
+    text: `/${choice} review=${reviewId}`,
+    actor: click.actor,
+    channel: click.channel,
+    supportsButtons: true,
+  });
+  return { ...reply, clickEffect: reply.ok && reply.visibility === 'channel' ? 'replace' : 'private' };
+}
+
 async function handleButton(core: Core, click: ButtonClick): Promise<Reply> {
   try {
+    const voteButton = parseVoteButton(click.buttonId);
+    if (voteButton !== undefined)
+      return maskReply(await vote(core, click, voteButton.reviewId, voteButton.choice));
     return maskReply(await decide(core, click));
   } catch (error) {
     return maskReply(renderError(error, core.deps.logger, { channel: click.channel, actor: click.actor.id }));
@@ -233,6 +286,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     commands: deps.commands ?? COMMANDS,
     now,
     drafts: new Drafts(deps.sessions, { limits: deps.limits, now }),
+    access: new AccessControl({ store: deps.accessStore, policy: deps.accessPolicy, now }),
   };
   return {
     handle: (invocation) => handle(core, invocation),

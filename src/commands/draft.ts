@@ -25,8 +25,11 @@ export async function readDraft(
   return { record, document: record.document };
 }
 
-/** Changes the channel's draft; the history entry names the person and the command, secrets masked. */
-export function commitChange<T>(
+/**
+ * Changes the channel's draft; the history entry names the person and the command, secrets masked.
+ * A change that was made goes to the audit trail, and voids an open review of an older version.
+ */
+export async function commitChange<T>(
   context: CommandContext,
   edit: (record: SessionRecord) => DraftEdit<T> | Promise<DraftEdit<T>>,
   options: { readonly skipValidation?: boolean; readonly historyLine?: string } = {},
@@ -38,7 +41,28 @@ export function commitChange<T>(
     change,
     ...(options.skipValidation === true ? { skipValidation: true } : {}),
   };
-  return context.drafts.change(channel, request, edit);
+  const committed = await context.drafts.change(channel, request, edit);
+  if (!committed.changed) return committed;
+  const notice = await context.access.recordChange(
+    { channel, person: actor, command: change },
+    { before: committed.version - 1, after: committed.version, document: committed.document },
+    context.caller.record,
+  );
+  if (notice !== undefined) context.notices.push(notice);
+  return committed;
+}
+
+/** A change to the workspace library (a save by name, a deletion) goes to the audit trail. */
+export async function auditLibrary(context: CommandContext, detail: string): Promise<void> {
+  const { channel, actor, text } = context.invocation;
+  await context.access.audit({
+    at: context.now().toISOString(),
+    channel,
+    actor,
+    kind: 'library',
+    command: historyLine(text, context.command),
+    detail,
+  });
 }
 
 /** The answer to an edit that left the draft as it was: no version was made, and it says so. */

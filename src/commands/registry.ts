@@ -1,24 +1,32 @@
 /**
  * The explicit command registry. /help, the console, Slack's `/aitws` and Discord's command
- * payload are all generated from this list; nothing is discovered by globbing.
+ * payload are all generated from this list; nothing is discovered by globbing. Each command says
+ * the privilege it needs; the dispatcher checks it before the command runs.
  */
 import { addCommand } from './builtin/add.js';
 import { createApplyCommand } from './builtin/apply.js';
 import { createAskCommand } from './builtin/ask.js';
+import { auditCommand } from './builtin/audit.js';
 import { createCommand } from './builtin/create.js';
 import { diffCommand } from './builtin/diff.js';
 import { discardCommand } from './builtin/discard.js';
+import { grantCommand } from './builtin/grant.js';
 import { createHelpCommand } from './builtin/help.js';
 import { historyCommand } from './builtin/history.js';
 import { loadCommand } from './builtin/load.js';
+import { membersCommand } from './builtin/members.js';
 import { redoCommand } from './builtin/redo.js';
 import { removeCommand } from './builtin/remove.js';
 import { restoreCommand } from './builtin/restore.js';
+import { reviewCommand } from './builtin/review.js';
+import { revokeCommand } from './builtin/revoke.js';
 import { saveCommand } from './builtin/save.js';
 import { savedCommand } from './builtin/saved.js';
 import { showCommand } from './builtin/show.js';
+import { submitCommand } from './builtin/submit.js';
 import { undoCommand } from './builtin/undo.js';
 import { validateCommand } from './builtin/validate.js';
+import { createVoteCommand } from './builtin/vote.js';
 import type { CommandDefinition } from './types.js';
 
 export const COMMANDS: readonly CommandDefinition[] = [
@@ -39,4 +47,12 @@ export const COMMANDS: readonly CommandDefinition[] = [
   createAskCommand(() => COMMANDS),
   createApplyCommand(() => COMMANDS),
   discardCommand,
+  submitCommand,
+  createVoteCommand('approve'),
+  createVoteCommand('reject'),
+  reviewCommand,
+  grantCommand,
+  revokeCommand,
+  membersCommand,
+  auditCommand,
 ];

@@ -46,6 +46,13 @@ export interface Reply {
    * the dispatcher; adapters show this, never the text as typed.
    */
   readonly echo?: string;
+  /**
+   * How a reply to a button click is shown, when the core decides it (a review's vote buttons):
+   * `replace`: it replaces the message the button was on, buttons included (none left: the buttons
+   * go), and nothing else is posted; `private`: only the clicker sees it and the message stays.
+   * Unset: the adapter's usual rule for a confirmed or cancelled choice.
+   */
+  readonly clickEffect?: 'replace' | 'private';
 }
 
 /** `document`: a form to paste an aiTWS document into, submitted as /load with that content. */

@@ -1,3 +1,5 @@
+import type { Privilege } from '../access/privileges.js';
+import type { AccessControl, Caller } from '../access/service.js';
 import type { Assistant } from '../assistant/assistant.js';
 import type { Limits, TomlValue } from '../document/types.js';
 import type { Drafts } from '../session/drafts.js';
@@ -75,6 +77,28 @@ export interface CommandContext {
   readonly now: () => Date;
   /** The LLM helper behind /ask; absent, /ask answers from the built-in reference. */
   readonly assistant?: Assistant;
+  /** Grants, reviews and the audit trail. */
+  readonly access: AccessControl;
+  /** Who runs the command and what they held when the dispatcher let it run. */
+  readonly caller: Caller;
+  /**
+   * Lines the dispatcher adds to the reply, for what a command caused beyond its own answer (the
+   * approval an edit voided). Commands push; nothing else reads it.
+   */
+  readonly notices: string[];
+}
+
+/** What decides a command's privilege beyond its name. */
+export interface ChannelFacts {
+  /** Someone holds a grant in the channel: it is no longer everyone's by default. */
+  readonly hasGrants: boolean;
+}
+
+/** A form of a command that needs more than the command's own privilege. */
+export interface Escalation {
+  /** For /help and the README's table: "admin with force=true over a channel with grants". */
+  readonly note: string;
+  needs(command: ParsedCommand, facts: ChannelFacts): Privilege | undefined;
 }
 
 export interface CommandDefinition {
@@ -87,7 +111,10 @@ export interface CommandDefinition {
   readonly description: string;
   readonly examples: readonly string[];
   /** Help grouping; also decides ordering in the index. */
-  readonly group: 'draft' | 'files' | 'history' | 'help';
+  readonly group: 'draft' | 'files' | 'history' | 'access' | 'help';
+  /** What the caller must hold in the channel to run it (checked by the dispatcher, shown by /help). */
+  readonly privilege: Privilege;
+  readonly escalation?: Escalation;
   /**
    * Free text after the name (/ask): the dispatcher skips key=value parsing, which would trip over
    * apostrophes and quotes in prose, and passes the rest of the line as the only positional.

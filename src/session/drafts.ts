@@ -55,6 +55,8 @@ export interface CommittedChange<T> {
   readonly result: T;
   /** Warnings the change introduced (those the draft already had are not repeated). */
   readonly newWarnings: readonly Finding[];
+  /** The draft now current when the edit changed it (its content hash goes to the audit trail). */
+  readonly document: AitwsDocument | null;
 }
 
 export interface DraftsOptions {
@@ -96,6 +98,7 @@ export class Drafts {
     edit: (record: SessionRecord) => DraftEdit<T> | Promise<DraftEdit<T>>,
   ): Promise<CommittedChange<T>> {
     let newWarnings: readonly Finding[] = [];
+    let written: AitwsDocument | null = null;
     const applied = await this.#queue.run(channelId(channel), () =>
       applyChange(
         this.#store,
@@ -108,6 +111,7 @@ export class Drafts {
             proposed.document === null || request.skipValidation === true
               ? []
               : this.#check(record.document, proposed.document, proposed.section);
+          written = proposed.document;
           return {
             document: proposed.document,
             change: (proposed.note === undefined
@@ -122,7 +126,13 @@ export class Drafts {
         { now: this.#options.now },
       ),
     );
-    return { version: applied.version, changed: applied.changed, result: applied.result, newWarnings };
+    return {
+      version: applied.version,
+      changed: applied.changed,
+      result: applied.result,
+      newWarnings,
+      document: written,
+    };
   }
 
   /** Throws when `proposed` may not be stored; otherwise the warnings `current` did not have. */

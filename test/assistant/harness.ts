@@ -2,7 +2,9 @@
  * A dispatcher with the real assistant: the Anthropic provider (real SDK) talking to the fake
  * Messages API, in-memory stores, and the original sample (plus a few extra secrets) as the draft.
  */
+
 import { readFileSync } from 'node:fs';
+import { DEFAULT_ACCESS_POLICY } from '../../src/access/privileges.js';
 import { createAssistant } from '../../src/assistant/assistant.js';
 import type { AssistantLimits } from '../../src/assistant/guard.js';
 import { createAnthropicProvider } from '../../src/assistant/provider-anthropic.js';
@@ -12,6 +14,7 @@ import type { Reply } from '../../src/commands/reply.js';
 import { parseDocument } from '../../src/document/index.js';
 import { DEFAULT_LIMITS } from '../../src/document/types.js';
 import { silentLogger } from '../../src/logging.js';
+import { MemoryAccessStore } from '../../src/session/access-memory.js';
 import { MemoryInteractionStore } from '../../src/session/memory-interactions.js';
 import { MemorySessionStore } from '../../src/session/memory-store.js';
 import type { ChannelKey } from '../../src/session/port.js';
@@ -85,6 +88,8 @@ export async function createAssistantHarness(
   const dispatcher = createDispatcher({
     sessions: store,
     interactions,
+    accessStore: new MemoryAccessStore(),
+    accessPolicy: DEFAULT_ACCESS_POLICY,
     limits: DEFAULT_LIMITS,
     logger: silentLogger,
     assistant,

@@ -35,6 +35,7 @@ function output(): {
 const later: CommandDefinition = {
   name: 'ask',
   group: 'help',
+  privilege: 'read',
   summary:
     'Ask the assistant about the spec or the draft; it may propose commands that a person confirms with a button before anything changes',
   usage: '/ask QUESTION',

@@ -4,16 +4,19 @@
  * The bounds are the issue's acceptance test; they are generous (the measured figures are a
  * fraction of them) but a quadratic diff or did-you-mean breaks them by far.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ACCESS_POLICY } from '../../src/access/privileges.js';
 import { createDispatcher } from '../../src/commands/dispatch.js';
 import type { Reply } from '../../src/commands/reply.js';
 import { DEFAULT_LIMITS } from '../../src/document/types.js';
 import { silentLogger } from '../../src/logging.js';
 import { createMetrics } from '../../src/metrics.js';
+import { MemoryAccessStore } from '../../src/session/access-memory.js';
 import { FileSessionStore } from '../../src/session/file-store.js';
 import { MemoryInteractionStore } from '../../src/session/memory-interactions.js';
 import type { ChannelKey, SessionStore } from '../../src/session/port.js';
@@ -76,6 +79,8 @@ function botOn(sessions: SessionStore): Bot {
   const dispatcher = createDispatcher({
     sessions,
     interactions: new MemoryInteractionStore(),
+    accessStore: new MemoryAccessStore(),
+    accessPolicy: DEFAULT_ACCESS_POLICY,
     limits: DEFAULT_LIMITS,
     logger: silentLogger,
   });

@@ -6,11 +6,15 @@ import type { Dirent } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { type AccessPolicy, DEFAULT_ACCESS_POLICY } from '../../src/access/privileges.js';
 import { createConfinedFiles } from '../../src/adapters/console/files.js';
 import { createDispatcher, type Dispatcher } from '../../src/commands/dispatch.js';
 import type { Reply } from '../../src/commands/reply.js';
 import { DEFAULT_LIMITS } from '../../src/document/types.js';
 import { silentLogger } from '../../src/logging.js';
+import { FileAccessStore } from '../../src/session/access-file.js';
+import type { AccessStore } from '../../src/session/access-port.js';
+import { RedisAccessStore } from '../../src/session/access-redis.js';
 import { FileSessionStore } from '../../src/session/file-store.js';
 import type { InteractionStore } from '../../src/session/interaction-port.js';
 import { MemoryInteractionStore } from '../../src/session/memory-interactions.js';
@@ -26,6 +30,7 @@ export type HarnessStore = { readonly kind: 'file' } | { readonly kind: 'redis';
 export interface Harness {
   readonly dispatcher: Dispatcher;
   readonly store: SessionStore;
+  readonly access: AccessStore;
   readonly dataDir: string;
   readonly workDir: string;
   readonly channel: ChannelKey;
@@ -38,6 +43,7 @@ export interface Harness {
 interface Stores {
   readonly sessions: SessionStore;
   readonly interactions: InteractionStore;
+  readonly access: AccessStore;
   /** Every byte the store holds, keyed by file or Redis key. */
   snapshot(): Promise<Record<string, string>>;
   close(): Promise<void>;
@@ -67,6 +73,7 @@ function storesFor(kind: HarnessStore, dataDir: string): Stores {
     return {
       sessions: new FileSessionStore({ dataDir, historyLimit: 50 }),
       interactions: new MemoryInteractionStore(),
+      access: new FileAccessStore({ dataDir }),
       snapshot: () => fileSnapshot(dataDir),
       close: async () => {},
     };
@@ -76,6 +83,7 @@ function storesFor(kind: HarnessStore, dataDir: string): Stores {
   return {
     sessions: new RedisSessionStore(client, { prefix, historyLimit: 50 }),
     interactions: new RedisInteractionStore(client, { prefix }),
+    access: new RedisAccessStore(client, { prefix, auditMaxLength: 1000 }),
     async snapshot() {
       const keys = (await client.keys(`*${prefix}*`)).sort();
       const values: Record<string, string> = {};
@@ -90,9 +98,15 @@ function storesFor(kind: HarnessStore, dataDir: string): Stores {
   };
 }
 
+export interface HarnessOptions {
+  /** Workspace admins and defaults; none and read,write unless given. */
+  readonly policy?: AccessPolicy;
+}
+
 export async function createHarness(
   channel = 'test',
   kind: HarnessStore = { kind: 'file' },
+  options: HarnessOptions = {},
 ): Promise<Harness> {
   const base = await mkdtemp(path.join(os.tmpdir(), 'aitws-test-'));
   const dataDir = path.join(base, 'data');
@@ -103,6 +117,8 @@ export async function createHarness(
   const dispatcher = createDispatcher({
     sessions: store,
     interactions: stores.interactions,
+    accessStore: stores.access,
+    accessPolicy: options.policy ?? DEFAULT_ACCESS_POLICY,
     files: createConfinedFiles(workDir, DEFAULT_LIMITS.documentBytes),
     limits: DEFAULT_LIMITS,
     logger: silentLogger,
@@ -111,6 +127,7 @@ export async function createHarness(
   return {
     dispatcher,
     store,
+    access: stores.access,
     dataDir,
     workDir,
     channel: key,

@@ -7,6 +7,7 @@ import type { CommandDefinition } from '../types.js';
 export const addCommand: CommandDefinition = {
   name: 'add',
   group: 'draft',
+  privilege: 'write',
   summary: 'Add or change an entry or fields of a section',
   usage: '/add SECTION key=value ...',
   description:

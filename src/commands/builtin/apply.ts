@@ -6,6 +6,7 @@ export function createApplyCommand(commands: () => readonly CommandDefinition[])
   return {
     name: 'apply',
     group: 'draft',
+    privilege: 'write',
     summary: "Apply the assistant's latest proposal in this channel, as one change",
     usage: '/apply',
     description:

@@ -109,6 +109,7 @@ export function createAskCommand(commands: () => readonly CommandDefinition[]): 
   return {
     name: 'ask',
     group: 'help',
+    privilege: 'read',
     rawArgs: true,
     summary: 'Ask the assistant about the spec or the draft, or for a change it proposes',
     usage: '/ask QUESTION',

@@ -9,6 +9,14 @@ import { optionalBoolean, optionalString, rejectUnknownParams } from './params.j
 export const createCommand: CommandDefinition = {
   name: 'create',
   group: 'draft',
+  privilege: 'write',
+  escalation: {
+    note: 'admin for force=true once someone holds a grant in the channel',
+    needs: (command, facts) =>
+      facts.hasGrants && command.params.some((p) => p.key === 'force' && p.value === true)
+        ? 'admin'
+        : undefined,
+  },
   summary: 'Start a new draft workflow in this channel',
   usage: '/create [name="…"] [version="…"] [force=true]',
   description:

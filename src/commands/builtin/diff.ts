@@ -153,6 +153,7 @@ async function versionsAsked(
 export const diffCommand: CommandDefinition = {
   name: 'diff',
   group: 'history',
+  privilege: 'read',
   summary: 'Compare two versions of the draft',
   usage: '/diff [vA] [vB]',
   description:
@@ -161,17 +162,27 @@ export const diffCommand: CommandDefinition = {
   examples: ['/diff', '/diff 3', '/diff v3 v5'],
   async run(context) {
     const [from, to, current] = await versionsAsked(context, this.usage);
-    const before = await documentAt(context, from, current);
-    const after = await documentAt(context, to, current);
-    const fromSide = await sideOf(from, before);
-    const toSide = await sideOf(to, after);
-    const body = boundedPatch(fromSide, toSide);
-    if (body === undefined) return summary(fromSide, toSide);
-    if (body.length === 0)
-      return privateAnswer(`No differences between v${from} and v${to}.`, { data: { from, to } });
-    return privateAnswer(`Changes from v${from} to v${to}:`, {
-      blocks: [{ kind: 'code', language: 'diff', code: `--- v${from}\n+++ v${to}\n${body}` }],
-      data: { from, to },
-    });
+    return compareVersions(context, from, to, current);
   },
 };
+
+/** The diff between two versions of the channel's draft (0: no draft), masked, as /diff shows it. */
+export async function compareVersions(
+  context: CommandContext,
+  from: number,
+  to: number,
+  current: SessionRecord,
+): Promise<Reply> {
+  const before = await documentAt(context, from, current);
+  const after = await documentAt(context, to, current);
+  const fromSide = await sideOf(from, before);
+  const toSide = await sideOf(to, after);
+  const body = boundedPatch(fromSide, toSide);
+  if (body === undefined) return summary(fromSide, toSide);
+  if (body.length === 0)
+    return privateAnswer(`No differences between v${from} and v${to}.`, { data: { from, to } });
+  return privateAnswer(`Changes from v${from} to v${to}:`, {
+    blocks: [{ kind: 'code', language: 'diff', code: `--- v${from}\n+++ v${to}\n${body}` }],
+    data: { from, to },
+  });
+}

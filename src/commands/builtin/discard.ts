@@ -6,6 +6,7 @@ import { rejectUnknownParams } from './params.js';
 export const discardCommand: CommandDefinition = {
   name: 'discard',
   group: 'draft',
+  privilege: 'write',
   summary: "Drop the assistant's latest proposal in this channel",
   usage: '/discard',
   description: 'Discards the latest /ask proposal without changing the draft; it can no longer be applied.',

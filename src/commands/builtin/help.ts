@@ -2,6 +2,7 @@ import { resolveSectionPath, SECTIONS } from '../../document/sections.js';
 import { suggest } from '../../document/suggest.js';
 import type { FieldSpec, NestedListSpec, SectionSpec } from '../../document/types.js';
 import { AitwsError } from '../../errors.js';
+import { describePrivilege } from '../authorize.js';
 import type { Reply, ReplyBlock } from '../reply.js';
 import { privateAnswer } from '../reply.js';
 import type { CommandDefinition } from '../types.js';
@@ -10,6 +11,7 @@ const GROUP_TITLES: Record<CommandDefinition['group'], string> = {
   draft: 'Edit the draft',
   files: 'Files and the workspace library',
   history: 'History',
+  access: 'Access, review and audit',
   help: 'Help',
 };
 
@@ -31,14 +33,16 @@ const CONSOLE_EXIT = '/exit — Leave the console (also Ctrl-D)';
 function indexBlocks(commands: readonly CommandDefinition[], inConsole: boolean): ReplyBlock[] {
   const blocks: ReplyBlock[] = [];
   for (const group of Object.keys(GROUP_TITLES) as CommandDefinition['group'][]) {
-    const items = commands.filter((c) => c.group === group).map((c) => `${c.usage} — ${c.summary}`);
+    const items = commands
+      .filter((c) => c.group === group)
+      .map((c) => `${c.usage} — ${c.summary} (${c.privilege})`);
     if (group === 'help' && inConsole) items.push(CONSOLE_EXIT);
     if (items.length === 0) continue;
     blocks.push({ kind: 'text', text: GROUP_TITLES[group] }, { kind: 'list', items });
   }
   blocks.push({
     kind: 'text',
-    text: 'Type /help COMMAND or /help SECTION (e.g. /help roles) for details; /help sections lists the sections.',
+    text: 'In brackets: the privilege each command needs here (/members shows who holds what). Type /help COMMAND or /help SECTION (e.g. /help roles) for details; /help sections lists the sections.',
   });
   return blocks;
 }
@@ -64,6 +68,7 @@ function commandHelp(command: CommandDefinition): Reply {
   return privateAnswer(command.usage, {
     blocks: [
       { kind: 'text', text: command.description },
+      { kind: 'text', text: `Needs: ${describePrivilege(command)}.` },
       { kind: 'text', text: 'Examples:' },
       { kind: 'code', language: 'text', code: command.examples.join('\n') },
     ],
@@ -92,6 +97,7 @@ export function createHelpCommand(commands: () => readonly CommandDefinition[]):
   return {
     name: 'help',
     group: 'help',
+    privilege: 'read',
     summary: 'List commands, or explain a command or a section',
     usage: '/help [COMMAND | SECTION]',
     description:

@@ -42,6 +42,7 @@ function shorten(text: string): string {
 export const historyCommand: CommandDefinition = {
   name: 'history',
   group: 'history',
+  privilege: 'read',
   summary: 'List recent versions of the draft: who changed what, when',
   usage: '/history [N]',
   description: `Lists the latest versions, newest first (default ${DEFAULT_ENTRIES}). Use /diff to compare two of them and /undo to step back.`,

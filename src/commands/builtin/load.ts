@@ -62,6 +62,7 @@ function wantsForm(context: CommandContext): boolean {
 export const loadCommand: CommandDefinition = {
   name: 'load',
   group: 'files',
+  privilege: 'write',
   summary: 'Replace the draft with a TOML file or a saved workflow',
   usage: '/load PATH | /load name=NAME',
   description:

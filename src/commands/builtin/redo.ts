@@ -42,6 +42,7 @@ async function findUndoToCancel(
 export const redoCommand: CommandDefinition = {
   name: 'redo',
   group: 'history',
+  privilege: 'write',
   summary: 'Step forward again after /undo',
   usage: '/redo',
   description:

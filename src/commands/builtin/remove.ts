@@ -9,6 +9,7 @@ import type { CommandDefinition } from '../types.js';
 export const removeCommand: CommandDefinition = {
   name: 'remove',
   group: 'draft',
+  privilege: 'write',
   summary: 'Remove a section, a field, or one entry of a list',
   usage: '/remove SECTION [FIELD | key=value]',
   description:

@@ -7,6 +7,7 @@ import { parseVersionWord } from './params.js';
 export const restoreCommand: CommandDefinition = {
   name: 'restore',
   group: 'history',
+  privilege: 'write',
   summary: 'Make an earlier version current again',
   usage: '/restore N',
   description:

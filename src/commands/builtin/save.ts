@@ -3,7 +3,7 @@ import type { AitwsDocument } from '../../document/types.js';
 import { AitwsError } from '../../errors.js';
 import type { SessionRecord } from '../../session/port.js';
 import { offerChoice } from '../buttons.js';
-import { documentTitle, readDraft } from '../draft.js';
+import { auditLibrary, documentTitle, readDraft } from '../draft.js';
 import { type Reply, success } from '../reply.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 import { optionalBoolean, optionalString } from './params.js';
@@ -56,6 +56,7 @@ async function saveToLibrary(
     { platform, workspace },
     { name, document: draft.document, at: context.now().toISOString(), by: context.invocation.actor.name },
   );
+  await auditLibrary(context, `saved v${draft.record.version} as "${name}"`);
   return success(`Saved v${draft.record.version} of "${title}" as "${name}" in the workspace library.`, {
     data: { version: draft.record.version, name },
   });
@@ -93,6 +94,7 @@ async function saveToFile(
 export const saveCommand: CommandDefinition = {
   name: 'save',
   group: 'files',
+  privilege: 'write',
   summary: 'Save the draft to a .toml file or to the workspace library',
   usage: USAGE,
   description:

@@ -1,4 +1,5 @@
 import { AitwsError } from '../../errors.js';
+import { auditLibrary } from '../draft.js';
 import { privateAnswer, type Reply, success } from '../reply.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 
@@ -29,6 +30,7 @@ async function remove(context: CommandContext, name: string | undefined): Promis
       hint: 'Type /saved to list the saved workflows.',
     });
   }
+  await auditLibrary(context, `deleted "${name}" (saved by ${deleted.by})`);
   return success(
     `Deleted "${name}" from the workspace library (saved by ${deleted.by}, ${deleted.at}). Channels that loaded it keep their drafts.`,
     { data: { deleted } },
@@ -38,6 +40,11 @@ async function remove(context: CommandContext, name: string | undefined): Promis
 export const savedCommand: CommandDefinition = {
   name: 'saved',
   group: 'files',
+  privilege: 'read',
+  escalation: {
+    note: 'write to delete',
+    needs: (command) => (command.positionals[0] === 'delete' ? 'write' : undefined),
+  },
   summary: 'List the workflows saved in the workspace library, or delete one',
   usage: USAGE,
   description:

@@ -88,6 +88,7 @@ function entryPart(masked: AitwsDocument, section: string, name: string): AitwsD
 export const showCommand: CommandDefinition = {
   name: 'show',
   group: 'draft',
+  privilege: 'read',
   summary: 'Show the draft, a section, or one entry, as TOML',
   usage: USAGE,
   description:

@@ -39,6 +39,7 @@ async function findChangeToRevert(
 export const undoCommand: CommandDefinition = {
   name: 'undo',
   group: 'history',
+  privilege: 'write',
   summary: 'Revert the last change (again to go further back)',
   usage: '/undo',
   description:

@@ -13,6 +13,7 @@ function plural(count: number, word: string): string {
 export const validateCommand: CommandDefinition = {
   name: 'validate',
   group: 'draft',
+  privilege: 'read',
   summary: 'Check the draft: errors, warnings and notes',
   usage: '/validate [strict]',
   description:

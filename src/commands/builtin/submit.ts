@@ -1,0 +1,93 @@
+import { changeManagement } from '../../access/review.js';
+import { submitVersion } from '../../access/reviews.js';
+import { maskSecrets } from '../../document/redact.js';
+import { AitwsError } from '../../errors.js';
+import type { ApprovedVersion } from '../../session/access-port.js';
+import type { SessionRecord } from '../../session/port.js';
+import { readDraft } from '../draft.js';
+import { historyLine } from '../history-line.js';
+import { privateAnswer, type Reply, type ReplyBlock, success } from '../reply.js';
+import { quorumLine, reviewButtons, reviewLine } from '../review-text.js';
+import type { CommandContext, CommandDefinition } from '../types.js';
+import { compareVersions } from './diff.js';
+
+const MAX_NOTE = 300;
+
+/** The diff since the last approved version (or the whole draft, the first time), as /diff shows it. */
+async function changesSince(
+  context: CommandContext,
+  lastApproved: ApprovedVersion | null,
+  record: SessionRecord,
+): Promise<{ blocks: readonly ReplyBlock[]; attachments: Reply['attachments']; heading: string }> {
+  const from = lastApproved !== null && lastApproved.version < record.version ? lastApproved.version : 0;
+  const heading =
+    from === 0
+      ? 'Nothing here was approved before; the whole draft:'
+      : `Changes since v${from}, the last approved version:`;
+  try {
+    const diff = await compareVersions(context, from, record.version, record);
+    return { blocks: diff.blocks, attachments: diff.attachments, heading };
+  } catch (error) {
+    if (!(error instanceof AitwsError) || error.code !== 'VERSION_NOT_FOUND') throw error;
+    return {
+      blocks: [{ kind: 'text', text: `v${from} is no longer in the history, so there is no diff to show.` }],
+      attachments: [],
+      heading,
+    };
+  }
+}
+
+export const submitCommand: CommandDefinition = {
+  name: 'submit',
+  group: 'access',
+  privilege: 'write',
+  rawArgs: true,
+  summary: 'Ask for review of the current version',
+  usage: '/submit [NOTE]',
+  description:
+    "Posts the changes since the last approved version with Approve and Reject buttons. The people who count are those granted a role of change_management.approval_roles that has the approve privilege; change_management.required_approvals (default 1) is the quorum, and the submitter's own approval does not count unless change_management.allow_self_approval = true. Any later edit voids the review (and an approval).",
+  accepts: { params: [], words: 1 },
+  examples: ['/submit', '/submit adds the nightly retraining stage'],
+  async run(context) {
+    const [rawNote] = context.command.positionals;
+    const note = rawNote === undefined ? undefined : maskSecrets(rawNote).slice(0, MAX_NOTE);
+    const { record, document } = await readDraft(context);
+    const { channel, actor, text } = context.invocation;
+    const at = context.now().toISOString();
+    const session = { ...record, document };
+    const outcome = await submitVersion(context.access, channel, session, actor, at, note);
+    if (outcome.kind === 'already')
+      return privateAnswer(`v${record.version} is already submitted.`, {
+        blocks: [{ kind: 'text', text: reviewLine(outcome.review, outcome.review.state, 0) }],
+        data: { review: outcome.review },
+      });
+    const { review } = outcome;
+    await context.access.audit({
+      at,
+      channel,
+      actor,
+      kind: 'submit',
+      command: historyLine(text, context.command),
+      versionAfter: review.version,
+      hash: review.hash,
+      ...(note === undefined ? {} : { detail: note }),
+    });
+    const changes = await changesSince(context, outcome.previous.lastApproved, record);
+    const buttons = context.invocation.supportsButtons === true;
+    return success(
+      `${actor.name} asks for review of v${review.version}${note === undefined ? '' : `: ${note}`}`,
+      {
+        blocks: [
+          { kind: 'text', text: reviewLine(review, 'pending', 0) },
+          { kind: 'text', text: `Needs ${quorumLine(review, changeManagement(document))}.` },
+          { kind: 'text', text: changes.heading },
+          ...changes.blocks,
+          ...(buttons ? [] : [{ kind: 'text' as const, text: 'Reviewers: /approve, or /reject REASON.' }]),
+        ],
+        attachments: changes.attachments,
+        buttons: buttons ? reviewButtons(review) : [],
+        data: { review },
+      },
+    );
+  },
+};

@@ -1,0 +1,140 @@
+/**
+ * /approve and /reject: a vote on the channel's current review, typed or clicked (the button sends
+ * the same command bound to its review: `review=ID`).
+ */
+import { countedApprovals } from '../../access/review.js';
+import { castVote, type VoteOutcome } from '../../access/reviews.js';
+import { maskSecrets } from '../../document/redact.js';
+import { AitwsError } from '../../errors.js';
+import type { Review, Vote, VoteChoice } from '../../session/access-port.js';
+import { historyLine } from '../history-line.js';
+import { privateAnswer, type Reply, success } from '../reply.js';
+import { reviewButtons, reviewLine } from '../review-text.js';
+import type { CommandContext, CommandDefinition } from '../types.js';
+
+const MAX_REASON = 300;
+const BOUND = /^review=([A-Za-z0-9_-]{8,32})(?:\s+|$)/;
+
+/** The rest of the line: an optional `review=ID` first (from a button), then the reason. */
+function argumentsOf(context: CommandContext): { reviewId?: string; reason?: string } {
+  const rest = context.command.positionals[0] ?? '';
+  const bound = BOUND.exec(rest);
+  const reason = (bound === null ? rest : rest.slice(bound[0].length)).trim();
+  return {
+    ...(bound?.[1] === undefined ? {} : { reviewId: bound[1] }),
+    ...(reason === '' ? {} : { reason: maskSecrets(reason).slice(0, MAX_REASON) }),
+  };
+}
+
+async function auditVote(context: CommandContext, vote: Vote, review: Review): Promise<void> {
+  const { channel, actor, text } = context.invocation;
+  const base = {
+    at: vote.at,
+    channel,
+    actor,
+    command: historyLine(text, context.command),
+    versionAfter: review.version,
+    hash: review.hash,
+  };
+  await context.access.audit({
+    ...base,
+    kind: vote.choice,
+    ...(vote.reason === undefined ? {} : { detail: vote.reason }),
+  });
+  if (review.state === 'approved' || review.state === 'rejected')
+    await context.access.audit({ ...base, kind: review.state, detail: reviewLine(review, review.state, 0) });
+}
+
+/** A vote that may not count (self-approval, no approval role, a void or foreign review) is refused on the record. */
+async function refusalsAudited<T>(context: CommandContext, cast: () => Promise<T>): Promise<T> {
+  try {
+    return await cast();
+  } catch (error) {
+    if (error instanceof AitwsError && (error.code === 'FORBIDDEN' || error.code === 'REVIEW_CLOSED')) {
+      const { channel, actor, text } = context.invocation;
+      await context.access.audit({
+        at: context.now().toISOString(),
+        channel,
+        actor,
+        kind: 'refused',
+        command: historyLine(text, context.command),
+        detail: error.message,
+      });
+    }
+    throw error;
+  }
+}
+
+function answer(context: CommandContext, outcome: VoteOutcome, counted: number): Reply {
+  const { review } = outcome;
+  const buttons = context.invocation.supportsButtons === true;
+  if (outcome.kind === 'decided-already')
+    return privateAnswer(`Already decided: ${reviewLine(review, review.state, counted)}`, {
+      data: { review },
+    });
+  if (outcome.kind === 'repeat')
+    return privateAnswer(
+      `You already ${outcome.vote.choice === 'approve' ? 'approved' : 'rejected'} v${review.version}; ${counted} of ${review.required} approvals so far.`,
+      { data: { review } },
+    );
+  const line = reviewLine(review, review.state, counted);
+  if (review.state !== 'pending') return success(line, { data: { review } });
+  const voters = review.votes.map((vote) => vote.voter.name).join(', ');
+  return success(line, {
+    blocks: [{ kind: 'text', text: `Votes so far: ${voters}` }],
+    buttons: buttons ? reviewButtons(review) : [],
+    data: { review },
+  });
+}
+
+async function vote(context: CommandContext, choice: VoteChoice): Promise<Reply> {
+  const { reviewId, reason } = argumentsOf(context);
+  if (choice === 'approve' && reason !== undefined && reviewId === undefined && /\S/.test(reason))
+    throw new AitwsError('USAGE', '/approve takes no text.', {
+      hint: 'Type /approve on its own; /reject takes a reason.',
+    });
+  const { channel, actor } = context.invocation;
+  const session = await context.drafts.read(channel);
+  const cast: Vote = {
+    voter: actor,
+    choice,
+    at: context.now().toISOString(),
+    ...(reason === undefined ? {} : { reason }),
+  };
+  const outcome = await refusalsAudited(context, () =>
+    castVote(context.access, {
+      channel,
+      session,
+      vote: cast,
+      policy: context.access.policy,
+      ...(reviewId === undefined ? {} : { reviewId }),
+    }),
+  );
+  if (outcome.kind === 'counted') await auditVote(context, cast, outcome.review);
+  const record = await context.access.read(channel);
+  const electorate = {
+    policy: context.access.policy,
+    document: session.document,
+    grants: record.grants,
+    platform: channel.platform,
+  };
+  return answer(context, outcome, countedApprovals(electorate, outcome.review).length);
+}
+
+export function createVoteCommand(choice: VoteChoice): CommandDefinition {
+  const approve = choice === 'approve';
+  return {
+    name: choice,
+    group: 'access',
+    privilege: 'approve',
+    rawArgs: true,
+    summary: approve ? 'Approve the version waiting for review' : 'Reject the version waiting for review',
+    usage: approve ? '/approve' : '/reject [REASON]',
+    description: approve
+      ? 'Counts your approval of the current review (the Approve button does the same). You need the approve privilege through a role of change_management.approval_roles; each person counts once, and once the quorum is reached the version is approved.'
+      : 'Rejects the current review, with a reason for the channel (the Reject button does the same). You need the approve privilege through a role of change_management.approval_roles.',
+    accepts: { params: [], words: 1 },
+    examples: approve ? ['/approve'] : ['/reject', '/reject the retry policy is too aggressive'],
+    run: (context) => vote(context, choice),
+  };
+}
