@@ -3,6 +3,7 @@
  * subcommand (src/cli/*-command.ts) reads and validates only the variables it uses, so `PORT=abc`
  * stops `serve` with a clear message and never the console.
  */
+import { AUDIT_USAGE, auditCommand } from './cli/audit-command.js';
 import { CONSOLE_USAGE, consoleCommand } from './cli/console-command.js';
 import { FMT_USAGE, fmtCommand } from './cli/fmt-command.js';
 import { SERVE_USAGE, serveCommand } from './cli/serve-command.js';
@@ -20,6 +21,7 @@ ${CONSOLE_USAGE}
 ${VALIDATE_USAGE}
 ${FMT_USAGE}
 ${SERVE_USAGE}
+${AUDIT_USAGE}
   discord commands                print the Discord application commands payload (JSON)
   discord register [--guild ID]   register the commands with Discord (bulk overwrite)
   help                            this text
@@ -45,6 +47,8 @@ async function run(subcommand: string, args: readonly string[], env: Environment
       return serveCommand(env);
     case 'discord':
       return discordCommand(args, env);
+    case 'audit':
+      return auditCommand(args, env);
     case 'help':
     case '--help':
     case '-h':

@@ -1,6 +1,8 @@
 import { changeManagement } from '../../access/review.js';
 import { submitVersion } from '../../access/reviews.js';
-import { maskSecrets } from '../../document/redact.js';
+import { maskDocument, maskSecrets } from '../../document/redact.js';
+import { stringifyDocument } from '../../document/toml.js';
+import type { AitwsDocument } from '../../document/types.js';
 import { AitwsError } from '../../errors.js';
 import type { ApprovedVersion } from '../../session/access-port.js';
 import type { SessionRecord } from '../../session/port.js';
@@ -13,26 +15,40 @@ import { compareVersions } from './diff.js';
 
 const MAX_NOTE = 300;
 
-/** The diff since the last approved version (or the whole draft, the first time), as /diff shows it. */
+/**
+ * The diff since the last approved version, as /diff shows it. The first time there is nothing to
+ * compare with, and a diff from nothing is the whole draft line by line: attached instead.
+ */
 async function changesSince(
   context: CommandContext,
   lastApproved: ApprovedVersion | null,
-  record: SessionRecord,
-): Promise<{ blocks: readonly ReplyBlock[]; attachments: Reply['attachments']; heading: string }> {
-  const from = lastApproved !== null && lastApproved.version < record.version ? lastApproved.version : 0;
-  const heading =
-    from === 0
-      ? 'Nothing here was approved before; the whole draft:'
-      : `Changes since v${from}, the last approved version:`;
+  record: SessionRecord & { readonly document: AitwsDocument },
+): Promise<{ blocks: readonly ReplyBlock[]; attachments: Reply['attachments'] }> {
+  if (lastApproved === null || lastApproved.version >= record.version) {
+    const content = stringifyDocument(maskDocument(record.document));
+    return {
+      blocks: [
+        {
+          kind: 'text',
+          text: `Nothing here was approved before: the whole draft is attached (v${record.version}.toml).`,
+        },
+      ],
+      attachments: [{ filename: `v${record.version}.toml`, contentType: 'application/toml', content }],
+    };
+  }
+  const from = lastApproved.version;
+  const heading: ReplyBlock = { kind: 'text', text: `Changes since v${from}, the last approved version:` };
   try {
     const diff = await compareVersions(context, from, record.version, record);
-    return { blocks: diff.blocks, attachments: diff.attachments, heading };
+    return { blocks: [heading, ...diff.blocks], attachments: diff.attachments };
   } catch (error) {
     if (!(error instanceof AitwsError) || error.code !== 'VERSION_NOT_FOUND') throw error;
     return {
-      blocks: [{ kind: 'text', text: `v${from} is no longer in the history, so there is no diff to show.` }],
+      blocks: [
+        heading,
+        { kind: 'text', text: `v${from} is no longer in the history, so there is no diff to show.` },
+      ],
       attachments: [],
-      heading,
     };
   }
 }
@@ -72,7 +88,7 @@ export const submitCommand: CommandDefinition = {
       hash: review.hash,
       ...(note === undefined ? {} : { detail: note }),
     });
-    const changes = await changesSince(context, outcome.previous.lastApproved, record);
+    const changes = await changesSince(context, outcome.previous.lastApproved, session);
     const buttons = context.invocation.supportsButtons === true;
     return success(
       `${actor.name} asks for review of v${review.version}${note === undefined ? '' : `: ${note}`}`,
@@ -80,7 +96,6 @@ export const submitCommand: CommandDefinition = {
         blocks: [
           { kind: 'text', text: reviewLine(review, 'pending', 0) },
           { kind: 'text', text: `Needs ${quorumLine(review, changeManagement(document))}.` },
-          { kind: 'text', text: changes.heading },
           ...changes.blocks,
           ...(buttons ? [] : [{ kind: 'text' as const, text: 'Reviewers: /approve, or /reject REASON.' }]),
         ],
