@@ -113,7 +113,7 @@ export class AccessControl {
     const granters = [...new Set(admins)];
     const who =
       granters.length === 0
-        ? 'a workspace admin (AITWS_ADMINS)'
+        ? 'A workspace admin (AITWS_ADMINS)'
         : `${granters.join(', ')} or a workspace admin (AITWS_ADMINS)`;
     const rolesLine =
       roles.length === 0
@@ -122,7 +122,7 @@ export class AccessControl {
     return new AitwsError(
       'FORBIDDEN',
       `${name} needs the ${privilege} privilege; you hold ${held.length === 0 ? 'none' : held.join(', ')} here.`,
-      { hint: `${rolesLine} ${who} can grant it: /grant USER ROLE.` },
+      { hint: `${rolesLine} ${who} can grant one with /grant USER ROLE.` },
     );
   }
 
