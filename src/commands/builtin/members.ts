@@ -36,7 +36,11 @@ export const membersCommand: CommandDefinition = {
     ]);
     const items = [...byPerson(record.grants).values()].map((grants) => {
       const [first] = grants;
-      const who = first === undefined ? '' : `${first.user.name} (${first.user.id})`;
+      // The console has names only; in chat the id tells two people with one name apart.
+      const who =
+        first === undefined || first.user.name === first.user.id
+          ? (first?.user.name ?? '')
+          : `${first.user.name} (${first.user.id})`;
       return `${who}: ${grants.map((g) => describeRole(document, g.role)).join('; ')}`;
     });
     const { policy } = context.access;
