@@ -2,7 +2,7 @@
  * /approve and /reject: a vote on the channel's current review, typed or clicked (the button sends
  * the same command bound to its review: `review=ID`).
  */
-import { countedApprovals } from '../../access/review.js';
+import { countedApprovals, namesOf } from '../../access/review.js';
 import { castVote, type VoteOutcome } from '../../access/reviews.js';
 import { maskSecrets } from '../../document/redact.js';
 import { AitwsError } from '../../errors.js';
@@ -42,7 +42,11 @@ async function auditVote(context: CommandContext, vote: Vote, review: Review): P
     ...(vote.reason === undefined ? {} : { detail: vote.reason }),
   });
   if (review.state === 'approved' || review.state === 'rejected')
-    await context.access.audit({ ...base, kind: review.state, detail: reviewLine(review, review.state, 0) });
+    await context.access.audit({
+      ...base,
+      kind: review.state,
+      detail: `by ${namesOf(review.decidedBy ?? [])}`,
+    });
 }
 
 /** A vote that may not count (self-approval, no approval role, a void or foreign review) is refused on the record. */
