@@ -14,14 +14,16 @@ export function requiredPrivilege(
   command: ParsedCommand,
   facts: ChannelFacts,
 ): Privilege {
-  return definition.escalation?.needs(command, facts) ?? definition.privilege;
+  const escalation = definition.escalation;
+  return escalation?.applies(command, facts) === true ? escalation.privilege : definition.privilege;
 }
 
-/** For a privilege list or /help: "write", or "write; admin for force=true once …". */
+/** For /help: "write", or "write; admin for /create force=true once …". */
 export function describePrivilege(definition: CommandDefinition): string {
-  return definition.escalation === undefined
-    ? definition.privilege
-    : `${definition.privilege}; ${definition.escalation.note}`;
+  const escalation = definition.escalation;
+  if (escalation === undefined) return definition.privilege;
+  const condition = escalation.condition === undefined ? '' : ` ${escalation.condition}`;
+  return `${definition.privilege}; ${escalation.privilege} for ${escalation.form}${condition}`;
 }
 
 export interface Gate {

@@ -96,9 +96,12 @@ export interface ChannelFacts {
 
 /** A form of a command that needs more than the command's own privilege. */
 export interface Escalation {
-  /** For /help and the README's table: "admin with force=true over a channel with grants". */
-  readonly note: string;
-  needs(command: ParsedCommand, facts: ChannelFacts): Privilege | undefined;
+  /** The form, as /help and the README's table show it: `/create force=true`. */
+  readonly form: string;
+  readonly privilege: Privilege;
+  /** When it applies, if not always: "once someone holds a grant in the channel". */
+  readonly condition?: string;
+  applies(command: ParsedCommand, facts: ChannelFacts): boolean;
 }
 
 export interface CommandDefinition {

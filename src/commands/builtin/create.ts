@@ -11,11 +11,11 @@ export const createCommand: CommandDefinition = {
   group: 'draft',
   privilege: 'write',
   escalation: {
-    note: 'admin for force=true once someone holds a grant in the channel',
-    needs: (command, facts) =>
-      facts.hasGrants && command.params.some((p) => p.key === 'force' && p.value === true)
-        ? 'admin'
-        : undefined,
+    form: '/create force=true',
+    privilege: 'admin',
+    condition: 'once someone holds a grant in the channel',
+    applies: (command, facts) =>
+      facts.hasGrants && command.params.some((p) => p.key === 'force' && p.value === true),
   },
   summary: 'Start a new draft workflow in this channel',
   usage: '/create [name="…"] [version="…"] [force=true]',

@@ -42,8 +42,9 @@ export const savedCommand: CommandDefinition = {
   group: 'files',
   privilege: 'read',
   escalation: {
-    note: 'write to delete',
-    needs: (command) => (command.positionals[0] === 'delete' ? 'write' : undefined),
+    form: '/saved delete NAME',
+    privilege: 'write',
+    applies: (command) => command.positionals[0] === 'delete',
   },
   summary: 'List the workflows saved in the workspace library, or delete one',
   usage: USAGE,
