@@ -19,6 +19,8 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PRIVILEGES } from '../src/access/privileges.js';
+import { COMMANDS } from '../src/commands/registry.js';
 import { type CliResult, jsonLines, runCli } from './support/cli.js';
 import { REPO_ROOT, SAMPLE_TOML } from './support/paths.js';
 
@@ -61,7 +63,7 @@ function fencedBlocks(markdown: string): Block[] {
 const BLOCKS = fencedBlocks(readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8'));
 
 const CHECKED = {
-  session: (block: Block) => block.language === 'text' && block.lines[0]?.startsWith(PROMPT) === true,
+  session: (block: Block) => block.language === 'text' && block.lines[0]?.startsWith('aitws:local') === true,
   synopsis: (block: Block) =>
     block.language === 'text' && block.lines[0]?.startsWith('aitws console') === true,
   ciCommands: (block: Block) => block.heading === CI_HEADING && block.language === 'sh',
@@ -86,17 +88,41 @@ function linePattern(expected: string): RegExp {
 
 interface Step {
   readonly command: string;
+  /** `aitws:local (bob)> ` is a line typed in `aitws console --user bob`. */
+  readonly user?: string;
   readonly expected: string[];
 }
+
+const PROMPT_LINE = /^aitws:local(?: \(([a-z]+)\))?> (.*)$/;
 
 function sessionSteps(block: Block): Step[] {
   const steps: Step[] = [];
   for (const line of block.lines) {
-    if (line.startsWith(PROMPT)) steps.push({ command: line.slice(PROMPT.length), expected: [] });
-    else steps.at(-1)?.expected.push(line);
+    const prompt = PROMPT_LINE.exec(line);
+    if (prompt === null) steps.at(-1)?.expected.push(line);
+    else
+      steps.push({
+        command: prompt[2] ?? '',
+        ...(prompt[1] === undefined ? {} : { user: prompt[1] }),
+        expected: [],
+      });
   }
   return steps;
 }
+
+/** Consecutive steps typed by the same person: one console each. */
+function byUser(steps: readonly Step[]): Step[][] {
+  const runs: Step[][] = [];
+  for (const step of steps) {
+    const last = runs.at(-1);
+    if (last !== undefined && last[0]?.user === step.user) last.push(step);
+    else runs.push([step]);
+  }
+  return runs;
+}
+
+/** The README's access example names alice as the workspace admin (AITWS_ADMINS). */
+const SESSION_ENV = { AITWS_ADMINS: 'console:alice' };
 
 /**
  * A block that starts a draft (/create or /load) starts a fresh session; any other block goes on
@@ -181,15 +207,24 @@ describe('console sessions', () => {
     expect(markReply).toMatch(/^✖ /);
   });
 
-  /** One `aitws console` (as `npm start` runs it, drafts in .aitws/ of a fresh working dir). */
+  /**
+   * `aitws console` as `npm start` runs it (drafts in .aitws/ of a fresh working dir), one after
+   * another for each person who types; they share the data dir, as consoles on one machine do.
+   */
   async function printedPerCommand(steps: readonly Step[]): Promise<string[][]> {
-    const input = steps.map((step) => `${MARK}\n${step.command}\n`).join('');
-    // The marker command always fails, so the console runs with its old exit status.
-    const result = await runCli(['console', '--exit-zero'], { cwd: dir, input });
-    expect(result.code).toBe(0);
-    const [beforeFirst, ...replies] = result.stdout.split(markReply);
-    expect(beforeFirst).toBe('');
-    return replies.map((reply) => reply.replace(/\n$/, '').split('\n'));
+    const printed: string[][] = [];
+    for (const run of byUser(steps)) {
+      const input = run.map((step) => `${MARK}\n${step.command}\n`).join('');
+      const user = run[0]?.user;
+      // The marker command always fails, so the console runs with its old exit status.
+      const args = ['console', '--exit-zero', ...(user === undefined ? [] : ['--user', user])];
+      const result = await runCli(args, { cwd: dir, input, env: SESSION_ENV });
+      expect(result.code).toBe(0);
+      const [beforeFirst, ...replies] = result.stdout.split(markReply);
+      expect(beforeFirst).toBe('');
+      printed.push(...replies.map((reply) => reply.replace(/\n$/, '').split('\n')));
+    }
+    return printed;
   }
 
   for (const steps of sessions(BLOCKS.filter(CHECKED.session))) {
@@ -340,5 +375,43 @@ describe('The console', () => {
     expect(result.code).toBe(0);
     expect(jsonLines(result.stdout)[1]).toMatchObject({ ok: true, data: { versions: [{ by: 'ada' }] } });
     expect((await stat(path.join(dir, 'state'))).isDirectory()).toBe(true);
+  });
+});
+
+describe('Who can do what', () => {
+  /** The table's rows under the heading: privilege → the cells after it. */
+  function privilegeRows(): Map<string, string[]> {
+    const markdown = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = markdown.split('\n## ').find((part) => part.startsWith('Who can do what')) ?? '';
+    const rows = new Map<string, string[]>();
+    for (const line of section.split('\n')) {
+      const cells = line.split('|').map((cell) => cell.trim());
+      const privilege = cells[1];
+      if (privilege !== undefined && (PRIVILEGES as readonly string[]).includes(privilege))
+        rows.set(privilege, cells.slice(2));
+    }
+    return rows;
+  }
+
+  it('lists, for each privilege, exactly the commands the registry says need it', () => {
+    const rows = privilegeRows();
+    expect([...rows.keys()]).toEqual([...PRIVILEGES]);
+    for (const privilege of PRIVILEGES) {
+      const listed = [...(rows.get(privilege)?.[0] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+      const expected = [
+        ...COMMANDS.filter((c) => c.privilege === privilege).map((c) => `/${c.name}`),
+        ...COMMANDS.flatMap((c) => (c.escalation?.privilege === privilege ? [c.escalation.form] : [])),
+      ];
+      expect(listed.sort(), privilege).toEqual(expected.sort());
+    }
+  });
+
+  it('states the condition of every escalation in its row', () => {
+    const rows = privilegeRows();
+    for (const command of COMMANDS) {
+      const escalation = command.escalation;
+      if (escalation?.condition === undefined) continue;
+      expect(rows.get(escalation.privilege)?.[0]).toContain(escalation.condition);
+    }
   });
 });
