@@ -6,7 +6,8 @@ import { runConsole } from '../adapters/console/console.js';
 import { buildCore } from '../app.js';
 import { type ConfigPart, loadConfig } from '../config.js';
 import { createLogger } from '../logging.js';
-import type { Environment } from './subcommand.js';
+import { type Environment, stdio } from './subcommand.js';
+import { EXIT_UNREADABLE } from './validate-files.js';
 
 export const CONSOLE_USAGE = `  console [--channel NAME] [--user NAME] [--data-dir DIR] [--json] [--no-color] [--exit-zero]
                                   local chat in the terminal (the default); piped, exit 1
@@ -16,6 +17,9 @@ export const CONSOLE_USAGE = `  console [--channel NAME] [--user NAME] [--data-d
 const HISTORY_FILE = 'console_history';
 
 /** Sessions, document limits, logging and the assistant; no chat platform or HTTP settings. */
+/** The names /grant accepts in the console (src/access/people.ts), so everyone can be granted. */
+const CONSOLE_USER = /^[\p{L}\p{N}_.-]{1,64}$/u;
+
 const PARTS: readonly ConfigPart[] = ['storage', 'limits', 'access', 'log', 'assistant'];
 
 /** https://no-color.org: any non-empty NO_COLOR turns colour off. */
@@ -42,6 +46,13 @@ export async function consoleCommand(args: readonly string[], env: Environment):
     },
     allowPositionals: false,
   });
+  const user = values.user ?? os.userInfo().username;
+  if (!CONSOLE_USER.test(user)) {
+    stdio.err(
+      `aitws console: --user "${user}" is not a user name: use letters, digits, ".", "_" and "-" (it is who /grant names).`,
+    );
+    return EXIT_UNREADABLE;
+  }
   const config = loadConfig(env, PARTS);
   // The terminal is the chat, so the console only logs warnings unless LOG_LEVEL says otherwise.
   const logger = createLogger({ level: config.logLevel ?? 'warn' });
@@ -51,7 +62,6 @@ export async function consoleCommand(args: readonly string[], env: Environment):
     fileRoot: process.cwd(),
     ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
   });
-  const user = values.user ?? os.userInfo().username;
   const dataDir = values['data-dir'] ?? config.dataDir;
   try {
     return await runConsole({
