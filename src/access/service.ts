@@ -79,11 +79,24 @@ export class AccessControl {
     readDocument: () => Promise<AitwsDocument | null>,
   ): Promise<Caller> {
     const record = await this.#store.read(request.channel);
-    const privilege = privilegeFor(record);
     const hasGrant = record.grants.some((grant) => grant.user.id === request.person.id);
     const document = hasGrant ? await readDocument() : null;
     const standing = this.standing(record, document, request.channel, request.person.id);
-    if (standing.privileges.has(privilege)) return { person: request.person, standing, record };
+    const caller = { person: request.person, standing, record };
+    await this.demand(request, privilegeFor(record), caller, async () =>
+      hasGrant ? document : readDocument(),
+    );
+    return caller;
+  }
+
+  /** Nothing when `caller` holds `privilege`; else an audit entry for the refusal and FORBIDDEN. */
+  async demand(
+    request: Request,
+    privilege: Privilege,
+    caller: Caller,
+    readDocument: () => Promise<AitwsDocument | null>,
+  ): Promise<void> {
+    if (caller.standing.privileges.has(privilege)) return;
     await this.audit({
       at: this.#now().toISOString(),
       channel: request.channel,
@@ -92,7 +105,7 @@ export class AccessControl {
       command: request.command,
       detail: `needs ${privilege}`,
     });
-    throw this.#forbidden(request, privilege, standing, record, hasGrant ? document : await readDocument());
+    throw this.#forbidden(request, privilege, caller.standing, caller.record, await readDocument());
   }
 
   #forbidden(

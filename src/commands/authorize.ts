@@ -50,22 +50,27 @@ export function authorize(
 }
 
 /**
- * A proposal applied by a click runs as the person who clicked: they must hold what each of its
- * commands needs, not only /apply's write. Returns the caller for the strongest of them.
+ * What a button or a proposal will run, checked before anything is decided: the person who clicks
+ * (or types /apply) must hold what each command needs, or the click is refused and the button
+ * stays for someone who may.
  */
-export async function authorizeLines(
+export async function demandLines(
   gate: Gate,
   invocation: Invocation,
+  caller: Caller,
   lines: readonly string[],
   definitions: readonly CommandDefinition[],
-  apply: CommandDefinition,
-): Promise<Caller> {
-  let caller = await authorize(gate, invocation, apply, { name: apply.name, positionals: [], params: [] });
+): Promise<void> {
+  const facts = { hasGrants: caller.record.grants.length > 0 };
   for (const line of lines) {
     const command = parseCommandLine(normalizeChatText(line));
     const definition = definitions.find((candidate) => candidate.name === command.name);
-    if (definition !== undefined)
-      caller = await authorize(gate, { ...invocation, text: line }, definition, command);
+    if (definition === undefined) continue;
+    await gate.access.demand(
+      { channel: invocation.channel, person: invocation.actor, command: historyLine(line, command) },
+      requiredPrivilege(definition, command, facts),
+      caller,
+      async () => (await gate.drafts.read(invocation.channel)).document,
+    );
   }
-  return caller;
 }

@@ -195,8 +195,9 @@ function noProposal(message: string): AitwsError {
 }
 
 /** Records `choice` on the channel's latest proposal, once; later decisions are refused. */
-export async function decideLatestProposal(context: CommandContext, choice: Choice): Promise<PendingAction> {
-  const { channel, actor } = context.invocation;
+/** The id of the channel's latest proposal. */
+async function latestProposalId(context: CommandContext): Promise<string> {
+  const { channel } = context.invocation;
   const sequence = await context.interactions.increment(
     SEQUENCE_SCOPE,
     channelId(channel),
@@ -204,7 +205,28 @@ export async function decideLatestProposal(context: CommandContext, choice: Choi
     SEQUENCE_TTL_SECONDS,
   );
   if (sequence === 0) throw noProposal('There is no proposal in this channel.');
-  const decided = await context.interactions.decideAction(proposalId(channel, sequence), channel, {
+  return proposalId(channel, sequence);
+}
+
+/** The latest proposal while it is still open, to check who may apply it before it is decided. */
+export async function peekLatestProposal(context: CommandContext): Promise<PendingAction> {
+  const peeked = await context.interactions.peekAction(
+    await latestProposalId(context),
+    context.invocation.channel,
+  );
+  if (peeked.status === 'unknown')
+    throw noProposal('The latest proposal in this channel has expired, or had nothing valid to apply.');
+  if (peeked.status === 'already') {
+    const verb = peeked.decision.choice === 'confirm' ? 'applied' : 'discarded';
+    throw noProposal(`The latest proposal was already ${verb} by ${peeked.decision.by}.`);
+  }
+  return peeked.action;
+}
+
+export async function decideLatestProposal(context: CommandContext, choice: Choice): Promise<PendingAction> {
+  const { channel, actor } = context.invocation;
+  const id = await latestProposalId(context);
+  const decided = await context.interactions.decideAction(id, channel, {
     choice,
     byId: actor.id,
     by: actor.name,

@@ -35,8 +35,16 @@ export type DecideResult =
   | { readonly status: 'already'; readonly action: PendingAction; readonly decision: Decision }
   | { readonly status: 'unknown' };
 
+/** What a button would do, read without deciding: checked before the click counts. */
+export type PeekResult =
+  | { readonly status: 'open'; readonly action: PendingAction }
+  | { readonly status: 'already'; readonly action: PendingAction; readonly decision: Decision }
+  | { readonly status: 'unknown' };
+
 export interface InteractionStore {
   putAction(action: PendingAction, ttlSeconds: number): Promise<void>;
+  /** The action and whether it is decided yet; `unknown` for another channel's, as decideAction. */
+  peekAction(id: string, channel: ChannelKey): Promise<PeekResult>;
   /**
    * Atomically records the first decision; every later one gets the first back. A click from
    * another channel than the action's is treated as unknown and decides nothing.

@@ -2,7 +2,13 @@
  * In-process InteractionStore for the embedded console and tests. State lives as long as the
  * process: good enough where there is one process and no platform retries.
  */
-import type { DecideResult, Decision, InteractionStore, PendingAction } from './interaction-port.js';
+import type {
+  DecideResult,
+  Decision,
+  InteractionStore,
+  PeekResult,
+  PendingAction,
+} from './interaction-port.js';
 import { type ChannelKey, channelId } from './port.js';
 
 interface Expiring<T> {
@@ -20,6 +26,15 @@ export class MemoryInteractionStore implements InteractionStore {
   async putAction(action: PendingAction, ttlSeconds: number): Promise<void> {
     this.sweep();
     this.actions.set(action.id, { value: { action }, expiresAt: this.clock() + ttlSeconds * 1000 });
+  }
+
+  async peekAction(id: string, channel: ChannelKey): Promise<PeekResult> {
+    this.sweep();
+    const entry = this.actions.get(id);
+    if (entry === undefined || channelId(entry.value.action.channel) !== channelId(channel))
+      return { status: 'unknown' };
+    const { action, decision } = entry.value;
+    return decision === undefined ? { status: 'open', action } : { status: 'already', action, decision };
   }
 
   async decideAction(id: string, channel: ChannelKey, decision: Decision): Promise<DecideResult> {

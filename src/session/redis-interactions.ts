@@ -4,7 +4,13 @@
  */
 import { z } from 'zod';
 import { StorageUnavailableError } from '../errors.js';
-import type { DecideResult, Decision, InteractionStore, PendingAction } from './interaction-port.js';
+import type {
+  DecideResult,
+  Decision,
+  InteractionStore,
+  PeekResult,
+  PendingAction,
+} from './interaction-port.js';
 import { channelId } from './port.js';
 import { runScript, type ScriptClient, translateFailure, withTimeout } from './redis-call.js';
 import { createRedisKeys, type RedisKeys } from './redis-keys.js';
@@ -44,6 +50,7 @@ const decideReply = z.union([
 /** The commands this store sends besides scripts. */
 export interface InteractionRedisClient extends ScriptClient {
   set(key: string, value: string, ex: 'EX', seconds: number, nx: 'NX'): Promise<'OK' | null>;
+  hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
 }
 
 export interface RedisInteractionStoreOptions {
@@ -76,6 +83,22 @@ export class RedisInteractionStore implements InteractionStore {
       channelId(action.channel),
       Math.max(1, Math.ceil(ttlSeconds)),
     ]);
+  }
+
+  async peekAction(id: string, channel: PendingAction['channel']): Promise<PeekResult> {
+    const key = this.#keys.interactions.action(id);
+    const [action, owner, decision] = await withTimeout(
+      translateFailure(() => this.#client.hmget(key, 'action', 'channel', 'decision')),
+      this.#timeoutMs,
+    );
+    if (action == null || owner !== channelId(channel)) return { status: 'unknown' };
+    const stored = decodeJson(actionSchema, action, 'button action');
+    if (decision == null) return { status: 'open', action: stored };
+    return {
+      status: 'already',
+      action: stored,
+      decision: decodeJson(decisionSchema, decision, 'button decision'),
+    };
   }
 
   async decideAction(

@@ -4,7 +4,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { DEFAULT_ACCESS_POLICY } from '../../src/access/privileges.js';
+import { type AccessPolicy, DEFAULT_ACCESS_POLICY } from '../../src/access/privileges.js';
 import { createAssistant } from '../../src/assistant/assistant.js';
 import type { AssistantLimits } from '../../src/assistant/guard.js';
 import { createAnthropicProvider } from '../../src/assistant/provider-anthropic.js';
@@ -47,6 +47,8 @@ export interface AssistantHarnessOptions {
   readonly timeoutMs?: number;
   /** Seed the channel with the sample (default true). */
   readonly sample?: boolean;
+  /** Workspace admins and defaults (default: none, read and write). */
+  readonly policy?: AccessPolicy;
 }
 
 export interface AssistantHarness {
@@ -62,7 +64,8 @@ export interface AssistantHarness {
   close(): Promise<void>;
 }
 
-const actor = (name: string) => ({ id: `U-${name}`, name });
+/** A Slack-shaped id, so /grant can mention the person: alice → UALICE. */
+export const actor = (name: string) => ({ id: `U${name.toUpperCase()}`, name });
 
 export async function createAssistantHarness(
   options: AssistantHarnessOptions = {},
@@ -89,7 +92,7 @@ export async function createAssistantHarness(
     sessions: store,
     interactions,
     accessStore: new MemoryAccessStore(),
-    accessPolicy: DEFAULT_ACCESS_POLICY,
+    accessPolicy: options.policy ?? DEFAULT_ACCESS_POLICY,
     limits: DEFAULT_LIMITS,
     logger: silentLogger,
     assistant,

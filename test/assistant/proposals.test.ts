@@ -162,3 +162,23 @@ describe('proposals', () => {
     }
   });
 });
+
+describe('proposals and privileges', () => {
+  it('apply with the privileges of the person who clicks or types /apply; a refusal leaves the proposal open', async () => {
+    await h.close();
+    h = await createAssistantHarness({
+      policy: { admins: new Set(['slack:UROOT']), defaultPrivileges: ['read', 'write'] },
+    });
+    expect((await h.run('/add roles name="Viewer" privileges=["read"]', 'root')).ok).toBe(true);
+    expect((await h.run('/grant <@UVIC> Viewer', 'root')).ok).toBe(true);
+    const offer = await proposeAuditor();
+    const refused = await h.click(offer, 'Apply', 'vic');
+    expect(refused.ok).toBe(false);
+    expect(textOf(refused)).toMatch(/\/apply needs the write privilege; you hold read here/);
+    const typed = await h.run('/apply', 'vic');
+    expect(errorCode(typed)).toBe('FORBIDDEN');
+    expect((await draft()).roles).not.toContain('Auditor');
+    const applied = await h.click(offer, 'Apply', 'bob');
+    expect(textOf(applied)).toMatch(/^bob applied 2 proposed commands as one change/);
+  });
+});

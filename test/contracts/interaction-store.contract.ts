@@ -54,6 +54,22 @@ export function interactionStoreContract(name: string, factory: () => Promise<In
       expect((await store.decideAction(id, channel, decision('bob'))).status).toBe('decided');
     });
 
+    it('peeks at an action without deciding it, and says who decided once someone has', async () => {
+      const store = await factory();
+      const id = `a${Math.random().toString(36).slice(2, 12)}`;
+      expect(await store.peekAction(id, channel)).toEqual({ status: 'unknown' });
+      await store.putAction(action(id), 60);
+      expect(await store.peekAction(id, { ...channel, channel: 'C2' })).toEqual({ status: 'unknown' });
+      expect(await store.peekAction(id, channel)).toEqual({ status: 'open', action: action(id) });
+      expect(await store.peekAction(id, channel)).toEqual({ status: 'open', action: action(id) });
+      expect((await store.decideAction(id, channel, decision('bob'))).status).toBe('decided');
+      expect(await store.peekAction(id, channel)).toEqual({
+        status: 'already',
+        action: action(id),
+        decision: decision('bob'),
+      });
+    });
+
     it('claims an id exactly once per scope', async () => {
       const store = await factory();
       const id = `e${Math.random().toString(36).slice(2, 12)}`;

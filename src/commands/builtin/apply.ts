@@ -1,4 +1,5 @@
-import { applyBatch, decideLatestProposal, rejectPositionals } from '../batch.js';
+import { demandLines } from '../authorize.js';
+import { applyBatch, decideLatestProposal, peekLatestProposal, rejectPositionals } from '../batch.js';
 import type { CommandDefinition } from '../types.js';
 import { rejectUnknownParams } from './params.js';
 
@@ -16,6 +17,9 @@ export function createApplyCommand(commands: () => readonly CommandDefinition[])
     async run(context) {
       rejectUnknownParams(context.command.params, [], this.usage);
       rejectPositionals(context.command.positionals, this.usage);
+      // Checked before the proposal is decided: a refused /apply leaves it for someone who may.
+      const open = await peekLatestProposal(context);
+      await demandLines(context, context.invocation, context.caller, open.commands, commands());
       const action = await decideLatestProposal(context, 'confirm');
       return applyBatch(context, action, commands());
     },

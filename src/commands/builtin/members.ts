@@ -1,4 +1,4 @@
-import { definedRoles, rolePrivileges } from '../../access/privileges.js';
+import { defaultPrivileges, definedRoles, rolePrivileges } from '../../access/privileges.js';
 import { changeManagement } from '../../access/review.js';
 import type { Grant } from '../../session/access-port.js';
 import { privateAnswer } from '../reply.js';
@@ -44,6 +44,7 @@ export const membersCommand: CommandDefinition = {
       return `${who}: ${grants.map((g) => describeRole(document, g.role)).join('; ')}`;
     });
     const { policy } = context.access;
+    const defaults = defaultPrivileges(policy);
     const admins = [...policy.admins]
       .filter((entry) => entry.startsWith(`${channel.platform}:`))
       .map((entry) => entry.slice(channel.platform.length + 1));
@@ -60,7 +61,7 @@ export const membersCommand: CommandDefinition = {
             fields: [
               {
                 label: 'Everyone else',
-                value: `${policy.defaultPrivileges.join(', ') || 'nothing'} (AITWS_DEFAULT_PRIVILEGES)`,
+                value: `${defaults.join(', ') || 'nothing'} (AITWS_DEFAULT_PRIVILEGES)`,
               },
               {
                 label: 'Workspace admins (AITWS_ADMINS)',
@@ -74,7 +75,7 @@ export const membersCommand: CommandDefinition = {
             ],
           },
         ],
-        data: { grants: record.grants, defaults: policy.defaultPrivileges, admins },
+        data: { grants: record.grants, defaults, admins },
       },
     );
   },
