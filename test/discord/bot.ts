@@ -24,6 +24,8 @@ export interface BotOptions {
   /** Reuse a data dir / Redis prefix to simulate a restart of the same deployment. */
   readonly dataDir?: string;
   readonly prefix?: string;
+  /** More variables for the bot's config (AITWS_ADMINS, say). */
+  readonly env?: Record<string, string>;
 }
 
 export interface Bot {
@@ -51,6 +53,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
       ? {}
       : { REDIS_URL: options.redisUrl, AITWS_REDIS_TIMEOUT_MS: '2000' }),
     ...(options.publicKeyHex === undefined ? {} : { DISCORD_PUBLIC_KEY: options.publicKeyHex }),
+    ...options.env,
   });
   // AITWS_TEST_LOG=debug shows what the adapter did when a test fails.
   const level = process.env.AITWS_TEST_LOG;

@@ -150,7 +150,7 @@ describe('/aitws through HTTP', () => {
   it('escapes what people typed so no mention, broadcast or link is forged', async () => {
     const channel = freshChannel();
     await run('create', channel);
-    // As Slack sends it (should_escape: false): a typed `<` arrives as &lt;, a real @here as <!here>.
+    // As Slack sends it (should_escape: true): a typed `<` arrives as &lt;, a real @here as <!here>.
     const typed =
       'add roles name="&lt;!channel&gt; <!here> &lt;@U999&gt; &lt;https://evil.example|docs&gt; &amp; co"';
     const answer = await run(typed, channel);

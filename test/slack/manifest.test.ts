@@ -70,12 +70,13 @@ describe('manifest.yml', () => {
     expect(parsed.features.bot_user.display_name).toBe('aitws');
   });
 
-  it('declares exactly the slash commands the adapter registers, unescaped, with a usage hint', async () => {
+  it('declares exactly the slash commands the adapter registers, escaped, with a usage hint', async () => {
     const { features } = await manifest();
     expect(features.slash_commands.map((c) => c.command).sort()).toEqual([...COMMANDS].sort());
     for (const command of features.slash_commands) {
-      // Escaped text would turn a typed <, > or & into markup before the command parser saw it.
-      expect(command.should_escape).toBe(false);
+      // Escaped, a typed @mention arrives as <@U123|name>: the member id /grant and /revoke need.
+      // A typed <, > or & still arrives as &lt; &gt; &amp;, which the core's normaliser undoes.
+      expect(command.should_escape).toBe(true);
       expect(command.usage_hint).toMatch(/add SECTION/);
     }
   });

@@ -33,6 +33,17 @@ function tomlValue(value: OptionValue): string {
   return typeof value === 'string' ? tomlString(value) : String(value);
 }
 
+const SNOWFLAKE = /^\d{1,25}$/;
+
+/**
+ * A user option's id as the mention the grammar turns into `@ID`. Anything but an id goes quoted,
+ * so the core refuses it as no mention instead of reading markup out of it.
+ */
+function mention(value: OptionValue): string {
+  const id = String(value);
+  return SNOWFLAKE.test(id) ? `<@${id}>` : tomlString(id);
+}
+
 /**
  * Options are placed in the table's order, not the order they were filled in, because the
  * grammar's positional words (section before key) depend on it.
@@ -50,6 +61,12 @@ export function commandText(command: string, values: ReadonlyMap<string, OptionV
       }
       case 'param':
         parts.push(`${spec.name}=${tomlValue(value)}`);
+        break;
+      case 'mention':
+        parts.push(mention(value));
+        break;
+      case 'quoted':
+        parts.push(tomlString(String(value)));
         break;
       case 'content':
         break;

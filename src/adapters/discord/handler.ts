@@ -24,6 +24,7 @@ import {
   type Plan,
   type Transport,
 } from './deliver.js';
+import { createInOrder, type InOrder } from './in-order.js';
 import {
   type CommandInteraction,
   type ComponentInteraction,
@@ -58,6 +59,11 @@ const DEFAULT_DEFER_AFTER_MS = 1500;
 const TOKEN_TTL_MS = 14 * 60_000 + 30_000;
 const CLAIM_TTL_SECONDS = 15 * 60;
 const CLAIM_SCOPE = 'discord-interaction';
+/**
+ * How long a click's answer waits for an earlier answer on the same message: short enough that it
+ * still reaches Discord within the 3 s a first answer has.
+ */
+const ORDER_WAIT_MS = 500;
 
 type Outcome = { readonly kind: 'reply'; readonly reply: Reply } | { readonly kind: 'duplicate' };
 
@@ -65,10 +71,15 @@ function alreadyDecided(reply: Reply): boolean {
   return typeof reply.data === 'object' && reply.data !== null && 'alreadyDecided' in reply.data;
 }
 
-/** A click replaces its prompt when it did something; refusals and "already done" are private notes. */
+/**
+ * How a click's reply shows. The core may decide (Reply.clickEffect): in place of the clicked
+ * message, buttons included, or to the clicker alone. Otherwise a click replaces its prompt when it
+ * did something, and refusals and "already done" are private notes.
+ */
 function clickPlan(reply: Reply, promptEphemeral: boolean): Plan {
   const { body, files } = renderReply(reply);
-  if (!reply.ok || alreadyDecided(reply)) {
+  if (reply.clickEffect === 'replace') return { mode: 'update', body, files };
+  if (reply.clickEffect === 'private' || !reply.ok || alreadyDecided(reply)) {
     return { mode: 'message', body: { ...body, flags: body.flags | EPHEMERAL }, files };
   }
   if (promptEphemeral && reply.visibility === 'channel') {
@@ -85,6 +96,7 @@ interface Scope {
   readonly now: () => number;
   readonly deferAfterMs: number;
   readonly delivery: DeliveryDeps;
+  readonly inOrder: InOrder;
 }
 
 /** A retried delivery must not run a command twice; a store outage must not block every command. */
@@ -157,16 +169,19 @@ interface Answering {
   readonly work: Promise<Outcome>;
   readonly plan: (reply: Reply) => Plan;
   readonly deferral: 'message' | 'update';
+  /** Answers with the same key go out in the order their replies were ready (clicks on one message). */
+  readonly orderKey?: string | undefined;
 }
 
 async function answer(scope: Scope, answering: Answering, transport: Transport): Promise<void> {
-  const { base, work, plan, deferral } = answering;
+  const { base, work, plan, deferral, orderKey } = answering;
   const receivedAt = scope.now();
   // The work's result if it is ready in time, else DEFERRED (the work carries on).
   const early = await within(work, scope.deferAfterMs, DEFERRED);
   if (early !== DEFERRED) {
     if (early.kind === 'duplicate') return transport.duplicate();
-    return deliverNow(plan(early.reply), base, transport, scope.delivery);
+    const ready = plan(early.reply);
+    return scope.inOrder(orderKey, () => deliverNow(ready, base, transport, scope.delivery));
   }
   await transport.initial({
     type: deferral === 'message' ? Callback.DeferredMessage : Callback.DeferredUpdate,
@@ -174,7 +189,8 @@ async function answer(scope: Scope, answering: Answering, transport: Transport):
   const late = await work;
   // The first delivery owns the interaction's messages; a late-found duplicate touches none.
   if (late.kind === 'duplicate') return;
-  await deliverLate(plan(late.reply), base, deferral, receivedAt, scope.delivery);
+  const ready = plan(late.reply);
+  await scope.inOrder(orderKey, () => deliverLate(ready, base, deferral, receivedAt, scope.delivery));
 }
 
 async function autocomplete(scope: Scope, incoming: CommandInteraction, transport: Transport): Promise<void> {
@@ -210,7 +226,9 @@ async function dispatch(scope: Scope, incoming: Incoming, transport: Transport):
     case 'component': {
       const work = runClick(scope, incoming);
       const plan = (reply: Reply): Plan => clickPlan(reply, incoming.messageEphemeral);
-      return answer(scope, { base: incoming.base, work, plan, deferral: 'update' }, transport);
+      // Two votes at once on one message: the later reply must be the one left showing.
+      const orderKey = incoming.messageId;
+      return answer(scope, { base: incoming.base, work, plan, deferral: 'update', orderKey }, transport);
     }
     case 'other':
       return transport.initial({
@@ -229,6 +247,7 @@ export function createInteractionHandler(options: HandlerOptions): InteractionHa
     now,
     deferAfterMs: options.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
     delivery: { api: options.api, logger, now, tokenTtlMs: options.tokenTtlMs ?? TOKEN_TTL_MS },
+    inOrder: createInOrder(ORDER_WAIT_MS),
   };
   return {
     async handle(raw, transport) {

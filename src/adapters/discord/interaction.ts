@@ -87,6 +87,8 @@ export interface ComponentInteraction {
   readonly customId: string;
   /** The clicked message is visible only to the clicker, so it may be replaced in place. */
   readonly messageEphemeral: boolean;
+  /** The clicked message, so clicks on the same one are answered in order. */
+  readonly messageId: string | undefined;
 }
 
 export type Incoming =
@@ -137,6 +139,7 @@ export function parseInteraction(raw: unknown): Incoming {
         base,
         customId: data.custom_id,
         messageEphemeral: (flags & EPHEMERAL_FLAG) !== 0,
+        messageId: interaction.message?.id,
       };
     }
     default:

@@ -4,7 +4,7 @@
  * this table gets the generic `args` option, so commands added later still appear in Discord.
  */
 
-type OptionKind = 'string' | 'integer' | 'boolean' | 'attachment';
+type OptionKind = 'string' | 'integer' | 'boolean' | 'attachment' | 'user';
 
 /** What the autocomplete handler suggests for a string option. */
 export type Completion = 'section' | 'fields' | 'key' | 'topic' | 'saved';
@@ -13,8 +13,10 @@ export type Completion = 'section' | 'fields' | 'key' | 'topic' | 'saved';
  * - `text`: appended as typed (a section name, or `key=value` text in the grammar's own syntax)
  * - `param`: appended as `name=<TOML value>`, quoted so any text survives the grammar
  * - `content`: an attachment whose text goes to the core as the invocation's content
+ * - `mention`: a user option's id as `<@ID>`, the mention a person would type
+ * - `quoted`: a positional word in quotes, so a value with spaces stays one word
  */
-type Placement = 'text' | 'param' | 'content';
+type Placement = 'text' | 'param' | 'content' | 'mention' | 'quoted';
 
 export interface OptionSpec {
   readonly name: string;
@@ -40,7 +42,60 @@ const SECTION = {
   maxLength: 100,
 } as const satisfies OptionSpec;
 
+/** What a review note or a rejection reason may hold; the core keeps no more. */
+const MAX_NOTE = 300;
+
+/** /grant and /revoke: Discord's user picker, so the person is an id and never a typed name. */
+const GRANT_OPTIONS: readonly OptionSpec[] = [
+  { name: 'user', kind: 'user', description: 'The member', placement: 'mention', required: true },
+  {
+    name: 'role',
+    kind: 'string',
+    description: "A role the channel's document defines, e.g. Administrator",
+    placement: 'quoted',
+    required: true,
+    maxLength: 100,
+  },
+];
+
+const REVIEW_OPTIONS: Readonly<Record<string, readonly OptionSpec[]>> = {
+  submit: [
+    {
+      name: 'note',
+      kind: 'string',
+      description: 'What the reviewers should know about this version',
+      placement: 'text',
+      maxLength: MAX_NOTE,
+    },
+  ],
+  approve: [],
+  reject: [
+    {
+      name: 'reason',
+      kind: 'string',
+      description: 'Why, for the channel',
+      placement: 'text',
+      maxLength: MAX_NOTE,
+    },
+  ],
+  review: [],
+  grant: GRANT_OPTIONS,
+  revoke: GRANT_OPTIONS,
+  members: [],
+  audit: [
+    {
+      name: 'limit',
+      kind: 'integer',
+      description: 'How many entries to list (default 20)',
+      placement: 'text',
+      minValue: 1,
+      maxValue: 200,
+    },
+  ],
+};
+
 const COMMAND_OPTIONS: Readonly<Record<string, readonly OptionSpec[]>> = {
+  ...REVIEW_OPTIONS,
   create: [
     { name: 'name', kind: 'string', description: 'Name of the workflow', placement: 'param', maxLength: 200 },
     {

@@ -64,14 +64,20 @@ function addOption(builder: SlashCommandBuilder, spec: OptionSpec): void {
         o.setName(spec.name).setDescription(description).setRequired(required),
       );
       return;
+    case 'user':
+      builder.addUserOption((o) => o.setName(spec.name).setDescription(description).setRequired(required));
+      return;
   }
 }
 
 /**
- * Commands that only read (the draft, the library, the help), which anyone in the server may run.
- * Every other command changes something a channel or the whole server shares, so Discord offers
- * it only to members who may already moderate what others post; a command added later is in that
- * group until someone lists it here, so a new way to change things is never open by accident.
+ * Commands that only read (the draft, the library, the help, who holds which role, the review and
+ * the audit trail), which anyone in the server may run. Every other command changes something a
+ * channel or the whole server shares, so Discord offers it only to members who may already
+ * moderate what others post; a command added later is in that group until someone lists it here,
+ * so a new way to change things is never open by accident. /approve, /reject, /grant and /revoke
+ * stay in it too: Manage Messages is a first gate only, and the bot's own privilege check (the
+ * roles granted in the channel) decides who may vote or grant.
  */
 export const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set([
   'help',
@@ -81,6 +87,9 @@ export const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set([
   'history',
   'diff',
   'ask',
+  'members',
+  'review',
+  'audit',
 ]);
 
 /**

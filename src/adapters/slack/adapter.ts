@@ -34,6 +34,8 @@ import {
   signedRequest,
 } from './context.js';
 import { BUTTON_ACTION_PATTERN, LOAD_MODAL_ID, LOAD_SHORTCUT_ID, SLASH_COMMAND } from './declared.js';
+import { RESPONSE_URL_TIMEOUT_MS } from './deliver.js';
+import { createInOrder } from './in-order.js';
 import { handleButton } from './on-button.js';
 import { handleAppMention, handleSlashCommand } from './on-command.js';
 import { handleLoadShortcut, handleLoadSubmission } from './on-load.js';
@@ -340,6 +342,8 @@ function handlerDeps(
     limits: options.limits,
     botToken: options.slack.botToken,
     extraHosts: apiUrl === undefined ? [] : [new URL(apiUrl).host],
+    // As long as a response_url POST may take: then the next click's answer goes anyway.
+    inOrder: createInOrder(RESPONSE_URL_TIMEOUT_MS),
     identity,
   };
 }

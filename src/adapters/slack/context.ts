@@ -6,6 +6,7 @@ import type { Limits } from '../../document/types.js';
 import type { InteractionStore } from '../../session/interaction-port.js';
 import type { ChannelKey } from '../../session/port.js';
 import type { SlackIo } from './deliver.js';
+import type { InOrder } from './in-order.js';
 
 /** Slack's replay window: a signed request older (or newer) than this is refused. */
 export const SIGNATURE_WINDOW_SECONDS = 5 * 60;
@@ -47,6 +48,8 @@ export interface HandlerDeps extends SlackIo {
   readonly botToken: string;
   /** Hosts besides *.slack.com that may receive the bot token when downloading a file. */
   readonly extraHosts: readonly string[];
+  /** Keeps the answers to clicks on one message in the order the core gave them. */
+  readonly inOrder: InOrder;
   identity(): BotIdentity;
 }
 

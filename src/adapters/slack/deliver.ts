@@ -19,7 +19,14 @@ export interface SlackIo {
 }
 
 export type Destination =
-  | { readonly kind: 'response_url'; readonly url: string; readonly channel: string; readonly user: string }
+  | {
+      readonly kind: 'response_url';
+      readonly url: string;
+      readonly channel: string;
+      readonly user: string;
+      /** The answer takes the place of the message the interaction came from (a button's). */
+      readonly replaceOriginal?: boolean;
+    }
   | {
       readonly kind: 'chat';
       readonly channel: string;
@@ -27,7 +34,7 @@ export type Destination =
       readonly threadTs?: string | undefined;
     };
 
-const RESPONSE_URL_TIMEOUT_MS = 10_000;
+export const RESPONSE_URL_TIMEOUT_MS = 10_000;
 
 export async function postToResponseUrl(url: string, payload: Record<string, unknown>): Promise<void> {
   const { status, body } = await postJson(url, payload, RESPONSE_URL_TIMEOUT_MS);
@@ -59,7 +66,7 @@ async function postMessage(
   if (destination.kind === 'response_url') {
     await postToResponseUrl(destination.url, {
       ...responseMessage(message, visibility),
-      replace_original: false,
+      replace_original: destination.replaceOriginal === true,
     });
     return;
   }
@@ -151,9 +158,11 @@ export async function deliverRendered(
       io.logger.warn({ err: error, channel: destination.channel }, 'Slack file upload failed');
     }
   }
-  // The uploaded file's comment already is the short summary; only extras need a message.
+  // The uploaded file's comment already is the short summary; only extras need a message. A
+  // message to replace is always sent: without it the old one, buttons and all, would stay.
   const extras = reply.buttons.length > 0 || reply.warnings.length > 0;
-  if (message.uploads.length === 0 || uploadFailure !== undefined || extras) {
+  const replaces = destination.kind === 'response_url' && destination.replaceOriginal === true;
+  if (message.uploads.length === 0 || uploadFailure !== undefined || extras || replaces) {
     await safely(io, 'reply', () => postMessage(io, destination, message, reply.visibility));
   }
   if (uploadFailure !== undefined) {

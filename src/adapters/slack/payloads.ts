@@ -50,7 +50,9 @@ export const BlockActionPayload = z.object({
   team: z.object({ id }),
   channel: z.object({ id }),
   response_url: z.url(),
-  container: z.object({ is_ephemeral: z.boolean().optional() }).optional(),
+  container: z
+    .object({ is_ephemeral: z.boolean().optional(), message_ts: z.string().max(64).optional() })
+    .optional(),
   actions: z
     .array(
       z.object({ action_id: z.string().min(1).max(255), text: z.object({ text: z.string() }).optional() }),
