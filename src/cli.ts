@@ -27,7 +27,7 @@ ${AUDIT_USAGE}
   help                            this text
   --version                       the version of aitws
 
-Environment: AITWS_DATA_DIR (default .aitws), LOG_LEVEL, AITWS_MAX_* limits. See README.md.`;
+Environment: AITWS_DATA_DIR (default .aitws), REDIS_URL, AITWS_ADMINS, LOG_LEVEL, AITWS_MAX_* limits. See README.md.`;
 
 async function discordCommand(args: readonly string[], env: Environment): Promise<number> {
   // Loaded on demand: discord.js takes about a second to import.
