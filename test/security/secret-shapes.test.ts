@@ -1,7 +1,8 @@
 /**
  * Secret shapes × the places a value surfaces. Each shape is a realistic value with the secret
  * part named; no place may show that part: the masker itself, the reply to /add, a warning and an
- * error quoting it, `/show`, `/diff`, `/history`, `/validate` and a log line, on both stores (the
+ * error quoting it, `/show`, `/diff`, `/history`, `/validate`, a /submit note, the audit trail and a
+ * log line, on both stores (the
  * front doors and the model: secret-places.test.ts).
  */
 import { Writable } from 'node:stream';
@@ -36,7 +37,7 @@ describe('secret shapes', () => {
     });
 
     it.each(SHAPES)(
-      'never shows a %s in a reply, a warning, an error, /show, /diff, /history or /validate',
+      'never shows a %s in a reply, a warning, an error, /show, /diff, /history, /validate, a review note or the audit trail',
       async (_, value, secret) => {
         const field = `f${Math.abs(hash(value))}`;
         const quoted = JSON.stringify(value);
@@ -55,9 +56,14 @@ describe('secret shapes', () => {
         await run('/diff', true);
         await run('/history limit=2', true);
         await run('/validate', true);
+        await run(`/submit ${value}`, true);
+        await run('/audit 10', true);
         for (const screen of screens) expect(screen).not.toContain(secret);
         for (const { change } of await harness.store.history(harness.channel, 2))
           expect(change).not.toContain(secret);
+        const trail = await harness.access.recentAudit(harness.channel, 10);
+        expect(trail.map((entry) => entry.kind)).toContain('submit');
+        for (const entry of trail) expect(JSON.stringify(entry)).not.toContain(secret);
       },
     );
   });
