@@ -115,12 +115,16 @@ async function vote(core: Core, click: ButtonClick, reviewId: string, choice: st
 }
 
 export async function handleButton(core: Core, click: ButtonClick): Promise<Reply> {
+  const voteButton = parseVoteButton(click.buttonId);
   try {
-    const voteButton = parseVoteButton(click.buttonId);
     if (voteButton !== undefined)
       return maskReply(await vote(core, click, voteButton.reviewId, voteButton.choice));
     return maskReply(await decide(core, click));
   } catch (error) {
-    return maskReply(renderError(error, core.deps.logger, { channel: click.channel, actor: click.actor.id }));
+    const reply = maskReply(
+      renderError(error, core.deps.logger, { channel: click.channel, actor: click.actor.id }),
+    );
+    // A refused vote is the clicker's business; the review message stays as it is.
+    return voteButton === undefined ? reply : { ...reply, clickEffect: 'private' };
   }
 }

@@ -69,8 +69,15 @@ async function refusalsAudited<T>(context: CommandContext, cast: () => Promise<T
   }
 }
 
-function answer(context: CommandContext, outcome: VoteOutcome, counted: number): Reply {
-  const { review } = outcome;
+/** `latest`: the review as read after the vote, for a counted vote's reply. */
+function answer(
+  context: CommandContext,
+  outcome: VoteOutcome,
+  latest: Review,
+  counted: number,
+  since: number,
+): Reply {
+  const review = outcome.kind === 'counted' ? latest : outcome.review;
   const buttons = context.invocation.supportsButtons === true;
   if (outcome.kind === 'decided-already')
     return privateAnswer(`Already decided: ${reviewLine(review, review.state, counted)}`, {
@@ -84,8 +91,11 @@ function answer(context: CommandContext, outcome: VoteOutcome, counted: number):
   const line = reviewLine(review, review.state, counted);
   if (review.state !== 'pending') return success(line, { data: { review } });
   const voters = review.votes.map((vote) => vote.voter.name).join(', ');
+  // This reply replaces the submission and its diff; the diff stays a command away.
+  const changes =
+    since === 0 ? `/show shows v${review.version}` : `/diff ${since} ${review.version} shows the changes`;
   return success(line, {
-    blocks: [{ kind: 'text', text: `Votes so far: ${voters}` }],
+    blocks: [{ kind: 'text', text: `Votes so far: ${voters} · ${changes}` }],
     buttons: buttons ? reviewButtons(review) : [],
     data: { review },
   });
@@ -116,13 +126,17 @@ async function vote(context: CommandContext, choice: VoteChoice): Promise<Reply>
   );
   if (outcome.kind === 'counted') await auditVote(context, cast, outcome.review);
   const record = await context.access.read(channel);
+  // Votes cast at the same moment may land in either order; each reply shows the review as it
+  // stands now, so whichever replaces the message last still says where the review is.
+  const latest = record.review?.id === outcome.review.id ? record.review : outcome.review;
   const electorate = {
     policy: context.access.policy,
     document: session.document,
     grants: record.grants,
     platform: channel.platform,
   };
-  return answer(context, outcome, countedApprovals(electorate, outcome.review).length);
+  const counted = countedApprovals(electorate, outcome.kind === 'counted' ? latest : outcome.review).length;
+  return answer(context, outcome, latest, counted, record.lastApproved?.version ?? 0);
 }
 
 export function createVoteCommand(choice: VoteChoice): CommandDefinition {
