@@ -2,12 +2,14 @@
  * Granting and revoking roles in a channel. A role must be one the document defines; a grant
  * whose role has since been removed stays, dormant, and gives nothing.
  */
+import { sameName } from '../document/entry-names.js';
 import { suggest } from '../document/suggest.js';
 import type { AitwsDocument } from '../document/types.js';
 import { AitwsError } from '../errors.js';
-import type { Grant, Person } from '../session/access-port.js';
+import type { Grant, Person, Review } from '../session/access-port.js';
 import type { ChannelKey } from '../session/port.js';
 import { definedRoles, findRole, rolePrivileges } from './privileges.js';
+import { eligibility } from './review.js';
 import type { AccessControl, Caller } from './service.js';
 
 export interface GrantRequest {
@@ -61,7 +63,10 @@ function holdsAdmin(document: AitwsDocument | null, grant: Grant): boolean {
 export async function revokeRole(access: AccessControl, request: GrantRequest): Promise<Grant> {
   return access.update(request.channel, (record) => {
     const own = record.grants.filter((g) => g.user.id === request.user.id);
-    const held = own.find((g) => g.role.toLowerCase() === request.role.toLowerCase());
+    // The role as spelled first: with "Ops" and "ops" both granted, "ops" must not take away "Ops".
+    const held =
+      own.find((g) => sameName(g.role, request.role)) ??
+      own.find((g) => g.role.toLowerCase() === request.role.toLowerCase());
     if (held === undefined) {
       const roles = own.map((g) => g.role);
       throw new AitwsError('UNKNOWN_ROLE', `${request.user.name} holds no role "${request.role}" here.`, {
@@ -78,6 +83,31 @@ export async function revokeRole(access: AccessControl, request: GrantRequest): 
         `${request.user.name} is the last holder of a role with admin here (${held.role}); without it nobody could grant or revoke.`,
         { hint: 'Grant an admin role to someone else first, or ask a workspace admin (AITWS_ADMINS).' },
       );
-    return { state: { ...record, grants: rest }, result: held };
+    return {
+      state: { ...record, grants: rest, review: withoutVotesOf(access, request, rest, record.review) },
+      result: held,
+    };
   });
+}
+
+/**
+ * A pending review without the votes of someone who may no longer vote on it: a vote cast under a
+ * revoked grant must not count again when a role is granted back later (they may vote anew).
+ */
+function withoutVotesOf(
+  access: AccessControl,
+  request: GrantRequest,
+  grants: readonly Grant[],
+  review: Review | null,
+): Review | null {
+  if (review === null || review.state !== 'pending') return review;
+  if (!review.votes.some((vote) => vote.voter.id === request.user.id)) return review;
+  const electorate = {
+    policy: access.policy,
+    document: request.document,
+    grants,
+    platform: request.channel.platform,
+  };
+  if (eligibility(electorate, review, request.user, 'approve').eligible) return review;
+  return { ...review, votes: review.votes.filter((vote) => vote.voter.id !== request.user.id) };
 }

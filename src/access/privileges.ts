@@ -28,6 +28,14 @@ export const DEFAULT_ACCESS_POLICY: AccessPolicy = {
   defaultPrivileges: ['read', 'write'],
 };
 
+/**
+ * What someone with no grant holds: the configured defaults, never more than DEFAULTABLE_PRIVILEGES
+ * (the configuration refuses the rest; a policy built in code must not get round that).
+ */
+export function defaultPrivileges(policy: AccessPolicy): readonly Privilege[] {
+  return policy.defaultPrivileges.filter((privilege) => DEFAULTABLE_PRIVILEGES.includes(privilege));
+}
+
 export function isPrivilege(value: string): value is Privilege {
   return (PRIVILEGES as readonly string[]).includes(value);
 }
@@ -106,7 +114,7 @@ export function standingOf(
   if (workspaceAdmin)
     return { privileges: new Set(PRIVILEGES), workspaceAdmin, grants: own, byDefault: false };
   if (own.length === 0)
-    return { privileges: new Set(policy.defaultPrivileges), workspaceAdmin, grants: own, byDefault: true };
+    return { privileges: new Set(defaultPrivileges(policy)), workspaceAdmin, grants: own, byDefault: true };
   const privileges = new Set<Privilege>();
   for (const grant of own) for (const p of rolePrivileges(document, grant.role) ?? []) privileges.add(p);
   return { privileges, workspaceAdmin, grants: own, byDefault: false };

@@ -54,11 +54,12 @@ interface Electorate {
   readonly platform: Platform;
 }
 
+/** A grant of an approval role that itself has approve: approve held through another role does not count. */
 function approvalRoleGrant(electorate: Electorate, cm: ChangeManagement, userId: string): Grant | undefined {
   return electorate.grants.find(
     (grant) =>
       grant.user.id === userId &&
-      rolePrivileges(electorate.document, grant.role) !== undefined &&
+      rolePrivileges(electorate.document, grant.role)?.has('approve') === true &&
       (cm.approvalRoles.length === 0 || cm.approvalRoles.some((role) => sameName(role, grant.role))),
   );
 }

@@ -24,7 +24,7 @@ import {
   type Plan,
   type Transport,
 } from './deliver.js';
-import { createInOrder, type InOrder } from './in-order.js';
+import { createInOrder, type InOrder } from '../in-order.js';
 import {
   type CommandInteraction,
   type ComponentInteraction,

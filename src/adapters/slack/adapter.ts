@@ -35,7 +35,7 @@ import {
 } from './context.js';
 import { BUTTON_ACTION_PATTERN, LOAD_MODAL_ID, LOAD_SHORTCUT_ID, SLASH_COMMAND } from './declared.js';
 import { RESPONSE_URL_TIMEOUT_MS } from './deliver.js';
-import { createInOrder } from './in-order.js';
+import { createInOrder } from '../in-order.js';
 import { handleButton } from './on-button.js';
 import { handleAppMention, handleSlashCommand } from './on-command.js';
 import { handleLoadShortcut, handleLoadSubmission } from './on-load.js';

@@ -5,7 +5,7 @@
  * waits for the one before it at most `maxWaitMs`: a stalled request must not hold up every
  * later answer past what the platform allows.
  */
-import { within } from '../../timing.js';
+import { within } from '../timing.js';
 
 export type InOrder = <T>(key: string | undefined, work: () => Promise<T>) => Promise<T>;
 
