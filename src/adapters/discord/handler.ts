@@ -11,6 +11,7 @@ import type { Logger } from '../../logging.js';
 import type { InteractionStore } from '../../session/interaction-port.js';
 import type { SessionStore } from '../../session/port.js';
 import { within } from '../../timing.js';
+import { createInOrder, type InOrder } from '../in-order.js';
 import type { DiscordApi } from './api.js';
 import { downloadAttachment } from './attachments.js';
 import { complete } from './autocomplete.js';
@@ -24,7 +25,6 @@ import {
   type Plan,
   type Transport,
 } from './deliver.js';
-import { createInOrder, type InOrder } from '../in-order.js';
 import {
   type CommandInteraction,
   type ComponentInteraction,

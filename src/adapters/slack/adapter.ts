@@ -23,6 +23,7 @@ import type { HttpRoute, Refusal } from '../../http/server.js';
 import type { Logger } from '../../logging.js';
 import type { InteractionStore } from '../../session/interaction-port.js';
 import { within } from '../../timing.js';
+import { createInOrder } from '../in-order.js';
 import type { PlatformAdapter } from '../platform.js';
 import { boltLogger } from './bolt-logger.js';
 import {
@@ -35,7 +36,6 @@ import {
 } from './context.js';
 import { BUTTON_ACTION_PATTERN, LOAD_MODAL_ID, LOAD_SHORTCUT_ID, SLASH_COMMAND } from './declared.js';
 import { RESPONSE_URL_TIMEOUT_MS } from './deliver.js';
-import { createInOrder } from '../in-order.js';
 import { handleButton } from './on-button.js';
 import { handleAppMention, handleSlashCommand } from './on-command.js';
 import { handleLoadShortcut, handleLoadSubmission } from './on-load.js';

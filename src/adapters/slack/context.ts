@@ -5,8 +5,8 @@ import type { Invocation } from '../../commands/types.js';
 import type { Limits } from '../../document/types.js';
 import type { InteractionStore } from '../../session/interaction-port.js';
 import type { ChannelKey } from '../../session/port.js';
-import type { SlackIo } from './deliver.js';
 import type { InOrder } from '../in-order.js';
+import type { SlackIo } from './deliver.js';
 
 /** Slack's replay window: a signed request older (or newer) than this is refused. */
 export const SIGNATURE_WINDOW_SECONDS = 5 * 60;
