@@ -95,6 +95,7 @@ export class AccessControl {
     privilege: Privilege,
     caller: Caller,
     readDocument: () => Promise<AitwsDocument | null>,
+    what?: string,
   ): Promise<void> {
     if (caller.standing.privileges.has(privilege)) return;
     await this.audit({
@@ -103,9 +104,9 @@ export class AccessControl {
       actor: request.person,
       kind: 'refused',
       command: request.command,
-      detail: `needs ${privilege}`,
+      detail: `needs ${privilege}${what === undefined ? '' : ` (${what})`}`,
     });
-    throw this.#forbidden(request, privilege, caller.standing, caller.record, await readDocument());
+    throw this.#forbidden(request, privilege, caller.standing, caller.record, await readDocument(), what);
   }
 
   #forbidden(
@@ -114,9 +115,10 @@ export class AccessControl {
     standing: Standing,
     record: AccessRecord,
     document: AitwsDocument | null,
+    what?: string,
   ): AitwsError {
     const held = [...standing.privileges];
-    const name = request.command.split(/\s/, 1)[0] ?? 'this command';
+    const name = what ?? request.command.split(/\s/, 1)[0] ?? 'this command';
     const roles = rolesWith(document, privilege);
     const admins = record.grants
       .filter((grant) =>
@@ -130,7 +132,7 @@ export class AccessControl {
         : `${granters.join(', ')} or a workspace admin (AITWS_ADMINS)`;
     const rolesLine =
       roles.length === 0
-        ? `No role in this channel's document has ${privilege}; add one first, e.g. /add roles name="Approver" privileges=["read","${privilege}"].`
+        ? `No role in this channel's document has ${privilege}; add one first, e.g. /add roles name="Approver" privileges=${JSON.stringify([...new Set(['read', privilege])])}.`
         : `Roles with ${privilege} here: ${roles.join(', ')}.`;
     return new AitwsError(
       'FORBIDDEN',

@@ -3,9 +3,10 @@
  * service as the person who typed the command.
  */
 
+import { tomlEquals } from '../document/edit.js';
 import type { AitwsDocument } from '../document/types.js';
 import { AitwsError } from '../errors.js';
-import type { CommittedChange, DraftEdit } from '../session/drafts.js';
+import type { ChangeRequest, CommittedChange, DraftEdit } from '../session/drafts.js';
 import type { SessionRecord } from '../session/port.js';
 import { historyLine } from './history-line.js';
 import { privateAnswer, type Reply } from './reply.js';
@@ -26,6 +27,49 @@ export async function readDraft(
 }
 
 /**
+ * The sections that say who may do what. Once someone holds a grant in the channel, only admins
+ * may change them: otherwise anyone with write could give their own role everything, turn on
+ * self-approval, or leave the admins' grants dormant by removing their role.
+ */
+const GOVERNANCE_SECTIONS = ['roles', 'authorization', 'change_management'] as const;
+const GOVERNANCE_CHANGE = 'Changing roles, authorization or change_management (people hold grants here)';
+
+function changesGovernance(before: AitwsDocument | null, after: AitwsDocument | null): boolean {
+  return GOVERNANCE_SECTIONS.some((section) => !tomlEquals(before?.[section], after?.[section]));
+}
+
+/** Thrown from inside the edit (which may run again after a conflict); refused and audited outside it. */
+class GovernanceChange extends Error {}
+
+async function changeGuarded<T>(
+  context: CommandContext,
+  request: ChangeRequest,
+  edit: (record: SessionRecord) => DraftEdit<T> | Promise<DraftEdit<T>>,
+  line: string,
+): Promise<CommittedChange<T>> {
+  const { caller, invocation } = context;
+  const guarded = caller.record.grants.length > 0 && !caller.standing.privileges.has('admin');
+  if (!guarded) return context.drafts.change(invocation.channel, request, edit);
+  try {
+    return await context.drafts.change(invocation.channel, request, async (record) => {
+      const proposed = await edit(record);
+      if (changesGovernance(record.document, proposed.document)) throw new GovernanceChange();
+      return proposed;
+    });
+  } catch (error) {
+    if (!(error instanceof GovernanceChange)) throw error;
+    await context.access.demand(
+      { channel: invocation.channel, person: invocation.actor, command: line },
+      'admin',
+      caller,
+      async () => (await context.drafts.read(invocation.channel)).document,
+      GOVERNANCE_CHANGE,
+    );
+    throw error;
+  }
+}
+
+/**
  * Changes the channel's draft; the history entry names the person and the command, secrets masked.
  * A change that was made goes to the audit trail, and voids an open review of an older version.
  */
@@ -41,7 +85,7 @@ export async function commitChange<T>(
     change,
     ...(options.skipValidation === true ? { skipValidation: true } : {}),
   };
-  const committed = await context.drafts.change(channel, request, edit);
+  const committed = await changeGuarded(context, request, edit, change);
   if (!committed.changed) return committed;
   const notice = await context.access.recordChange(
     { channel, person: actor, command: change },
