@@ -117,7 +117,8 @@ export class RedisAccessStore implements AccessStore {
       this.#client.xadd(audit, 'MAXLEN', '~', this.#maxLength, '*', ENTRY_FIELD, json),
     );
     if (id === null) throw new Error(`XADD to ${audit} added nothing`);
-    return { id, ...parseStored(auditEntryInputSchema, json, audit) };
+    // `input` is a fresh copy of only the port's fields: what was stored, without decoding it again.
+    return { id, ...input };
   }
 
   async recentAudit(channel: ChannelKey, limit: number): Promise<readonly AuditEntry[]> {
