@@ -104,7 +104,7 @@ export class AccessControl {
       actor: request.person,
       kind: 'refused',
       command: request.command,
-      detail: `needs ${privilege}${what === undefined ? '' : ` (${what})`}`,
+      detail: `needs ${privilege}${what === undefined ? '' : ` · ${what}`}`,
     });
     throw this.#forbidden(request, privilege, caller.standing, caller.record, await readDocument(), what);
   }

@@ -32,7 +32,7 @@ export async function readDraft(
  * self-approval, or leave the admins' grants dormant by removing their role.
  */
 const GOVERNANCE_SECTIONS = ['roles', 'authorization', 'change_management'] as const;
-const GOVERNANCE_CHANGE = 'Changing roles, authorization or change_management (people hold grants here)';
+const GOVERNANCE_CHANGE = 'Changing roles, authorization or change_management in a channel with grants';
 
 function changesGovernance(before: AitwsDocument | null, after: AitwsDocument | null): boolean {
   return GOVERNANCE_SECTIONS.some((section) => !tomlEquals(before?.[section], after?.[section]));
