@@ -1,7 +1,7 @@
 /**
  * The USER of /grant and /revoke. In Slack and Discord it must be a mention, which the chat client
- * turns into the person's id (the grammar keeps `@ID`): an id typed by hand could name a stranger
- * after one wrong character. The console has no ids, so a plain name is the person.
+ * sends as `<@ID>` (the grammar drops Slack's label): an id typed by hand (`@U0123ABCD`) could name
+ * a stranger after one wrong character. The console has no ids, so a plain name is the person.
  */
 import { AitwsError } from '../errors.js';
 import type { Person } from '../session/access-port.js';
@@ -9,9 +9,9 @@ import type { Platform } from '../session/port.js';
 
 const MENTION: Readonly<Record<Exclude<Platform, 'console'>, RegExp>> = {
   // Slack user ids: U… (or W… on Enterprise Grid).
-  slack: /^@([UW][A-Z0-9]{2,20})$/,
+  slack: /^<@([UW][A-Z0-9]{2,20})>$/,
   // Discord snowflakes; `<@!id>` is the older nickname form of the same mention.
-  discord: /^@!?(\d{5,25})$/,
+  discord: /^<@!?(\d{5,25})>$/,
 };
 
 const CONSOLE_NAME = /^@?([\p{L}\p{N}_.-]{1,64})$/u;

@@ -120,7 +120,8 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       expect(await world.access()).toEqual(access);
     });
 
-    it.each([NEWCOMER.id, `#${NEWCOMER.id}`, 'Nia'])(
+    // `@U…` typed by hand is text, not a mention: Slack sends a person picked from its list as `<@U…>`.
+    it.each([NEWCOMER.id, `@${NEWCOMER.id}`, `#${NEWCOMER.id}`, 'Nia'])(
       'in Slack, "%s" (not a mention) is refused and nothing is granted',
       async (word) => {
         const world = await worlds.open(kind);
@@ -143,7 +144,7 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       expect(entry).toMatchObject({
         kind: 'grant',
         actor: PEOPLE.owner,
-        command: `/grant @${NEWCOMER.id} Approver`,
+        command: `/grant <@${NEWCOMER.id}> Approver`,
       });
       expect(entry?.detail).toContain(NEWCOMER.id);
       expect(entry?.detail).toContain('Approver');
@@ -189,7 +190,7 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       expect(entry).toMatchObject({
         kind: 'revoke',
         actor: PEOPLE.admin,
-        command: `/revoke @${PEOPLE.owner.id} Administrator`,
+        command: `/revoke <@${PEOPLE.owner.id}> Administrator`,
       });
       expect(entry?.detail).toContain(PEOPLE.owner.id);
       // Olga holds the defaults again.

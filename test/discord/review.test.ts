@@ -148,7 +148,7 @@ describe('discord review options', () => {
       '/reject too "risky"',
     ]);
     const grant = parseCommandLine(normalizeChatText(seen[0]?.text ?? ''));
-    expect(grant).toMatchObject({ name: 'grant', positionals: [`@${BOB.userId}`, 'Senior Developer'] });
+    expect(grant).toMatchObject({ name: 'grant', positionals: [`<@${BOB.userId}>`, 'Senior Developer'] });
   });
 });
 

@@ -64,7 +64,8 @@ function replaceSlackMarkup(text: string): string {
     switch (sigil) {
       case '@':
         // The id, not the display name: it is what identifies a person in /grant and the audit log.
-        return `@${target}`;
+        // Kept as a mention, so /grant can tell a person picked in the client from an id typed by hand.
+        return `<@${target}>`;
       case '#':
         return `#${label ?? target}`;
       case '!':
