@@ -9,7 +9,7 @@ import type { Platform } from '../session/port.js';
 
 const MENTION: Readonly<Record<Exclude<Platform, 'console'>, RegExp>> = {
   // Slack user ids: U… (or W… on Enterprise Grid).
-  slack: /^<@([UW][A-Z0-9]{2,20})>$/,
+  slack: /^<@([UW][A-Z0-9]{2,20})(?:\|([\p{L}\p{N}_.-]{1,80}))?>$/u,
   // Discord snowflakes; `<@!id>` is the older nickname form of the same mention.
   discord: /^<@!?(\d{5,25})>$/,
 };
@@ -25,10 +25,12 @@ export function personFromArgument(word: string, platform: Platform): Person {
       });
     return { id: name, name };
   }
-  const id = MENTION[platform].exec(word)?.[1];
+  const match = MENTION[platform].exec(word);
+  const id = match?.[1];
   if (id === undefined)
     throw new AitwsError('UNKNOWN_USER', `"${word}" is not a mention of a person.`, {
       hint: 'Mention them, e.g. /grant @carol Developer: a typed id could name the wrong person.',
     });
-  return { id, name: `@${id}` };
+  // Slack's label is the person's handle; Discord's mention carries none, so the id stands in.
+  return { id, name: match?.[2] ?? `@${id}` };
 }

@@ -144,8 +144,9 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       expect(entry).toMatchObject({
         kind: 'grant',
         actor: PEOPLE.owner,
-        command: `/grant <@${NEWCOMER.id}> Approver`,
+        command: `/grant <@${NEWCOMER.id}|nia> Approver`,
       });
+      expect((await world.access()).grants.find((g) => g.user.id === NEWCOMER.id)?.user.name).toBe('nia');
       expect(entry?.detail).toContain(NEWCOMER.id);
       expect(entry?.detail).toContain('Approver');
       // Granting it again changes nothing and adds no entry.

@@ -186,7 +186,12 @@ describe('normalizeChatText', () => {
     },
     { name: 'Slack mailto link', input: 'to=<mailto:a@b.io|a@b.io>', output: 'to=a@b.io' },
     { name: 'Slack user mention', input: '/grant <@U123> role=admin', output: '/grant <@U123> role=admin' },
-    { name: 'Slack user mention with a label', input: '/grant <@U123|bob>', output: '/grant <@U123>' },
+    { name: 'Slack user mention with a label', input: '/grant <@U123|bob>', output: '/grant <@U123|bob>' },
+    {
+      name: 'Slack user mention with a label of two words',
+      input: '/grant <@U123|Bob Smith>',
+      output: '/grant <@U123>',
+    },
     { name: 'Slack channel mention', input: 'channel=<#C1|general>', output: 'channel=#general' },
     { name: 'Slack channel mention without a name', input: 'channel=<#C1>', output: 'channel=#C1' },
     { name: 'Slack special mention', input: 'to=<!here>', output: 'to=@here' },

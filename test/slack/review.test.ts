@@ -133,11 +133,14 @@ describe('Slack access control and review', () => {
       // As Slack sends a typed @mention with should_escape: true.
       const granted = await run(ADMIN, `grant <@${person.user}|${person.userName}> Approver`);
       expect(granted.response_type).toBe('in_channel');
-      expect(messageText(granted)).toContain(`root granted Approver to @${person.user} here (read, approve)`);
+      // The mention's label (their handle) is the name shown; the id is what counts.
+      expect(messageText(granted)).toContain(
+        `root granted Approver to ${person.userName} here (read, approve)`,
+      );
     }
     const members = await run(DAVE, 'members');
     expect(members.response_type).toBe('ephemeral');
-    expect(messageText(members)).toMatch(new RegExp(`@${BOB.user} \\(${BOB.user}\\): Approver`));
+    expect(messageText(members)).toMatch(new RegExp(`${BOB.userName} \\(${BOB.user}\\): Approver`));
     const { grants } = await access();
     expect(grants.map((g) => [g.user.id, g.role])).toEqual([
       [BOB.user, 'Approver'],
@@ -224,7 +227,9 @@ describe('Slack access control and review', () => {
     expect(audit.response_type).toBe('ephemeral');
     const text = messageText(audit);
     for (const person of [BOB, CAROL]) {
-      expect(text).toMatch(new RegExp(`root · grant · .*Approver to @${person.user}`));
+      expect(text).toMatch(
+        new RegExp(`root · grant · .*Approver to ${person.userName} \\(${person.user}\\)`),
+      );
       expect(text).toMatch(new RegExp(`${person.userName} · approve · `));
     }
     expect(text).toMatch(/erin · submit · .*v1/);

@@ -58,14 +58,16 @@ function stripInlineBackticks(text: string): string {
 /** `<target>` or `<target|label>`; the sigil tells mentions (`@`, `#`, `!`) from links. */
 const SLACK_MARKUP = /<([@#!]?)([^<>|\s]+)(?:\|([^<>]*))?>/g;
 const URL_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+const MENTION_LABEL = /^[\p{L}\p{N}_.-]{1,80}$/u;
 
 function replaceSlackMarkup(text: string): string {
   return text.replace(SLACK_MARKUP, (whole, sigil: string, target: string, label: string | undefined) => {
     switch (sigil) {
       case '@':
         // The id, not the display name: it is what identifies a person in /grant and the audit log.
-        // Kept as a mention, so /grant can tell a person picked in the client from an id typed by hand.
-        return `<@${target}>`;
+        // Kept as a mention, so /grant can tell a person picked in the client from an id typed by hand;
+        // Slack's label (their handle) goes along when it is one word, so /grant can show a name.
+        return label !== undefined && MENTION_LABEL.test(label) ? `<@${target}|${label}>` : `<@${target}>`;
       case '#':
         return `#${label ?? target}`;
       case '!':
