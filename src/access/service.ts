@@ -2,8 +2,10 @@
  * Access control as the commands use it: who the caller is and what they hold (authorize), the
  * access record changed by compare-and-set (update), and the audit trail (audit, recordChange).
  */
+import { randomBytes } from 'node:crypto';
 import type { AitwsDocument } from '../document/types.js';
 import { AitwsError } from '../errors.js';
+import type { Logger } from '../logging.js';
 import type {
   AccessRecord,
   AccessState,
@@ -28,6 +30,14 @@ export interface AccessControlOptions {
   readonly store: AccessStore;
   readonly policy: AccessPolicy;
   readonly now: () => Date;
+  readonly logger: Logger;
+}
+
+/** A change the drafts service stored: the versions it went between and the document now current. */
+export interface CommittedVersion {
+  readonly before: number;
+  readonly after: number;
+  readonly document: AitwsDocument | null;
 }
 
 /** What asked for the check: where, who, and the command as the channel may see it. */
@@ -49,11 +59,13 @@ export class AccessControl {
   readonly policy: AccessPolicy;
   readonly #store: AccessStore;
   readonly #now: () => Date;
+  readonly #logger: Logger;
 
   constructor(options: AccessControlOptions) {
     this.policy = options.policy;
     this.#store = options.store;
     this.#now = options.now;
+    this.#logger = options.logger;
   }
 
   read(channel: ChannelKey): Promise<AccessRecord> {
@@ -175,7 +187,47 @@ export class AccessControl {
    */
   async recordChange(
     request: Request,
-    change: { readonly before: number; readonly after: number; readonly document: AitwsDocument | null },
+    change: CommittedVersion,
+    seen: AccessRecord,
+  ): Promise<string | undefined> {
+    try {
+      return await this.#recordChange(request, change, seen);
+    } catch (error) {
+      return this.#unrecorded(error, request, `v${change.after} is saved`);
+    }
+  }
+
+  /**
+   * The audit entry of something already done (a grant, a vote, a save to the library). Returns a
+   * line for the reply when the entry could not be written, instead of failing a command whose
+   * effect is already stored.
+   */
+  async recordDone(entry: AuditEntryInput, done: string): Promise<string | undefined> {
+    try {
+      await this.audit(entry);
+      return undefined;
+    } catch (error) {
+      return this.#unrecorded(
+        error,
+        { channel: entry.channel, person: entry.actor, command: entry.command },
+        done,
+      );
+    }
+  }
+
+  /** Saying "nothing was changed" now would be false: the reply says what happened, the log has the entry. */
+  #unrecorded(error: unknown, request: Request, done: string): string {
+    const reference = randomBytes(4).toString('hex');
+    this.#logger.error(
+      { err: error, reference, channel: request.channel, actor: request.person.id, command: request.command },
+      'something was done but its audit entry was not written',
+    );
+    return `${done}, but its audit entry could not be written (reference ${reference}); an operator can find it in the log.`;
+  }
+
+  async #recordChange(
+    request: Request,
+    change: CommittedVersion,
     seen: AccessRecord,
   ): Promise<string | undefined> {
     const at = this.#now().toISOString();

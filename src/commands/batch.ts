@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { AccessControl } from '../access/service.js';
 import type { AitwsDocument } from '../document/types.js';
 import { AitwsError, formatFinding, ValidationError } from '../errors.js';
+import { silentLogger } from '../logging.js';
 import { MemoryAccessStore } from '../session/access-memory.js';
 import { Drafts } from '../session/drafts.js';
 import type { Choice, InteractionStore, PendingAction } from '../session/interaction-port.js';
@@ -77,6 +78,7 @@ async function runOnCopy(
         store: new MemoryAccessStore(),
         policy: context.access.policy,
         now: context.now,
+        logger: silentLogger,
       }),
       caller: context.caller,
       notices: [],

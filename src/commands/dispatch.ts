@@ -127,7 +127,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     commands: deps.commands ?? COMMANDS,
     now,
     drafts: new Drafts(deps.sessions, { limits: deps.limits, now }),
-    access: new AccessControl({ store: deps.accessStore, policy: deps.accessPolicy, now }),
+    access: new AccessControl({
+      store: deps.accessStore,
+      policy: deps.accessPolicy,
+      now,
+      logger: deps.logger,
+    }),
   };
   return {
     handle: (invocation) => handle(core, invocation),

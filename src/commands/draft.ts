@@ -6,6 +6,7 @@
 import { tomlEquals } from '../document/edit.js';
 import type { AitwsDocument } from '../document/types.js';
 import { AitwsError } from '../errors.js';
+import type { AuditEntryInput } from '../session/access-port.js';
 import type { ChangeRequest, CommittedChange, DraftEdit } from '../session/drafts.js';
 import type { SessionRecord } from '../session/port.js';
 import { historyLine } from './history-line.js';
@@ -96,17 +97,29 @@ export async function commitChange<T>(
   return committed;
 }
 
-/** A change to the workspace library (a save by name, a deletion) goes to the audit trail. */
-export async function auditLibrary(context: CommandContext, detail: string): Promise<void> {
+/** What an audit entry says beyond who, when, where and the command. */
+export type AuditFacts = Omit<AuditEntryInput, 'at' | 'channel' | 'actor' | 'command'>;
+
+/**
+ * The audit entry of something this command has done (`done` says what, for the reply should the
+ * entry fail: the effect is stored, so the command must not fail now).
+ */
+export async function recordDone(context: CommandContext, facts: AuditFacts, done: string): Promise<void> {
   const { channel, actor, text } = context.invocation;
-  await context.access.audit({
+  const entry = {
     at: context.now().toISOString(),
     channel,
     actor,
-    kind: 'library',
     command: historyLine(text, context.command),
-    detail,
-  });
+    ...facts,
+  };
+  const notice = await context.access.recordDone(entry, done);
+  if (notice !== undefined) context.notices.push(notice);
+}
+
+/** A change to the workspace library (a save by name, a deletion) goes to the audit trail. */
+export function auditLibrary(context: CommandContext, detail: string): Promise<void> {
+  return recordDone(context, { kind: 'library', detail }, 'The workspace library is changed');
 }
 
 /** The answer to an edit that left the draft as it was: no version was made, and it says so. */

@@ -2,7 +2,7 @@ import { grantRole } from '../../access/grants.js';
 import { personFromArgument } from '../../access/people.js';
 import { rolePrivileges } from '../../access/privileges.js';
 import { AitwsError } from '../../errors.js';
-import { historyLine } from '../history-line.js';
+import { recordDone } from '../draft.js';
 import { privateAnswer, success } from '../reply.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 
@@ -35,14 +35,11 @@ export const grantCommand: CommandDefinition = {
     const request = { channel, caller: context.caller, document, user, role, at };
     const { grant, already } = await grantRole(context.access, request);
     if (already) return privateAnswer(`${user.name} already holds ${grant.role} here.`, { data: { grant } });
-    await context.access.audit({
-      at,
-      channel,
-      actor,
-      kind: 'grant',
-      command: historyLine(text, context.command),
-      detail: `${grant.role} to ${user.name} (${user.id})`,
-    });
+    await recordDone(
+      context,
+      { kind: 'grant', detail: `${grant.role} to ${user.name} (${user.id})` },
+      `${grant.role} is granted`,
+    );
     const privileges = [...(rolePrivileges(document, grant.role) ?? [])].join(', ') || 'no privileges';
     return success(`${actor.name} granted ${grant.role} to ${user.name} here (${privileges}).`, {
       data: { grant },

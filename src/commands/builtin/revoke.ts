@@ -1,6 +1,6 @@
 import { revokeRole } from '../../access/grants.js';
 import { personFromArgument } from '../../access/people.js';
-import { historyLine } from '../history-line.js';
+import { recordDone } from '../draft.js';
 import { success } from '../reply.js';
 import type { CommandDefinition } from '../types.js';
 import { userAndRole } from './grant.js';
@@ -29,14 +29,11 @@ export const revokeCommand: CommandDefinition = {
       role,
       at,
     });
-    await context.access.audit({
-      at,
-      channel,
-      actor,
-      kind: 'revoke',
-      command: historyLine(text, context.command),
-      detail: `${revoked.role} from ${revoked.user.name} (${revoked.user.id})`,
-    });
+    await recordDone(
+      context,
+      { kind: 'revoke', detail: `${revoked.role} from ${revoked.user.name} (${revoked.user.id})` },
+      `${revoked.role} is revoked`,
+    );
     return success(`${actor.name} revoked ${revoked.role} from ${revoked.user.name} here.`, {
       data: { revoked },
     });

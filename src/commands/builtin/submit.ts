@@ -6,8 +6,7 @@ import type { AitwsDocument } from '../../document/types.js';
 import { AitwsError } from '../../errors.js';
 import type { ApprovedVersion } from '../../session/access-port.js';
 import type { SessionRecord } from '../../session/port.js';
-import { readDraft } from '../draft.js';
-import { historyLine } from '../history-line.js';
+import { readDraft, recordDone } from '../draft.js';
 import { privateAnswer, type Reply, type ReplyBlock, success } from '../reply.js';
 import { quorumLine, reviewButtons, reviewLine } from '../review-text.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
@@ -78,16 +77,16 @@ export const submitCommand: CommandDefinition = {
         data: { review: outcome.review },
       });
     const { review } = outcome;
-    await context.access.audit({
-      at,
-      channel,
-      actor,
-      kind: 'submit',
-      command: historyLine(text, context.command),
-      versionAfter: review.version,
-      hash: review.hash,
-      ...(note === undefined ? {} : { detail: note }),
-    });
+    await recordDone(
+      context,
+      {
+        kind: 'submit',
+        versionAfter: review.version,
+        hash: review.hash,
+        ...(note === undefined ? {} : { detail: note }),
+      },
+      `v${review.version} is submitted`,
+    );
     const changes = await changesSince(context, outcome.previous.lastApproved, session);
     const buttons = context.invocation.supportsButtons === true;
     return success(

@@ -7,6 +7,7 @@ import { castVote, type VoteOutcome } from '../../access/reviews.js';
 import { maskSecrets } from '../../document/redact.js';
 import { AitwsError } from '../../errors.js';
 import type { Review, Vote, VoteChoice } from '../../session/access-port.js';
+import { recordDone } from '../draft.js';
 import { historyLine } from '../history-line.js';
 import { privateAnswer, type Reply, success } from '../reply.js';
 import { reviewButtons, reviewLine } from '../review-text.js';
@@ -27,26 +28,19 @@ function argumentsOf(context: CommandContext): { reviewId?: string; reason?: str
 }
 
 async function auditVote(context: CommandContext, vote: Vote, review: Review): Promise<void> {
-  const { channel, actor, text } = context.invocation;
-  const base = {
-    at: vote.at,
-    channel,
-    actor,
-    command: historyLine(text, context.command),
-    versionAfter: review.version,
-    hash: review.hash,
-  };
-  await context.access.audit({
-    ...base,
-    kind: vote.choice,
-    ...(vote.reason === undefined ? {} : { detail: vote.reason }),
-  });
+  const facts = { versionAfter: review.version, hash: review.hash };
+  const cast = `Your ${vote.choice === 'approve' ? 'approval' : 'rejection'} is counted`;
+  await recordDone(
+    context,
+    { ...facts, kind: vote.choice, ...(vote.reason === undefined ? {} : { detail: vote.reason }) },
+    cast,
+  );
   if (review.state === 'approved' || review.state === 'rejected')
-    await context.access.audit({
-      ...base,
-      kind: review.state,
-      detail: `by ${namesOf(review.decidedBy ?? [])}`,
-    });
+    await recordDone(
+      context,
+      { ...facts, kind: review.state, detail: `by ${namesOf(review.decidedBy ?? [])}` },
+      `v${review.version} is ${review.state}`,
+    );
 }
 
 /** A vote that may not count (self-approval, no approval role, a void or foreign review) is refused on the record. */
