@@ -28,7 +28,7 @@ export const grantCommand: CommandDefinition = {
   examples: ['/grant @carol Administrator', '/grant @dan "Senior Developer"'],
   async run(context) {
     const { userWord, role } = userAndRole(context, this.usage);
-    const { channel, actor, text } = context.invocation;
+    const { channel, actor } = context.invocation;
     const user = personFromArgument(userWord, channel.platform);
     const { document } = await context.drafts.read(channel);
     const at = context.now().toISOString();

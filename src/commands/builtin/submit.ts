@@ -67,7 +67,7 @@ export const submitCommand: CommandDefinition = {
     const [rawNote] = context.command.positionals;
     const note = rawNote === undefined ? undefined : maskSecrets(rawNote).slice(0, MAX_NOTE);
     const { record, document } = await readDraft(context);
-    const { channel, actor, text } = context.invocation;
+    const { channel, actor } = context.invocation;
     const at = context.now().toISOString();
     const session = { ...record, document };
     const outcome = await submitVersion(context.access, channel, session, actor, at, note);
