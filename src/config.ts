@@ -57,7 +57,7 @@ const EnvSchema = z.object({
   AITWS_MAX_NESTING: positiveInt.max(64).default(DEFAULT_LIMITS.nestingDepth),
   AITWS_LIBRARY_MAX_ENTRIES: positiveInt.default(DEFAULT_LIBRARY_LIMITS.maxEntries),
   AITWS_LIBRARY_MAX_BYTES: positiveInt.default(DEFAULT_LIBRARY_LIMITS.maxBytes),
-  AITWS_AUDIT_MAX_LENGTH: positiveInt.default(100_000),
+  AITWS_AUDIT_MAX_LENGTH: positiveInt.default(10_000),
   AITWS_ADMINS: adminList.optional(),
   AITWS_DEFAULT_PRIVILEGES: defaultPrivileges.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
