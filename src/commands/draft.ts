@@ -105,16 +105,20 @@ export type AuditFacts = Omit<AuditEntryInput, 'at' | 'channel' | 'actor' | 'com
  * entry fail: the effect is stored, so the command must not fail now).
  */
 export async function recordDone(context: CommandContext, facts: AuditFacts, done: string): Promise<void> {
+  const notice = await context.access.recordDone(auditEntry(context, facts), done);
+  if (notice !== undefined) context.notices.push(notice);
+}
+
+/** An audit entry for this command: who, when, where and the command as typed, secrets masked. */
+export function auditEntry(context: CommandContext, facts: AuditFacts): AuditEntryInput {
   const { channel, actor, text } = context.invocation;
-  const entry = {
+  return {
     at: context.now().toISOString(),
     channel,
     actor,
     command: historyLine(text, context.command),
     ...facts,
   };
-  const notice = await context.access.recordDone(entry, done);
-  if (notice !== undefined) context.notices.push(notice);
 }
 
 /** A change to the workspace library (a save by name, a deletion) goes to the audit trail. */

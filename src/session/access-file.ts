@@ -30,7 +30,7 @@ import {
   recentCount,
   sequenceId,
   stateOf,
-} from './access-memory.js';
+} from './access-codec.js';
 import type {
   AccessRecord,
   AccessState,

@@ -29,7 +29,7 @@ import {
   matchesAuditFilter,
   recentCount,
   stateOf,
-} from './access-memory.js';
+} from './access-codec.js';
 import type {
   AccessRecord,
   AccessState,

@@ -1,11 +1,3 @@
-/**
- * Access control and team review on Discord. The options: /grant and /revoke take a USER option
- * that reaches the core as a mention. Then through the real gateway with Redis: the workspace admin
- * (AITWS_ADMINS) grants Approver with the user option, someone without a grant is refused, a
- * submission's Approve button clicked by two approvers at once updates the message in place until
- * it says who approved, and late, forged and unprivileged clicks are answered to the clicker alone.
- */
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordApi } from '../../src/adapters/discord/api.js';
 import type { Transport } from '../../src/adapters/discord/deliver.js';
@@ -29,8 +21,8 @@ import {
   str,
   type Where,
 } from '../support/fake-discord-payloads.js';
-import { SAMPLE_TOML } from '../support/paths.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
+import { reviewDraft } from '../support/review-draft.js';
 import { type Answer, type Bot, startBot, viaGateway } from './bot.js';
 
 const EPHEMERAL = 64;
@@ -53,18 +45,6 @@ const CAROL: Person = { userId: '310000000000000003', userName: 'carol' };
 /** Holds no grant: the defaults (read, write). */
 const DAVE: Person = { userId: '310000000000000004', userName: 'dave' };
 const ERIN: Person = { userId: '310000000000000005', userName: 'erin' };
-
-/** Appended to the sample, in place of its own change_management: a role that may only approve. */
-const REVIEW_TOML = `
-[[roles]]
-name = "Approver"
-privileges = ["read", "approve"]
-
-[change_management]
-review_required = true
-approval_roles = ["Approver"]
-required_approvals = 2
-`;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -239,10 +219,7 @@ describe('discord access control and review', () => {
   }
 
   it('lets the workspace admin grant Approver to two people with the user option', async () => {
-    const sample = await readFile(SAMPLE_TOML, 'utf8');
-    const withoutReview = sample.replace(/^\[change_management\][^[]*$/m, '');
-    expect(withoutReview).not.toContain('change_management');
-    const document = `${withoutReview}${REVIEW_TOML}`;
+    const document = await reviewDraft();
     const url = fake.addAttachment('review.toml', document);
     const load = commandPayload('load', [{ name: 'file', type: 11, value: '57' }], where(ADMIN), {
       '57': { filename: 'review.toml', url, size: Buffer.byteLength(document) },

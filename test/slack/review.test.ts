@@ -1,16 +1,9 @@
-/**
- * Access control and team review in Slack, through the real receiver with Redis: the workspace
- * admin (AITWS_ADMINS) grants Approver by a real mention, someone without a grant is refused, a
- * submission's Approve button clicked by two approvers at once replaces the message in place until
- * it says who approved, and late, forged and unprivileged clicks are answered to the clicker alone.
- */
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOAD_SHORTCUT_ID } from '../../src/adapters/slack/index.js';
 import type { AccessRecord } from '../../src/session/access-port.js';
 import { type FakeSlack, type ResponsePost, startFakeSlack } from '../support/fake-slack.js';
-import { SAMPLE_TOML } from '../support/paths.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
+import { reviewDraft } from '../support/review-draft.js';
 import { buttonsOf, messageText, type SlackBot, startSlackBot } from '../support/slack-bot.js';
 import { buttonPayload, TEAM } from '../support/slack-requests.js';
 
@@ -29,18 +22,6 @@ const CHANNEL = 'CREVIEW1';
 const OTHER = 'CREVIEW2';
 /** Where the submission was posted; Slack names the clicked message by it. */
 const SUBMISSION_TS = '1700000500.000100';
-
-/** Appended to the sample, in place of its own change_management: a role that may only approve. */
-const REVIEW_TOML = `
-[[roles]]
-name = "Approver"
-privileges = ["read", "approve"]
-
-[change_management]
-review_required = true
-approval_roles = ["Approver"]
-required_approvals = 2
-`;
 
 let fake: FakeSlack;
 let redis: RedisServer;
@@ -86,14 +67,6 @@ async function settled(responseUrl: string, count: number): Promise<ResponsePost
 
 function access(channel = CHANNEL): Promise<AccessRecord> {
   return bot.running.core.access.read({ platform: 'slack', workspace: TEAM, channel });
-}
-
-/** The sample with an Approver role, and a review that needs two approvers. */
-async function reviewDraft(): Promise<string> {
-  const sample = await readFile(SAMPLE_TOML, 'utf8');
-  const withoutReview = sample.replace(/^\[change_management\][^[]*$/m, '');
-  expect(withoutReview).not.toContain('change_management');
-  return `${withoutReview}${REVIEW_TOML}`;
 }
 
 async function loadReviewDraft(): Promise<void> {

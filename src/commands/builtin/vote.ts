@@ -7,8 +7,7 @@ import { castVote, type VoteOutcome } from '../../access/reviews.js';
 import { maskSecrets } from '../../document/redact.js';
 import { AitwsError } from '../../errors.js';
 import type { Review, Vote, VoteChoice } from '../../session/access-port.js';
-import { recordDone } from '../draft.js';
-import { historyLine } from '../history-line.js';
+import { auditEntry, recordDone } from '../draft.js';
 import { privateAnswer, type Reply, success } from '../reply.js';
 import { reviewButtons, reviewLine } from '../review-text.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
@@ -49,15 +48,7 @@ async function refusalsAudited<T>(context: CommandContext, cast: () => Promise<T
     return await cast();
   } catch (error) {
     if (error instanceof AitwsError && (error.code === 'FORBIDDEN' || error.code === 'REVIEW_CLOSED')) {
-      const { channel, actor, text } = context.invocation;
-      await context.access.audit({
-        at: context.now().toISOString(),
-        channel,
-        actor,
-        kind: 'refused',
-        command: historyLine(text, context.command),
-        detail: error.message,
-      });
+      await context.access.audit(auditEntry(context, { kind: 'refused', detail: error.message }));
     }
     throw error;
   }
