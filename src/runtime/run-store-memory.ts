@@ -11,6 +11,7 @@ import {
   assertTransition,
   changedFields,
   isFinal,
+  type JsonObject,
   type ListOptions,
   type NewRun,
   nextStep,
@@ -18,6 +19,7 @@ import {
   type RunRecord,
   type RunStore,
   type StepInput,
+  type StepMemo,
   type StepRecord,
   type UpdateResult,
 } from './run-store.js';
@@ -29,6 +31,8 @@ interface StoredRun {
   readonly sequence: number;
   /** Step key → step as JSON; Map order is journal order. */
   readonly steps: Map<string, string>;
+  /** Step key → memo as JSON. */
+  readonly memos: Map<string, string>;
 }
 
 function encodeRun(run: RunRecord): string {
@@ -58,7 +62,7 @@ export class MemoryRunStore implements RunStore {
     const record: RunRecord = { ...run, document: cloneDocument(run.document), revision: 1 };
     const text = encodeRun(record);
     this.#sequence += 1;
-    this.#runs.set(run.id, { text, sequence: this.#sequence, steps: new Map() });
+    this.#runs.set(run.id, { text, sequence: this.#sequence, steps: new Map(), memos: new Map() });
     return decodeRun(text);
   }
 
@@ -95,6 +99,28 @@ export class MemoryRunStore implements RunStore {
     const stored = this.#runs.get(id);
     if (stored === undefined) return [];
     return [...stored.steps.values()].map((text) => JSON.parse(text) as StepRecord);
+  }
+
+  async readStepMemo(id: string, key: string): Promise<StepMemo | null> {
+    const text = this.#runs.get(id)?.memos.get(key);
+    return text === undefined ? null : (JSON.parse(text) as StepMemo);
+  }
+
+  async writeStepMemo(
+    id: string,
+    key: string,
+    expectedRevision: number,
+    value: JsonObject,
+  ): Promise<boolean> {
+    const stored = this.#runs.get(id);
+    if (stored === undefined) {
+      throw new AitwsError('USAGE', `No run ${id}; the memo of its step ${key} was not written.`);
+    }
+    const previous = stored.memos.get(key);
+    const revision = previous === undefined ? 0 : (JSON.parse(previous) as StepMemo).revision;
+    if (revision !== expectedRevision) return false;
+    stored.memos.set(key, JSON.stringify({ revision: revision + 1, value }));
+    return true;
   }
 
   async list(channel: ChannelKey, options: ListOptions): Promise<RunRecord[]> {

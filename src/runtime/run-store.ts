@@ -26,16 +26,18 @@ export function isFinal(state: RunState): boolean {
 
 /**
  * The allowed transitions. A non-final state may "move" to itself (progress: position, attempt,
- * deadline); a final state allows nothing, so a finished run is never written again.
+ * deadline). Succeeded and cancelled allow nothing, so such a run is never written again; a failed
+ * or timed-out run may go back to queued once, by /retry (a new attempt that keeps the completed
+ * steps).
  */
 export const RUN_TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = {
   queued: ['queued', 'running', 'cancelled', 'failed', 'timed_out'],
   running: ['running', 'waiting', 'succeeded', 'failed', 'cancelled', 'timed_out'],
   waiting: ['waiting', 'running', 'failed', 'cancelled', 'timed_out'],
   succeeded: [],
-  failed: [],
+  failed: ['queued'],
   cancelled: [],
-  timed_out: [],
+  timed_out: ['queued'],
 };
 
 export function canTransition(from: RunState, to: RunState): boolean {
@@ -145,6 +147,13 @@ export interface StepRecord {
   readonly error?: RunError;
 }
 
+/** See RunStore.readStepMemo. */
+export interface StepMemo {
+  /** 1 on the first write, +1 on each later one. */
+  readonly revision: number;
+  readonly value: JsonObject;
+}
+
 /** What `recordStep` takes: the store counts the attempt. */
 export type StepInput = Omit<StepRecord, 'attempt'>;
 
@@ -180,7 +189,19 @@ export interface RunStore {
   steps(id: string): Promise<StepRecord[]>;
   /** The channel's runs, newest (createdAt) first. */
   list(channel: ChannelKey, options: ListOptions): Promise<RunRecord[]>;
-  /** Retention: removes finished runs (and their steps) with updatedAt before `date`. */
+  /**
+   * Durable data a step keeps while it waits (an approval's votes and message, when a delay ends,
+   * the event that ended a wait), one JSON object per step key with its own revision. null when
+   * none was written (or the run is unknown).
+   */
+  readStepMemo(id: string, key: string): Promise<StepMemo | null>;
+  /**
+   * Compare-and-set on the memo's revision: writes `value` only when the stored revision is
+   * `expectedRevision` (0: nothing stored yet) and returns true; false otherwise (someone else
+   * wrote first: read and try again). USAGE when the run is unknown.
+   */
+  writeStepMemo(id: string, key: string, expectedRevision: number, value: JsonObject): Promise<boolean>;
+  /** Retention: removes finished runs (and their steps and step memos) with updatedAt before `date`. */
   removeFinishedBefore(date: Date): Promise<number>;
   close(): Promise<void>;
 }
