@@ -36,7 +36,30 @@ export type ErrorCode =
   | 'UNKNOWN_ROLE'
   | 'UNKNOWN_USER'
   | 'NO_REVIEW'
-  | 'REVIEW_CLOSED';
+  | 'REVIEW_CLOSED'
+  // The runtime's: a run that cannot start, a step that failed and why.
+  | 'PREFLIGHT'
+  | 'NOT_APPROVED'
+  | 'NO_RUN'
+  | 'RUN_FINISHED'
+  | 'PARAMETER'
+  | 'SECRET_MISSING'
+  | 'ACTION_FAILED'
+  | 'ACTION_TIMEOUT'
+  | 'OUTPUT_TOO_LARGE'
+  | 'CANCELLED'
+  | 'TIMED_OUT'
+  | 'HTTP_STATUS'
+  | 'HTTP_FAILED'
+  | 'HTTP_REDIRECT_REFUSED'
+  | 'HTTP_RESPONSE_TOO_LARGE'
+  | 'APPROVAL_REJECTED'
+  | 'APPROVAL_TIMEOUT'
+  | 'WAIT_TIMEOUT'
+  | 'AI_UNAVAILABLE'
+  | 'PLUGIN'
+  | 'PLUGIN_OUTPUT'
+  | 'WEBHOOK';
 
 export interface Finding {
   /** `roles[DataScientist].privileges`, `communication.port`, `nonsense` */
