@@ -1,41 +1,13 @@
 /**
- * Small pieces the built-in executors share: their error codes, finding a document entry by name,
+ * Small pieces the built-in executors share: finding a document entry by name,
  * JSON-only copies of rendered parameters, and "skip what a template will fill in" for pre-flight.
  */
 import { sameName } from '../../document/entry-names.js';
 import { isTable } from '../../document/tree.js';
 import type { AitwsDocument, TomlTable, TomlValue } from '../../document/types.js';
-import { AitwsError, type ErrorCode } from '../../errors.js';
+import { AitwsError } from '../../errors.js';
 import type { ActionContext, ActionParameters, ParameterProblem } from '../executor.js';
 import type { JsonObject, JsonValue } from '../run-store.js';
-
-/**
- * Codes the executors fail with beyond the general ones. A run journals them as RunError.code (a
- * string); `retryable` on the AitwsError says whether the engine's retry policy may try again.
- */
-export type ExecutorErrorCode =
-  /** A response outside 2xx; retryable for 5xx and 429. */
-  | 'HTTP_STATUS'
-  /** A redirect to another origin, or more redirects than allowed. */
-  | 'HTTP_REDIRECT_REFUSED'
-  | 'HTTP_RESPONSE_TOO_LARGE'
-  /** The service could not be reached (DNS, refused, reset); retryable. */
-  | 'HTTP_REQUEST_FAILED'
-  /** A response that says it is JSON but is not. */
-  | 'HTTP_BAD_RESPONSE'
-  /** A `wait` for an event whose timeout passed first. */
-  | 'WAIT_TIMEOUT'
-  /** `${secret:NAME}` names a secret that is not configured. */
-  | 'SECRET_MISSING';
-
-export function executorError(
-  code: ExecutorErrorCode | ErrorCode,
-  message: string,
-  options: { hint?: string; retryable?: boolean; details?: readonly string[]; cause?: unknown } = {},
-): AitwsError {
-  // errors.ts does not list the runtime's codes (yet); the journal stores any code as a string.
-  return new AitwsError(code as ErrorCode, message, options);
-}
 
 /** The entry of a keyed list section (`external_services`, `notifications`) named `name`. */
 export function findEntry(document: AitwsDocument, section: string, name: string): TomlTable | undefined {
@@ -103,7 +75,7 @@ export function toJsonObject(value: TomlTable, path: string, depth = 0): JsonObj
 }
 
 function notJson(path: string, reason: string): AitwsError {
-  return executorError('VALIDATION', `${path} cannot be used: ${reason}.`);
+  return new AitwsError('PARAMETER', `${path} cannot be used: ${reason}.`);
 }
 
 /** A JSON object as a memo or an output holds it, or undefined when the value is something else. */

@@ -9,9 +9,9 @@
  *   const again = await executor.run(harness.wake(), params);   // the same step, called again
  */
 import type { AitwsDocument } from '../../../src/document/types.js';
+import { AitwsError } from '../../../src/errors.js';
 import type { Logger } from '../../../src/logging.js';
 import type { ActionContext, NotifyRequest, PostedMessage } from '../../../src/runtime/executor.js';
-import { executorError } from '../../../src/runtime/executors/shared.js';
 import type { JsonObject, RunStore } from '../../../src/runtime/run-store.js';
 import { MemoryRunStore } from '../../../src/runtime/run-store-memory.js';
 import type { ChannelKey } from '../../../src/session/port.js';
@@ -153,7 +153,7 @@ export async function createActionHarness(options: HarnessOptions = {}): Promise
       secretLookups.push(name);
       const value = options.secrets?.[name];
       if (value === undefined) {
-        throw executorError('SECRET_MISSING', `The secret ${name} is not configured.`, {
+        throw new AitwsError('SECRET_MISSING', `The secret ${name} is not configured.`, {
           hint: `Set ${name} where this deployment keeps its secrets.`,
         });
       }
