@@ -68,7 +68,11 @@ export function toJsonValue(value: unknown, path: string, depth = 0): JsonValue 
   throw notJson(path, `a ${typeof value} is not data`);
 }
 
-export function toJsonObject(value: TomlTable, path: string, depth = 0): JsonObject {
+export function toJsonObject(
+  value: { readonly [key: string]: unknown },
+  path: string,
+  depth = 0,
+): JsonObject {
   return Object.fromEntries(
     Object.keys(value).map((key) => [key, toJsonValue(value[key], `${path}.${key}`, depth + 1)]),
   );
