@@ -87,7 +87,16 @@ const EnvSchema = z.object({
   AITWS_ASK_PER_USER_PER_MINUTE: positiveInt.default(5),
   AITWS_ASK_PER_CHANNEL_PER_HOUR: positiveInt.default(30),
   AITWS_ASK_DAILY_TOKENS: positiveInt.default(2_000_000),
+  AITWS_PLUGINS: z.string().min(1).optional(),
+  AITWS_SECRETS_DIR: z.string().min(1).optional(),
+  AITWS_MAX_OUTPUT_BYTES: positiveInt.default(256 * 1024),
+  AITWS_HTTP_MAX_RESPONSE_BYTES: positiveInt.default(1024 * 1024),
+  AITWS_RUN_RETENTION_DAYS: positiveInt.default(30),
+  AITWS_WORKER_CONCURRENCY: positiveInt.max(1000).default(8),
 });
+
+/** `${secret:NAME}` values come from AITWS_SECRET_<NAME> (or files in AITWS_SECRETS_DIR). */
+export const SECRET_VARIABLE_PREFIX = 'AITWS_SECRET_';
 
 export interface SlackConfig {
   readonly botToken: string;
@@ -128,6 +137,19 @@ export interface AnthropicConfig {
   readonly dailyTokens: number;
 }
 
+export interface RuntimeConfig {
+  /** A directory of plugin modules (each exports an executor for one action type). */
+  readonly pluginsDir: string | undefined;
+  readonly secretsDir: string | undefined;
+  /** AITWS_SECRET_<NAME> variables, by NAME as written after the prefix. */
+  readonly secretVariables: Readonly<Record<string, string>>;
+  /** Largest output one action may keep (JSON bytes). */
+  readonly maxOutputBytes: number;
+  readonly httpMaxResponseBytes: number;
+  readonly retentionDays: number;
+  readonly workerConcurrency: number;
+}
+
 export interface Config {
   readonly dataDir: string;
   readonly redisUrl: string | undefined;
@@ -150,6 +172,7 @@ export interface Config {
   /** Undefined when Discord is not configured (neither DISCORD_TOKEN nor DISCORD_PUBLIC_KEY). */
   readonly discord: DiscordConfig | undefined;
   readonly anthropic: AnthropicConfig;
+  readonly runtime: RuntimeConfig;
 }
 
 function slackConfig(e: z.infer<typeof EnvSchema>): SlackConfig | undefined {
@@ -202,7 +225,16 @@ function httpConfig(e: z.infer<typeof EnvSchema>): HttpConfig {
 type EnvName = keyof typeof EnvSchema.shape;
 
 /** The groups of variables a program reads; a subcommand names the ones it uses. */
-export type ConfigPart = 'storage' | 'limits' | 'access' | 'log' | 'http' | 'slack' | 'discord' | 'assistant';
+export type ConfigPart =
+  | 'storage'
+  | 'limits'
+  | 'access'
+  | 'log'
+  | 'http'
+  | 'slack'
+  | 'discord'
+  | 'assistant'
+  | 'runtime';
 
 const PART_VARIABLES: Readonly<Record<ConfigPart, readonly EnvName[]>> = {
   storage: [
@@ -242,6 +274,14 @@ const PART_VARIABLES: Readonly<Record<ConfigPart, readonly EnvName[]>> = {
     'AITWS_ASK_PER_CHANNEL_PER_HOUR',
     'AITWS_ASK_DAILY_TOKENS',
   ],
+  runtime: [
+    'AITWS_PLUGINS',
+    'AITWS_SECRETS_DIR',
+    'AITWS_MAX_OUTPUT_BYTES',
+    'AITWS_HTTP_MAX_RESPONSE_BYTES',
+    'AITWS_RUN_RETENTION_DAYS',
+    'AITWS_WORKER_CONCURRENCY',
+  ],
 };
 
 export const ALL_CONFIG_PARTS: readonly ConfigPart[] = [
@@ -253,6 +293,7 @@ export const ALL_CONFIG_PARTS: readonly ConfigPart[] = [
   'slack',
   'discord',
   'assistant',
+  'runtime',
 ];
 
 /** Every variable the schema knows, by part: a variable in no part would never be read. */
@@ -317,5 +358,22 @@ export function loadConfig(
       askPerChannelPerHour: e.AITWS_ASK_PER_CHANNEL_PER_HOUR,
       dailyTokens: e.AITWS_ASK_DAILY_TOKENS,
     },
+    runtime: {
+      pluginsDir: e.AITWS_PLUGINS,
+      secretsDir: e.AITWS_SECRETS_DIR,
+      secretVariables: parts.includes('runtime') ? secretVariables(env) : {},
+      maxOutputBytes: e.AITWS_MAX_OUTPUT_BYTES,
+      httpMaxResponseBytes: e.AITWS_HTTP_MAX_RESPONSE_BYTES,
+      retentionDays: e.AITWS_RUN_RETENTION_DAYS,
+      workerConcurrency: e.AITWS_WORKER_CONCURRENCY,
+    },
   };
+}
+
+function secretVariables(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env))
+    if (name.startsWith(SECRET_VARIABLE_PREFIX) && value !== undefined && value !== '')
+      secrets[name.slice(SECRET_VARIABLE_PREFIX.length)] = value;
+  return secrets;
 }

@@ -5,6 +5,7 @@ import type { Limits, TomlValue } from '../document/types.js';
 import type { Drafts } from '../session/drafts.js';
 import type { InteractionStore } from '../session/interaction-port.js';
 import type { ChannelKey } from '../session/port.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { Reply } from './reply.js';
 
 export interface Actor {
@@ -86,6 +87,8 @@ export interface CommandContext {
    * approval an edit voided). Commands push; nothing else reads it.
    */
   readonly notices: string[];
+  /** Runs: absent where nothing can run them (the job commands then say so). */
+  readonly runtime?: Runtime;
 }
 
 /** What decides a command's privilege beyond its name. */
@@ -114,7 +117,7 @@ export interface CommandDefinition {
   readonly description: string;
   readonly examples: readonly string[];
   /** Help grouping; also decides ordering in the index. */
-  readonly group: 'draft' | 'files' | 'history' | 'access' | 'help';
+  readonly group: 'draft' | 'files' | 'history' | 'runs' | 'access' | 'help';
   /** What the caller must hold in the channel to run it (checked by the dispatcher, shown by /help). */
   readonly privilege: Privilege;
   readonly escalation?: Escalation;

@@ -11,6 +11,7 @@ const GROUP_TITLES: Record<CommandDefinition['group'], string> = {
   draft: 'Edit the draft',
   files: 'Files and the workspace library',
   history: 'History',
+  runs: 'Run workflows',
   access: 'Access, review and audit',
   help: 'Help',
 };

@@ -1,0 +1,82 @@
+/** How runs read in chat: one line per run, a status with progress, outputs per action. */
+import { maskSecrets } from '../../document/redact.js';
+import { compilePlan } from '../../runtime/plan.js';
+import { isFinal, type RunRecord, type StepRecord } from '../../runtime/run-store.js';
+
+const STATE_WORDS: Record<RunRecord['state'], string> = {
+  queued: 'queued',
+  running: 'running',
+  waiting: 'waiting',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  timed_out: 'timed out',
+};
+
+export function stateWord(run: RunRecord): string {
+  return STATE_WORDS[run.state];
+}
+
+export function seconds(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+/** How long the run has taken so far (or took). */
+export function elapsedMs(run: RunRecord, now: Date): number {
+  const end = isFinal(run.state) ? Date.parse(run.updatedAt) : now.getTime();
+  return end - Date.parse(run.createdAt);
+}
+
+export function runLine(run: RunRecord, now: Date): string {
+  const version = `${run.workflow.name} v${run.workflow.version}`;
+  return `${run.id} · ${stateWord(run)} · ${version} · by ${run.startedBy.name} · ${seconds(elapsedMs(run, now))}`;
+}
+
+export interface Progress {
+  readonly done: number;
+  readonly total: number;
+  readonly percent: number;
+  /** `Stage / Action` running now, or what the run waits for. */
+  readonly current?: string;
+}
+
+function plannedActions(run: RunRecord): number {
+  try {
+    return compilePlan(run.document).stages.reduce((sum, stage) => sum + stage.actions.length, 0);
+  } catch {
+    return 0;
+  }
+}
+
+export function progressOf(run: RunRecord, steps: readonly StepRecord[]): Progress {
+  const total = plannedActions(run);
+  const done = steps.filter((s) => s.state !== 'started' && !s.key.startsWith('handler:')).length;
+  const percent = run.state === 'succeeded' ? 100 : total === 0 ? 0 : Math.min(99, Math.floor((done / total) * 100));
+  const open = [...steps].reverse().find((s) => s.state === 'started');
+  const current =
+    run.waitingFor !== undefined
+      ? `${stepName(run.waitingFor.key)} (waiting for ${run.waitingFor.kind === 'approval' ? 'an approval' : run.waitingFor.kind === 'event' ? 'an event' : 'a delay to end'})`
+      : open === undefined || isFinal(run.state)
+        ? undefined
+        : stepName(open.key);
+  return { done, total, percent, ...(current === undefined ? {} : { current }) };
+}
+
+/** `Stage/Action#2` → `Stage / Action (pass 2)`. */
+export function stepName(key: string): string {
+  const match = /^(.*)\/([^/]*)#(\d+)$/.exec(key);
+  if (match === null) return key;
+  const pass = match[3] === '1' ? '' : ` (pass ${match[3]})`;
+  return `${match[1]} / ${match[2]}${pass}`;
+}
+
+/** A step's output as text for chat, secrets masked. */
+export function outputText(step: StepRecord): string {
+  if (step.state === 'skipped') return 'skipped';
+  if (step.state === 'failed') return `failed: ${maskSecrets(step.error?.message ?? 'no reason recorded')}`;
+  if (step.state === 'started') return 'running';
+  return maskSecrets(JSON.stringify(step.output ?? null, null, 2));
+}

@@ -1,0 +1,213 @@
+/**
+ * The runtime service the commands, the webhook and the schedulers call: start a run (after
+ * pre-flight), cancel, retry, wake; and the worker side (process runs from the queue). The same
+ * service runs embedded (file store, in-process queue) and distributed (Redis, BullMQ).
+ */
+import { randomBytes } from 'node:crypto';
+import { MASK, maskSecrets } from '../document/redact.js';
+import type { AitwsDocument } from '../document/types.js';
+import { encodeDocument } from '../session/codec-values.js';
+import { AitwsError } from '../errors.js';
+import type { ChannelKey } from '../session/port.js';
+import { type EngineOptions, processRun, RETRY_MEMO } from './engine.js';
+import type { ExecutorRegistry } from './executor.js';
+import type { PreflightProblem } from './plan-types.js';
+import { preflight } from './preflight.js';
+import type { RunQueue } from './queue-port.js';
+import type { RunServices } from './run-services.js';
+import {
+  isFinal,
+  type JsonObject,
+  type RunActor,
+  type RunRecord,
+  type RunStore,
+  type WorkflowRef,
+} from './run-store.js';
+import type { SecretSource } from './secrets.js';
+
+export interface RuntimeOptions {
+  readonly store: RunStore;
+  readonly queue: RunQueue;
+  readonly executors: ExecutorRegistry;
+  readonly secrets: SecretSource;
+  readonly services: RunServices;
+  readonly engine: Omit<EngineOptions, 'services' | 'executors'>;
+}
+
+export interface StartRequest {
+  readonly channel: ChannelKey;
+  readonly document: AitwsDocument;
+  readonly workflow: WorkflowRef;
+  readonly inputs: JsonObject;
+  readonly startedBy: RunActor;
+  /** A caller-chosen id (a webhook's event id): a second start with it returns the first run. */
+  readonly id?: string;
+}
+
+const ID_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
+
+/** Short enough to type (`/status r7k2m9qxa`), random enough not to be guessed. */
+export function newRunId(): string {
+  const bytes = randomBytes(10);
+  let id = 'r';
+  for (const byte of bytes) id += ID_ALPHABET[byte % ID_ALPHABET.length];
+  return id;
+}
+
+export class Runtime {
+  readonly store: RunStore;
+  readonly #options: RuntimeOptions;
+
+  constructor(options: RuntimeOptions) {
+    this.#options = options;
+    this.store = options.store;
+  }
+
+  /** Pre-flight problems of `document`, empty when it can run. */
+  check(document: AitwsDocument): readonly PreflightProblem[] {
+    return preflight(document, { executors: this.#options.executors, secrets: this.#options.secrets }).problems;
+  }
+
+  async start(request: StartRequest): Promise<RunRecord> {
+    const checked = preflight(request.document, {
+      executors: this.#options.executors,
+      secrets: this.#options.secrets,
+    });
+    if (checked.plan === undefined || checked.problems.length > 0) throw preflightError(checked.problems);
+    const id = request.id ?? newRunId();
+    if (request.id !== undefined) {
+      const existing = await this.store.read(id);
+      if (existing !== null) return existing;
+    }
+    const now = this.#options.services.now();
+    const at = now.toISOString();
+    const run = await this.store.create({
+      id,
+      channel: request.channel,
+      workflow: request.workflow,
+      document: request.document,
+      inputs: request.inputs,
+      state: 'queued',
+      attempt: 0,
+      startedBy: request.startedBy,
+      createdAt: at,
+      updatedAt: at,
+      deadline: new Date(now.getTime() + checked.plan.runTimeoutMs).toISOString(),
+    });
+    await this.#options.queue.enqueue(run.id);
+    return run;
+  }
+
+  /** The run, or NO_RUN when this channel has no run by that id (another channel's runs are not found either). */
+  async find(channel: ChannelKey, id: string): Promise<RunRecord> {
+    const run = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await this.store.read(id) : null;
+    if (run === null || !sameChannel(run.channel, channel))
+      throw new AitwsError('NO_RUN', `There is no run ${JSON.stringify(id.slice(0, 64))} in this channel.`, {
+        hint: 'Type /jobs to list the runs here.',
+      });
+    return run;
+  }
+
+  async cancel(run: RunRecord, by: RunActor): Promise<RunRecord> {
+    let current: RunRecord | null = run;
+    while (current !== null) {
+      if (isFinal(current.state))
+        throw new AitwsError('RUN_FINISHED', `Run ${current.id} is already ${current.state}; nothing to cancel.`);
+      const error = { code: 'CANCELLED', message: `Cancelled by ${by.name}.` };
+      const change = { ...current, state: 'cancelled' as const, updatedAt: this.#now(), error, waitingFor: undefined };
+      const result = await this.store.update(current.id, current.revision, change);
+      if (result.ok) {
+        // A delayed job (a wait, an approval) is promoted so it ends now instead of at its timer.
+        await this.#options.queue.wake(current.id);
+        return (await this.store.read(current.id)) ?? current;
+      }
+      current = result.current;
+    }
+    throw new AitwsError('NO_RUN', `Run ${run.id} no longer exists.`);
+  }
+
+  /** A failed or timed-out run continues from the failed action as a new attempt; finished steps are kept. */
+  async retry(run: RunRecord): Promise<RunRecord> {
+    if (run.state !== 'failed' && run.state !== 'timed_out')
+      throw new AitwsError('USAGE', `Run ${run.id} is ${run.state}; only a failed or timed-out run can be retried.`);
+    const steps = await this.store.steps(run.id);
+    const memo = await this.store.readStepMemo(run.id, RETRY_MEMO);
+    const attempts: JsonObject = { ...((memo?.value.attempts as JsonObject | undefined) ?? {}) };
+    for (const step of steps) if (step.state === 'failed' || step.state === 'started') attempts[step.key] = step.attempt;
+    const count = ((memo?.value.count as number | undefined) ?? 0) + 1;
+    const written = await this.store.writeStepMemo(run.id, RETRY_MEMO, memo?.revision ?? 0, { count, attempts });
+    if (!written) throw new AitwsError('CONFLICT', `Run ${run.id} is being retried already.`, { retryable: true });
+    const now = this.#options.services.now();
+    const timeout = Date.parse(run.deadline) - Date.parse(run.createdAt);
+    const change = {
+      state: 'queued' as const,
+      attempt: run.attempt,
+      updatedAt: now.toISOString(),
+      deadline: new Date(now.getTime() + timeout).toISOString(),
+    };
+    const result = await this.store.update(run.id, run.revision, change);
+    if (!result.ok) throw new AitwsError('CONFLICT', `Run ${run.id} changed meanwhile; try again.`, { retryable: true });
+    await this.#options.queue.enqueue(run.id);
+    return (await this.store.read(run.id)) ?? run;
+  }
+
+  /**
+   * Something a waiting step waits for happened (a vote, an event): the run is looked at now. A
+   * running run's revision is bumped, so the pass that would park it as waiting walks again.
+   */
+  async wake(runId: string): Promise<void> {
+    for (let tries = 0; tries < 20; tries += 1) {
+      const current = await this.store.read(runId);
+      if (current === null || isFinal(current.state)) return;
+      const result = await this.store.update(runId, current.revision, { ...current, updatedAt: this.#now() });
+      if (result.ok) break;
+    }
+    await this.#options.queue.wake(runId);
+  }
+
+  /**
+   * `text` with every configured secret the run's document references replaced by ****, then the
+   * usual patterns masked: an output that echoes a header it was sent never shows the value.
+   */
+  mask(run: RunRecord, text: string): string {
+    let masked = text;
+    for (const name of secretNames(run.document)) {
+      const value = this.#options.secrets.get(name);
+      if (value !== undefined && value.length >= 4) masked = masked.split(value).join(MASK);
+    }
+    return maskSecrets(masked);
+  }
+
+  /** Starts this process's workers on the queue. */
+  work(concurrency: number): Promise<void> {
+    const engine: EngineOptions = {
+      ...this.#options.engine,
+      services: this.#options.services,
+      executors: this.#options.executors,
+    };
+    return this.#options.queue.process((runId, signal) => processRun(engine, runId, signal), { concurrency });
+  }
+
+  #now(): string {
+    return this.#options.services.now().toISOString();
+  }
+}
+
+function secretNames(document: AitwsDocument): Set<string> {
+  const names = new Set<string>();
+  const text = JSON.stringify(encodeDocument(document));
+  for (const match of text.matchAll(/\$\{secret:([A-Za-z0-9_.-]+)\}/g)) if (match[1] !== undefined) names.add(match[1]);
+  return names;
+}
+
+function sameChannel(a: ChannelKey, b: ChannelKey): boolean {
+  return a.platform === b.platform && a.workspace === b.workspace && a.channel === b.channel;
+}
+
+export function preflightError(problems: readonly PreflightProblem[]): AitwsError {
+  const count = problems.length === 1 ? 'one problem' : `${problems.length} problems`;
+  return new AitwsError('PREFLIGHT', `This workflow cannot run: ${count}. Nothing was started.`, {
+    details: problems.map((problem) => `${problem.where}: ${problem.message}`),
+    hint: 'Fix them with /add or /remove, then /run again. /validate shows the document problems.',
+  });
+}
