@@ -81,7 +81,10 @@ async function pass(
   const controller = new AbortController();
   const stopOn = (reason: RunStop['reason']) => () => controller.abort(new RunStop(reason));
   shutdown.addEventListener('abort', stopOn('shutdown'), { once: true });
-  const deadline = setTimeout(stopOn('deadline'), Math.max(0, Date.parse(run.deadline) - Date.now()));
+  const deadline = setTimeout(
+    stopOn('deadline'),
+    Math.max(0, Date.parse(run.deadline) - options.services.now().getTime()),
+  );
   const watch = setInterval(() => void watchRun(options, run.id, stopOn('cancelled')), options.watchMs);
   try {
     const outcome = await walkRun(options, run, controller.signal);
