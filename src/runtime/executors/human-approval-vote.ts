@@ -3,6 +3,9 @@
  * and Reject buttons share. The vote is appended to the step's memo by compare-and-set, so two
  * approvers clicking at once are both counted exactly once, and exactly one vote (the one whose
  * write reaches the decision) reports `decision`: that caller wakes the run.
+ *
+ * The person who started the run may reject it (only approving one's own run needs
+ * allow_self_approval); a rejection's reason is kept up to MAX_REASON_LENGTH characters.
  */
 import { ConflictError } from '../../errors.js';
 import { isFinal, type RunActor, type RunStore } from '../run-store.js';
@@ -52,6 +55,8 @@ export type RunVoteOutcome =
   | { readonly kind: 'decided-already'; readonly decision: ApprovalDecision }
   | { readonly kind: 'refused'; readonly reason: RefusalReason; readonly message: string };
 
+export const MAX_REASON_LENGTH = 500;
+
 /** Concurrent voters on one step; beyond this many lost writes in a row something is wrong. */
 const MAX_WRITE_ATTEMPTS = 100;
 
@@ -70,7 +75,7 @@ export async function castRunVote(store: RunStore, input: CastRunVoteInput): Pro
       voter: { id: input.voter.id, name: input.voter.name },
       choice: input.choice,
       at: input.now.toISOString(),
-      ...(input.reason === undefined || input.reason.trim() === '' ? {} : { reason: input.reason.trim() }),
+      ...reasonOf(input.reason),
     };
     const next: ApprovalMemo = { ...current.memo, votes: [...current.memo.votes, vote] };
     if (await store.writeStepMemo(input.runId, input.stepKey, current.revision, memoJson(next))) {
@@ -136,4 +141,10 @@ async function refusalOf(memo: ApprovalMemo, input: CastRunVoteInput): Promise<R
     message:
       eligibility.reason ?? `Only people holding ${memo.approvers.join(' or ')} can vote on this step.`,
   };
+}
+
+function reasonOf(reason: string | undefined): { reason?: string } {
+  const text = reason?.trim() ?? '';
+  if (text === '') return {};
+  return { reason: text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text };
 }

@@ -138,6 +138,13 @@ describe('human.approval: deciding', () => {
 });
 
 describe('castRunVote refusals', () => {
+  it('keeps a long rejection reason short', async () => {
+    const harness = await createActionHarness();
+    await run(harness.context, params());
+    const outcome = await vote(harness, BEA, 'reject', 'x'.repeat(2000));
+    expect(outcome.kind === 'counted' && outcome.vote.reason?.length).toBe(500);
+  });
+
   it('refuses an unknown run, a step that never asked, and a cancelled run', async () => {
     const harness = await createActionHarness();
     const input = { voter: BEA, choice: 'approve' as const, now: harness.clock.now(), eligible };
