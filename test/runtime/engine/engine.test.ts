@@ -203,7 +203,7 @@ describe('engine: durability', () => {
   it('a waiting step parks the run; a wake while it runs is not lost; opening the gate finishes it', async () => {
     const h = createHarness();
     await h.create(
-      HEAD + stage('S', 1, `[[stages.actions]]\nname = "gate"\ntype = "test.gate"\n` + action('after')),
+      HEAD + stage('S', 1, `[[stages.actions]]\nname = "gate"\ntype = "test.gate"\n${action('after')}`),
     );
     const first = await h.process('run-1');
     expect(first.kind).toBe('wait');
