@@ -1,5 +1,5 @@
 /**
- * The RunStore contract: every implementation (memory, later file and Redis) runs this one suite.
+ * The RunStore contract: every implementation (memory, file and Redis) runs this one suite.
  *
  *   runStoreContract('MemoryRunStore', async () => ({ store: new MemoryRunStore(), cleanup }));
  *
@@ -7,7 +7,15 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AitwsError } from '../../src/errors.js';
-import type { NewRun, RunChange, RunRecord, RunStore, StepInput } from '../../src/runtime/run-store.js';
+import type {
+  JsonObject,
+  NewRun,
+  RunChange,
+  RunRecord,
+  RunStore,
+  StepInput,
+  StepMemo,
+} from '../../src/runtime/run-store.js';
 import type { ChannelKey } from '../../src/session/port.js';
 import { richDocument } from './session-store.fixtures.js';
 
@@ -253,6 +261,125 @@ export function runStoreContract(
       });
     });
 
+    describe('retry transitions (/retry)', () => {
+      it('failed and timed_out go back to queued, as a new attempt that can run again', async () => {
+        for (const [id, final] of [
+          ['run-1', 'failed'],
+          ['run-2', 'timed_out'],
+        ] as const) {
+          const error = { code: 'E', message: 'boom' };
+          const ended = await runIn(id, ['running']);
+          await store.update(id, ended.revision, change(ended, { state: final, error }));
+          const stopped = (await store.read(id)) as RunRecord;
+          expect(stopped.state).toBe(final);
+          const retried = change(stopped, { state: 'queued', attempt: 2, error: undefined });
+          expect(await store.update(id, stopped.revision, retried)).toEqual({
+            ok: true,
+            revision: stopped.revision + 1,
+          });
+          const queued = (await store.read(id)) as RunRecord;
+          expect(queued).toMatchObject({ state: 'queued', attempt: 2, revision: stopped.revision + 1 });
+          expect(queued.error).toBeUndefined();
+          const running = change(queued, { state: 'running' });
+          expect((await store.update(id, queued.revision, running)).ok).toBe(true);
+        }
+      });
+
+      it('succeeded and cancelled never go back to queued (USAGE), and stay as they were', async () => {
+        const succeeded = await runIn('run-1', ['running', 'succeeded']);
+        const cancelled = await runIn('run-2', ['cancelled']);
+        for (const run of [succeeded, cancelled]) {
+          const retried = change(run, { state: 'queued', attempt: 2 });
+          expect(await codeOf(store.update(run.id, run.revision, retried))).toBe('USAGE');
+          expect(await store.read(run.id)).toEqual(run);
+        }
+      });
+
+      it('a stale retry loses to the one that won', async () => {
+        const failed = await runIn('run-1', ['running', 'failed']);
+        const retried = change(failed, { state: 'queued', attempt: 2 });
+        expect((await store.update('run-1', failed.revision, retried)).ok).toBe(true);
+        const late = await store.update('run-1', failed.revision, { ...retried, attempt: 3 });
+        expect(late).toMatchObject({ ok: false, current: { state: 'queued', attempt: 2 } });
+      });
+    });
+
+    describe('step memos', () => {
+      const KEY = 'Gate/Approve#0';
+      const votes: JsonObject = {
+        votes: [{ by: 'U1', choice: 'approve', at: at(3) }],
+        message: { ts: '1712.0042', text: 'Approve "deploy"? ✓ \\ done' },
+        quorum: 2,
+        ratio: 0.5,
+        none: null,
+        empty: {},
+        list: [],
+      };
+
+      it('is null until written (and for an unknown run)', async () => {
+        await store.create(newRun('run-1'));
+        expect(await store.readStepMemo('run-1', KEY)).toBeNull();
+        expect(await store.readStepMemo('nope', KEY)).toBeNull();
+      });
+
+      it('writes from revision 0, then 1, bumping the revision each time', async () => {
+        await store.create(newRun('run-1'));
+        expect(await store.writeStepMemo('run-1', KEY, 0, { votes: [] })).toBe(true);
+        expect(await store.readStepMemo('run-1', KEY)).toEqual({ revision: 1, value: { votes: [] } });
+        expect(await store.writeStepMemo('run-1', KEY, 1, votes)).toBe(true);
+        expect(await store.readStepMemo('run-1', KEY)).toEqual({ revision: 2, value: votes });
+      });
+
+      it('a stale (or future) revision returns false and changes nothing', async () => {
+        await store.create(newRun('run-1'));
+        await store.writeStepMemo('run-1', KEY, 0, votes);
+        for (const revision of [0, 2, 7]) {
+          expect(await store.writeStepMemo('run-1', KEY, revision, { late: true })).toBe(false);
+        }
+        expect(await store.readStepMemo('run-1', KEY)).toEqual({ revision: 1, value: votes });
+      });
+
+      it('keeps one memo per step key and per run, and returns copies', async () => {
+        await store.create(newRun('run-1'));
+        await store.create(newRun('run-2'));
+        await store.writeStepMemo('run-1', KEY, 0, votes);
+        await store.writeStepMemo('run-1', 'Wait/Delay#1', 0, { until: at(9) });
+        expect(await store.readStepMemo('run-2', KEY)).toBeNull();
+        expect((await store.readStepMemo('run-1', 'Wait/Delay#1'))?.value).toEqual({ until: at(9) });
+        const read = (await store.readStepMemo('run-1', KEY)) as StepMemo;
+        (read.value.votes as JsonObject[]).push({ by: 'Mallory' });
+        expect(await store.readStepMemo('run-1', KEY)).toEqual({ revision: 1, value: votes });
+      });
+
+      it(`${writers} concurrent writers from one revision: exactly one wins`, async () => {
+        await store.create(newRun('run-1'));
+        await store.writeStepMemo('run-1', KEY, 0, { votes: [] });
+        const results = await Promise.all(
+          Array.from({ length: writers }, (_, n) => store.writeStepMemo('run-1', KEY, 1, { writer: n })),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = results.indexOf(true);
+        expect(await store.readStepMemo('run-1', KEY)).toEqual({ revision: 2, value: { writer: winner } });
+      });
+
+      it('refuses a memo for an unknown run (USAGE)', async () => {
+        expect(await codeOf(store.writeStepMemo('nope', KEY, 0, votes))).toBe('USAGE');
+        expect(await store.readStepMemo('nope', KEY)).toBeNull();
+      });
+
+      it('goes with its run: retention removes it, and a new run of the same id starts bare', async () => {
+        await runIn('run-1', ['running', 'succeeded'], { updatedAt: at(1) });
+        await store.recordStep('run-1', step('a', 'succeeded'));
+        await store.writeStepMemo('run-1', KEY, 0, votes);
+        expect(await store.removeFinishedBefore(new Date(at(10)))).toBe(1);
+        expect(await store.readStepMemo('run-1', KEY)).toBeNull();
+        await store.create(newRun('run-1'));
+        expect(await store.readStepMemo('run-1', KEY)).toBeNull();
+        expect(await store.steps('run-1')).toEqual([]);
+        expect(await store.writeStepMemo('run-1', KEY, 0, { fresh: true })).toBe(true);
+      });
+    });
+
     describe('list', () => {
       it('lists a channel newest first, with a limit and a state filter; channels are isolated', async () => {
         await runIn('r1', [], { createdAt: at(1) });
@@ -289,6 +416,24 @@ export function runStoreContract(
         for (const id of ['new-done', 'old-running', 'old-queued'])
           expect(await store.read(id)).not.toBeNull();
         expect(await store.removeFinishedBefore(new Date(at(10)))).toBe(0);
+        const listed = (await store.list(CHANNEL, { limit: 10 })).map((run) => run.id);
+        expect(listed.sort()).toEqual(['new-done', 'old-queued', 'old-running']);
+      });
+
+      it('goes by when the run finished, not when it was created', async () => {
+        const run = await runIn('run-1', ['running']);
+        await store.update('run-1', run.revision, change(run, { state: 'succeeded', updatedAt: at(30) }));
+        expect(await store.removeFinishedBefore(new Date(at(10)))).toBe(0);
+        expect(await store.read('run-1')).not.toBeNull();
+        expect(await store.removeFinishedBefore(new Date(at(40)))).toBe(1);
+        expect(await store.read('run-1')).toBeNull();
+      });
+
+      it('keeps a failed run that was retried (queued again), however old', async () => {
+        const failed = await runIn('run-1', ['running', 'failed'], { updatedAt: at(1) });
+        await store.update('run-1', failed.revision, change(failed, { state: 'queued', updatedAt: at(1) }));
+        expect(await store.removeFinishedBefore(new Date(at(10)))).toBe(0);
+        expect((await store.read('run-1'))?.state).toBe('queued');
       });
     });
   });
