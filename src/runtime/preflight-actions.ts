@@ -48,7 +48,14 @@ function conditionField(table: TomlTable, where: string, outline: Outline, into:
   if (!read.ok || read.value === undefined || outline.conditions.get(read.value) !== undefined) return;
   const fix = `Name a [[conditions]] entry, or add one named "${read.value}".`;
   into.push(
-    unknownName(joinPath(where, 'condition'), 'condition', read.value, outline.conditions.names(), fix),
+    unknownName(
+      outline,
+      joinPath(where, 'condition'),
+      'condition',
+      read.value,
+      outline.conditions.names(),
+      fix,
+    ),
   );
 }
 
@@ -69,7 +76,9 @@ function actionFields(table: TomlTable, where: string, outline: Outline, into: P
   ) {
     const name = onError.value.handler;
     const fix = `Write on_error = "handler:NAME" with a [[handlers]] entry's name, or add a handler named "${name}".`;
-    into.push(unknownName(joinPath(where, 'on_error'), 'handler', name, outline.handlers.names(), fix));
+    into.push(
+      unknownName(outline, joinPath(where, 'on_error'), 'handler', name, outline.handlers.names(), fix),
+    );
   }
   conditionField(table, where, outline, into);
 }
@@ -84,7 +93,8 @@ export function checkActions(outline: Outline): PreflightProblem[] {
   }
   for (const action of outline.actions) {
     const first = outline.actionsNamed(action.name)[0];
-    if (first === undefined || first === action) continue;
+    // Twice in one stage is validation's duplicate-key error already.
+    if (first === undefined || first === action || first.stage === action.stage) continue;
     problems.push(
       problem(
         'VALIDATION',
@@ -125,7 +135,12 @@ export function unboundTypes(
   if (first === undefined) return [];
   const listed = [...unbound].map(([type, users]) => `"${type}" (${users.join(', ')})`).join(', ');
   const count = unbound.size === 1 ? '1 action type has' : `${unbound.size} action types have`;
-  const message = `${count} no executor: ${listed}. Known types: ${listNames(executors.types())}. Use one of those, or load a plugin that provides the type (AITWS_PLUGINS).`;
+  const known = executors.types();
+  const fix =
+    known.length === 0
+      ? 'No action types are available; load a plugin that provides them (AITWS_PLUGINS).'
+      : `Known types: ${listNames(known)}. Use one of those, or load a plugin that provides the type (AITWS_PLUGINS).`;
+  const message = `${count} no executor: ${listed}. ${fix}`;
   return [
     problem(
       'NO_EXECUTOR',

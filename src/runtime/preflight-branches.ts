@@ -45,7 +45,7 @@ function readTargets(entry: NamedEntry, outline: Outline, problems: PreflightPro
     if (stage !== undefined) targets[key] = stage;
     else {
       const fix = `Name a stage of this workflow in ${field} of branch "${entry.name}".`;
-      problems.push(unknownName(where, 'stage', read.value, outline.stages.names(), fix));
+      problems.push(unknownName(outline, where, 'stage', read.value, outline.stages.names(), fix));
     }
   }
   return targets;
@@ -72,7 +72,7 @@ function readCondition(
   const condition = outline.conditions.get(read.value);
   if (condition !== undefined) return condition.name;
   const fix = `Name a [[conditions]] entry in condition of branch "${entry.name}", or add one named "${read.value}".`;
-  problems.push(unknownName(where, 'condition', read.value, outline.conditions.names(), fix));
+  problems.push(unknownName(outline, where, 'condition', read.value, outline.conditions.names(), fix));
   return undefined;
 }
 

@@ -4,7 +4,6 @@
  * that a stage, an action or a branch uses has an expression at all.
  */
 
-import { suggest } from '../document/suggest.js';
 import { joinPath } from '../document/tree.js';
 import { ConditionError, compileCondition } from './conditions.js';
 import type { PreflightProblem } from './plan-types.js';
@@ -43,7 +42,7 @@ function compileProblems(entry: NamedEntry, expression: string, outline: Outline
   return steps
     .filter((step) => outline.actionsNamed(step).length === 0)
     .map((step) => {
-      const near = suggest(step, names);
+      const near = outline.nearest(step, names);
       const mean = near === undefined ? '' : ` Did you mean "${near}"?`;
       return problem(
         'CONDITION',

@@ -20,13 +20,13 @@ export function checkTriggers(outline: Outline): PreflightProblem[] {
     if (typeof event === 'string' && outline.events.get(event) === undefined) {
       const fix = `Name an [[events]] entry in event of trigger "${trigger.name}", or add one named "${event}".`;
       problems.push(
-        unknownName(joinPath(trigger.where, 'event'), 'event', event, outline.events.names(), fix),
+        unknownName(outline, joinPath(trigger.where, 'event'), 'event', event, outline.events.names(), fix),
       );
     }
     if (typeof handler === 'string' && outline.handlers.get(handler) === undefined) {
       const fix = `Name a [[handlers]] entry in handler of trigger "${trigger.name}", or add one named "${handler}".`;
       const where = joinPath(trigger.where, 'handler');
-      problems.push(unknownName(where, 'handler', handler, outline.handlers.names(), fix));
+      problems.push(unknownName(outline, where, 'handler', handler, outline.handlers.names(), fix));
     }
   }
   return problems;
@@ -76,7 +76,9 @@ export function checkHandlers(outline: Outline, executors: ExecutorRegistry): Ha
         ...new Set([...BUILTIN_ACTION_TYPES, ...executors.types()]),
       ];
       const fix = `Write an action of this workflow, Notify<Role> with a [[roles]] name, or an action type in action of handler "${entry.name}".`;
-      problems.push(unknownName(where, 'action, Notify<Role> or action type', target.type, candidates, fix));
+      problems.push(
+        unknownName(outline, where, 'action, Notify<Role> or action type', target.type, candidates, fix),
+      );
     }
   }
   return { problems, runnables };

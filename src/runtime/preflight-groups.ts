@@ -76,7 +76,7 @@ function missingTasks(entry: NamedEntry, names: readonly string[], outline: Outl
       );
     } else if (found.length === 0 && outline.stages.get(name) === undefined) {
       const fix = `Name an action or a stage of this workflow in tasks of parallel group "${entry.name}".`;
-      problems.push(unknownName(where, 'action or stage', name, candidates, fix));
+      problems.push(unknownName(outline, where, 'action or stage', name, candidates, fix));
     }
   }
   return problems;
@@ -101,40 +101,55 @@ function gapProblem(entry: NamedEntry, tasks: GroupTasks, outline: Outline): Pre
   );
 }
 
+const taskKey = (kind: GroupTasks['kind'], name: string): string => `${kind}\u0000${canonicalName(name)}`;
+
+/** A task that an earlier group already has (`owner`: task key → group name). */
+function sharedTask(
+  entry: NamedEntry,
+  tasks: GroupTasks,
+  owner: ReadonlyMap<string, string>,
+): PreflightProblem | undefined {
+  for (const task of tasks.tasks) {
+    const other = owner.get(taskKey(tasks.kind, task.name));
+    if (other === undefined) continue;
+    const message = `"${task.name}" is in parallel groups "${other}" and "${entry.name}"; a task belongs to one group. Remove it from one of them.`;
+    return problem('PARALLEL', joinPath(entry.where, 'tasks'), message);
+  }
+  return undefined;
+}
+
+function resolveGroup(
+  entry: NamedEntry,
+  outline: Outline,
+  owner: ReadonlyMap<string, string>,
+): ResolvedGroup {
+  const names = readTasks(entry.table.tasks);
+  const missing = missingTasks(entry, names, outline);
+  if (missing.length > 0) return { entry, tasks: undefined, problems: missing };
+  const resolved = classify(entry, names, outline);
+  if (resolved.tasks === undefined) return resolved;
+  const concurrency = groupConcurrency(entry, resolved.tasks.tasks.length);
+  const refusal =
+    gapProblem(entry, resolved.tasks, outline) ??
+    sharedTask(entry, resolved.tasks, owner) ??
+    (concurrency.ok
+      ? undefined
+      : problem(
+          'VALIDATION',
+          joinPath(entry.where, 'max_concurrency'),
+          `max_concurrency ${concurrency.message}.`,
+        ));
+  return refusal === undefined ? resolved : { entry, tasks: undefined, problems: [refusal] };
+}
+
 /** Every group with its tasks, or why it cannot run; a task in two groups is refused in the later one. */
 export function resolveGroups(outline: Outline): ResolvedGroup[] {
   const owner = new Map<string, string>();
   return outline.groups.entries.map((entry) => {
-    const names = readTasks(entry.table.tasks);
-    const missing = missingTasks(entry, names, outline);
-    if (missing.length > 0) return { entry, tasks: undefined, problems: missing };
-    const resolved = classify(entry, names, outline);
-    if (resolved.tasks === undefined) return resolved;
-    const gap = gapProblem(entry, resolved.tasks, outline);
-    if (gap !== undefined) return { entry, tasks: undefined, problems: [gap] };
-    for (const task of resolved.tasks.tasks) {
-      const key = `${resolved.tasks.kind}\u0000${canonicalName(task.name)}`;
-      const other = owner.get(key);
-      if (other !== undefined) {
-        const message = `"${task.name}" is in parallel groups "${other}" and "${entry.name}"; a task belongs to one group. Remove it from one of them.`;
-        return {
-          entry,
-          tasks: undefined,
-          problems: [problem('PARALLEL', joinPath(entry.where, 'tasks'), message)],
-        };
-      }
-    }
-    const concurrency = groupConcurrency(entry, resolved.tasks.tasks.length);
-    if (!concurrency.ok) {
-      const where = joinPath(entry.where, 'max_concurrency');
-      return {
-        entry,
-        tasks: undefined,
-        problems: [problem('VALIDATION', where, `max_concurrency ${concurrency.message}.`)],
-      };
-    }
-    for (const task of resolved.tasks.tasks)
-      owner.set(`${resolved.tasks.kind}\u0000${canonicalName(task.name)}`, entry.name);
+    const resolved = resolveGroup(entry, outline, owner);
+    const { tasks } = resolved;
+    if (tasks !== undefined)
+      for (const task of tasks.tasks) owner.set(taskKey(tasks.kind, task.name), entry.name);
     return resolved;
   });
 }

@@ -5,6 +5,7 @@
  * Names are compared in NFC, as validation compares them (entry-names.ts).
  */
 import { canonicalName } from '../document/entry-names.js';
+import { suggest } from '../document/suggest.js';
 import { entryLabel, isTable } from '../document/tree.js';
 import type { AitwsDocument, TomlTable, TomlValue } from '../document/types.js';
 
@@ -66,7 +67,16 @@ export interface Outline {
   readonly errorHandling: TomlTable | undefined;
   /** Actions with this name, in plan order (more than one only in a refused document). */
   actionsNamed(name: string): readonly OutlineAction[];
+  /** Did-you-mean for a name that points at nothing (budgeted: see SUGGESTION_BUDGET). */
+  nearest(name: string, candidates: readonly string[]): string | undefined;
 }
+
+/**
+ * Did-you-mean compares a missing name with every candidate. Per document, look-ups stop once they
+ * have compared this many pairs (as references.ts does): a document full of dangling names gets
+ * its first suggestions, and pre-flight stays linear in its size.
+ */
+const SUGGESTION_BUDGET = 10_000;
 
 /** The named table entries of a list value, in document order. */
 export function namedEntries(value: TomlValue | undefined, base: string, key = 'name'): NamedEntry[] {
@@ -124,6 +134,7 @@ export function readOutline(document: AitwsDocument): Outline {
   }
   const list = (section: string): EntryList => new EntryList(namedEntries(document[section], section));
   const errorHandling = document.error_handling;
+  let budget = SUGGESTION_BUDGET;
   return {
     stages: new EntryList(stages),
     actions,
@@ -137,6 +148,11 @@ export function readOutline(document: AitwsDocument): Outline {
     services: list('external_services'),
     errorHandling: isTable(errorHandling) ? errorHandling : undefined,
     actionsNamed: (name) => byName.get(canonicalName(name)) ?? [],
+    nearest: (name, candidates) => {
+      if (candidates.length > budget) return undefined;
+      budget -= candidates.length;
+      return suggest(name, candidates);
+    },
   };
 }
 

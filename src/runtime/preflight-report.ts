@@ -2,10 +2,10 @@
  * Pre-flight problems: how one is worded when a name points at nothing, and the order they are
  * reported in (document order: where each one is in the document, then the order found).
  */
-import { suggest } from '../document/suggest.js';
 import { entryLabel, isTable } from '../document/tree.js';
 import type { AitwsDocument } from '../document/types.js';
 import type { PreflightCode, PreflightProblem } from './plan-types.js';
+import type { Outline } from './preflight-outline.js';
 
 export function problem(code: PreflightCode, where: string, message: string): PreflightProblem {
   return { code, where, message };
@@ -26,13 +26,14 @@ export function listNames(names: readonly string[]): string {
  * there are, and how to fix it.
  */
 export function unknownName(
+  outline: Outline,
   where: string,
   what: string,
   name: string,
   candidates: readonly string[],
   fix: string,
 ): PreflightProblem {
-  const near = suggest(name, candidates);
+  const near = outline.nearest(name, candidates);
   const mean = near === undefined ? '' : ` Did you mean "${near}"?`;
   return problem(
     'REFERENCE',

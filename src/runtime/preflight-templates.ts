@@ -5,7 +5,6 @@
  * `inputs.*` and `run.*` are always allowed. A handler runs on an event, at no fixed point of the
  * plan: its templates may read any step of the workflow.
  */
-import { suggest } from '../document/suggest.js';
 import { entryLabel, isTable, joinPath } from '../document/tree.js';
 import type { TomlValue } from '../document/types.js';
 import { AitwsError } from '../errors.js';
@@ -77,7 +76,7 @@ function checkStep(
   const [target] = found;
   if (target === undefined) {
     const names = check.outline.actions.map((action) => action.name);
-    const near = suggest(step, names);
+    const near = check.outline.nearest(step, names);
     const mean = near === undefined ? '' : ` Did you mean "${near}"?`;
     const message = `The template reads steps.${step}, but no action is named "${step}".${mean} Actions: ${listNames(names)}.`;
     check.into.push(problem('TEMPLATE', where, message));

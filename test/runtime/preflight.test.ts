@@ -415,6 +415,16 @@ describe('REFERENCE', () => {
     });
     expect(plan?.handlers.get('Rescore')?.action).toMatchObject({ stage: 'Evaluate', name: 'Score' });
   });
+  it('reports every dangling name of a large document, with did-you-mean for the first ones only', () => {
+    const names = Array.from({ length: 600 }, (_, i) => `Stage${String(i).padStart(3, '0')}`);
+    const stages = names.map((name, i) => `[[stages]]\nname = "${name}"\norder = ${i}\n`).join('');
+    const tasks = names.map((name) => `"${name}x"`).join(', ');
+    const found = problems(`${stages}[[parallel_execution]]\nname = "Wide"\ntasks = [${tasks}]\n`);
+    expect(found).toHaveLength(600);
+    expect(found.every((item) => item.code === 'REFERENCE')).toBe(true);
+    expect(found[0]?.message).toContain('There is no action or stage "Stage000x". Did you mean "Stage000"?');
+    expect(found[599]?.message).toMatch(/^There is no action or stage "Stage599x"\. Known: /);
+  });
 });
 
 describe('NO_EXECUTOR', () => {
