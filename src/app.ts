@@ -12,6 +12,8 @@ import type { FileAccess } from './commands/types.js';
 import type { Config } from './config.js';
 import type { Logger } from './logging.js';
 import type { CommandMetrics } from './metrics.js';
+import type { Runtime } from './runtime/runtime.js';
+import { RUN_FILE_FOLDERS } from './runtime/run-store-file.js';
 import { ACCESS_FILE_FOLDERS, FileAccessStore } from './session/access-file.js';
 import type { AccessStore } from './session/access-port.js';
 import { RedisAccessStore } from './session/access-redis.js';
@@ -47,6 +49,8 @@ export interface CoreOptions {
   readonly metrics?: CommandMetrics;
   /** Overrides the assistant's default rate limits and daily budget. */
   readonly assistantLimits?: Partial<AssistantLimits>;
+  /** Runs workflows for the job commands (src/app-runtime.ts builds it). */
+  readonly runtime?: Runtime;
 }
 
 interface BuiltStore {
@@ -150,7 +154,7 @@ function consoleFiles(fileRoot: string, options: CoreOptions): FileAccess {
   // A data dir that holds the working directory itself (--data-dir .) keeps only its own
   // folders off limits; everything else there is the user's.
   const reserved = isInside(dataDir, root)
-    ? [...FILE_STORE_FOLDERS, ...ACCESS_FILE_FOLDERS].map((folder) => path.join(dataDir, folder))
+    ? [...FILE_STORE_FOLDERS, ...ACCESS_FILE_FOLDERS, ...RUN_FILE_FOLDERS].map((folder) => path.join(dataDir, folder))
     : [dataDir];
   return createConfinedFiles(root, options.config.limits.documentBytes, { reserved });
 }
@@ -167,6 +171,7 @@ export function buildCore(options: CoreOptions): Core {
     logger,
     assistant: buildAssistant(options, store.interactions),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
     ...(options.fileRoot === undefined ? {} : { files: consoleFiles(options.fileRoot, options) }),
   });
   return {

@@ -11,6 +11,7 @@ import { type Environment, stdio } from './cli/subcommand.js';
 import { VALIDATE_USAGE, validateCommand } from './cli/validate-command.js';
 import { EXIT_UNREADABLE } from './cli/validate-files.js';
 import { packageVersion } from './cli/version.js';
+import { WORKER_USAGE, workerCommand } from './cli/worker-command.js';
 import { loadConfig } from './config.js';
 import { AitwsError } from './errors.js';
 
@@ -21,6 +22,7 @@ ${CONSOLE_USAGE}
 ${VALIDATE_USAGE}
 ${FMT_USAGE}
 ${SERVE_USAGE}
+${WORKER_USAGE}
 ${AUDIT_USAGE}
   discord commands                print the Discord application commands payload (JSON)
   discord register [--guild ID]   register the commands with Discord (bulk overwrite)
@@ -44,7 +46,9 @@ async function run(subcommand: string, args: readonly string[], env: Environment
     case 'fmt':
       return fmtCommand(args, env);
     case 'serve':
-      return serveCommand(env);
+      return serveCommand(args, env);
+    case 'worker':
+      return workerCommand(args, env);
     case 'discord':
       return discordCommand(args, env);
     case 'audit':

@@ -1,12 +1,24 @@
 /** Prometheus metrics (prom-client), one registry per process, built in the composition root. */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface CommandMetrics {
   observeCommand(command: string, ok: boolean, seconds: number): void;
 }
 
-export interface Metrics extends CommandMetrics {
+/** What the runtime reports (src/runtime/engine.ts and step-runner.ts call these). */
+export interface RuntimeMetrics {
+  /** A run reached a final state. */
+  runSettled(state: string): void;
+  /** One attempt of an action ended: `succeeded`, `failed` or `waiting`. */
+  actionAttempt(type: string, outcome: string, seconds: number): void;
+  /** A human.approval step was decided, this long after it asked. */
+  approvalDecided(seconds: number): void;
+}
+
+export interface Metrics extends CommandMetrics, RuntimeMetrics {
   readonly registry: Registry;
+  /** Reports the run queue's depth on every scrape. */
+  watchQueue(counts: () => Promise<{ waiting: number; delayed: number; active: number }>): void;
 }
 
 export function createMetrics(): Metrics {
@@ -25,11 +37,56 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  const runtime = runtimeMetrics(registry);
   return {
     registry,
     observeCommand(command, ok, seconds) {
       commands.inc({ command, outcome: ok ? 'ok' : 'error' });
       duration.observe({ command }, seconds);
+    },
+    ...runtime,
+  };
+}
+
+function runtimeMetrics(registry: Registry): RuntimeMetrics & Pick<Metrics, 'watchQueue'> {
+  const runs = new Counter({
+    name: 'aitws_runs_total',
+    help: 'Runs that reached a final state, by state',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
+  const actions = new Histogram({
+    name: 'aitws_action_duration_seconds',
+    help: 'Time of one attempt of an action, by action type and outcome',
+    labelNames: ['type', 'outcome'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+    registers: [registry],
+  });
+  const approvals = new Histogram({
+    name: 'aitws_approval_wait_seconds',
+    help: 'Time from an approval request to its decision',
+    buckets: [1, 10, 60, 300, 900, 3600, 4 * 3600, 24 * 3600],
+    registers: [registry],
+  });
+  let counts: (() => Promise<{ waiting: number; delayed: number; active: number }>) | undefined;
+  new Gauge({
+    name: 'aitws_run_queue_jobs',
+    help: 'Run jobs in the queue, by state (waiting, delayed, active)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      if (counts === undefined) return;
+      const now = await counts().catch(() => undefined);
+      if (now === undefined) return;
+      for (const [state, value] of Object.entries(now)) this.set({ state }, value);
+    },
+  });
+  return {
+    runSettled: (state) => runs.inc({ state }),
+    actionAttempt: (type, outcome, seconds) => actions.observe({ type, outcome }, seconds),
+    approvalDecided: (seconds) => approvals.observe(seconds),
+    watchQueue: (source) => {
+      counts = source;
     },
   };
 }

@@ -7,6 +7,7 @@
 import type { Server } from 'node:http';
 import type { PlatformAdapter, PlatformFactory } from './adapters/platform.js';
 import { buildCore, type Core } from './app.js';
+import { buildRuntime, type RuntimeSetup, registerRunChats } from './app-runtime.js';
 import type { Config } from './config.js';
 import { AitwsError } from './errors.js';
 import { createHttpServer, type HttpRoute, healthRoutes, metricsRoute } from './http/server.js';
@@ -28,6 +29,7 @@ const METRICS_MAX_CONNECTIONS = 16;
 export interface RunningServer {
   readonly server: Server;
   readonly core: Core;
+  readonly runs: RuntimeSetup;
   readonly metrics: Metrics;
   readonly platforms: readonly PlatformAdapter[];
   /** The port actually bound (PORT=0 picks a free one). */
@@ -144,13 +146,24 @@ async function startAll(platforms: readonly PlatformAdapter[], logger: Logger): 
  * platform refuses, a platform out of reach) throws, with an AitwsError saying what to change
  * when the cause is known, after closing everything it opened, so the process can exit.
  */
+export interface ServeOptions {
+  /** Work on runs in this process too. Without Redis it always does: nothing else could. */
+  readonly worker?: boolean;
+}
+
 export async function startServer(
   config: Config,
   logger: Logger,
   factories: readonly PlatformFactory[],
+  options: ServeOptions = {},
 ): Promise<RunningServer | undefined> {
   const metrics = createMetrics();
-  const core = buildCore({ config, logger, metrics });
+  const runs = await buildRuntime({ config, logger, metrics });
+  const core = buildCore({ config, logger, metrics, runtime: runs.runtime });
+  const closeAll = async (): Promise<void> => {
+    await runs.close();
+    await core.close();
+  };
   let servers: Listening | undefined;
   let platforms: PlatformAdapter[] = [];
   try {
@@ -158,9 +171,10 @@ export async function startServer(
       .map((factory) => factory({ config, core, logger }))
       .filter((p): p is PlatformAdapter => p !== undefined);
     if (platforms.length === 0) {
-      await core.close();
+      await closeAll();
       return undefined;
     }
+    registerRunChats(runs, config, logger);
     servers = await listenAll(config, logger, {
       main: [...healthRoutes(core.ready), ...platforms.flatMap((p) => p.routes)],
       metrics: metricsRoute(async () => ({
@@ -169,9 +183,13 @@ export async function startServer(
       })),
     });
     await startAll(platforms, logger);
+    if (options.worker === true || runs.kind === 'file') {
+      await runs.work();
+      await runs.runtime.resumeUnfinished();
+    }
   } catch (error) {
     await Promise.all((servers?.all ?? []).map(close));
-    await core.close();
+    await closeAll();
     throw error;
   }
   const { port, metricsPort, all, main } = servers;
@@ -189,6 +207,7 @@ export async function startServer(
   return {
     server: main,
     core,
+    runs,
     metrics,
     platforms,
     port,
@@ -196,7 +215,7 @@ export async function startServer(
     async stop() {
       for (const platform of platforms) await platform.stop();
       await Promise.all(all.map(close));
-      await core.close();
+      await closeAll();
     },
   };
 }

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runConsole } from '../adapters/console/console.js';
+import { ConsoleRunChat } from '../adapters/console/run-chat.js';
 import { buildCore } from '../app.js';
+import { buildRuntime } from '../app-runtime.js';
 import { type ConfigPart, loadConfig } from '../config.js';
 import { createLogger } from '../logging.js';
 import { type Environment, stdio } from './subcommand.js';
@@ -20,7 +22,7 @@ const HISTORY_FILE = 'console_history';
 /** The names /grant accepts in the console (src/access/people.ts), so everyone can be granted. */
 const CONSOLE_USER = /^[\p{L}\p{N}_.-]{1,64}$/u;
 
-const PARTS: readonly ConfigPart[] = ['storage', 'limits', 'access', 'log', 'assistant'];
+const PARTS: readonly ConfigPart[] = ['storage', 'limits', 'access', 'log', 'assistant', 'runtime'];
 
 /** https://no-color.org: any non-empty NO_COLOR turns colour off. */
 function noColor(env: Environment): boolean {
@@ -53,15 +55,21 @@ export async function consoleCommand(args: readonly string[], env: Environment):
     );
     return EXIT_UNREADABLE;
   }
-  const config = loadConfig(env, PARTS);
+  const loaded = loadConfig(env, PARTS);
+  // The console and its data dir are the person's own: with no AITWS_ADMINS they run it as its admin
+  // (so `npm start` can /run at once); a team sharing one data dir names its admins instead.
+  const config =
+    loaded.access.admins.size > 0
+      ? loaded
+      : { ...loaded, access: { ...loaded.access, admins: new Set([`console:${user}`]) } };
   // The terminal is the chat, so the console only logs warnings unless LOG_LEVEL says otherwise.
   const logger = createLogger({ level: config.logLevel ?? 'warn' });
-  const core = buildCore({
-    config,
-    logger,
-    fileRoot: process.cwd(),
-    ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
-  });
+  const dataDirOption = values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] };
+  const runs = await buildRuntime({ config, logger, ...dataDirOption });
+  runs.chat.register('console', new ConsoleRunChat(process.stdout, values.json));
+  const core = buildCore({ config, logger, fileRoot: process.cwd(), runtime: runs.runtime, ...dataDirOption });
+  await runs.work();
+  await runs.runtime.resumeUnfinished();
   const dataDir = values['data-dir'] ?? config.dataDir;
   try {
     return await runConsole({
@@ -78,8 +86,11 @@ export async function consoleCommand(args: readonly string[], env: Environment):
       fileRoot: process.cwd(),
       historyFile: path.resolve(dataDir, HISTORY_FILE),
       ...columnsFrom(env),
+      // Piped: at the end of input, wait for the runs this process works on, unless they wait on people.
+      settle: () => runs.settled(),
     });
   } finally {
+    await runs.close();
     await core.close();
   }
 }

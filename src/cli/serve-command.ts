@@ -1,16 +1,23 @@
 /** `aitws serve`: the bot for every configured chat platform. */
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { AitwsError } from '../errors.js';
 import { createLogger } from '../logging.js';
 import { type Environment, stdio } from './subcommand.js';
 import { EXIT_UNREADABLE } from './validate-files.js';
 
-export const SERVE_USAGE = `  serve                           run the bot for every configured chat platform (see README)`;
+export const SERVE_USAGE = `  serve [--worker]                run the bot for every configured chat platform (see README);
+                                  --worker also works on runs (always so without REDIS_URL)`;
 
 /** The settings are well-formed but the bot could not start: a port in use, a token refused, a platform out of reach. */
 const EXIT_START_FAILED = 1;
 
-export async function serveCommand(env: Environment): Promise<number> {
+export async function serveCommand(args: readonly string[], env: Environment): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { worker: { type: 'boolean', default: false } },
+    allowPositionals: false,
+  });
   // Every part: serve reads them all.
   const config = loadConfig(env);
   // Loaded on demand, so the console starts without the chat SDKs (Bolt, discord.js: about a second).
@@ -25,7 +32,7 @@ export async function serveCommand(env: Environment): Promise<number> {
   });
   let running: Awaited<ReturnType<typeof startServer>>;
   try {
-    running = await startServer(config, logger, PLATFORMS);
+    running = await startServer(config, logger, PLATFORMS, { worker: values.worker });
   } catch (error) {
     // The logs are JSON for machines; why the process is about to exit is one plain line for the
     // person who started it, as every other aitws command reports its errors.

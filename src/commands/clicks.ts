@@ -3,9 +3,12 @@
  * who decided), after checking that the clicker may run what it does; a review's Approve/Reject is
  * the typed vote bound to that review.
  */
+
 import type { Caller } from '../access/service.js';
 import { maskSecrets } from '../document/redact.js';
 import { AitwsError } from '../errors.js';
+import { parseRunVoteButton, type RunVoteButton } from '../runtime/executors/human-approval.js';
+import { parseResultsButton } from '../runtime/progress.js';
 import type { Decision, PendingAction } from '../session/interaction-port.js';
 import { demandLines } from './authorize.js';
 import { applyBatch } from './batch.js';
@@ -114,9 +117,33 @@ async function vote(core: Core, click: ButtonClick, reviewId: string, choice: st
   return { ...reply, clickEffect: reply.ok && reply.visibility === 'channel' ? 'replace' : 'private' };
 }
 
+/**
+ * A run approval's Approve/Reject button: the typed /approve RUN bound to the step it was posted for.
+ * The step edits its own message (votes so far, then the decision), so the reply is the clicker's.
+ */
+async function voteOnRunStep(core: Core, click: ButtonClick, button: RunVoteButton): Promise<Reply> {
+  const reply = await run(core, {
+    text: `/${button.choice} run=${button.runId}:${button.token}`,
+    actor: click.actor,
+    channel: click.channel,
+    supportsButtons: true,
+  });
+  return { ...reply, clickEffect: 'private' };
+}
+
+/** A finished run's Results button: /results RUN for the person who clicked, the message stays. */
+async function showResults(core: Core, click: ButtonClick, runId: string): Promise<Reply> {
+  const reply = await run(core, { text: `/results ${runId}`, actor: click.actor, channel: click.channel });
+  return { ...reply, clickEffect: 'private' };
+}
+
 export async function handleButton(core: Core, click: ButtonClick): Promise<Reply> {
   const voteButton = parseVoteButton(click.buttonId);
+  const runVoteButton = parseRunVoteButton(click.buttonId);
+  const resultsRun = parseResultsButton(click.buttonId);
   try {
+    if (resultsRun !== undefined) return maskReply(await showResults(core, click, resultsRun));
+    if (runVoteButton !== undefined) return maskReply(await voteOnRunStep(core, click, runVoteButton));
     if (voteButton !== undefined)
       return maskReply(await vote(core, click, voteButton.reviewId, voteButton.choice));
     return maskReply(await decide(core, click));
@@ -125,6 +152,8 @@ export async function handleButton(core: Core, click: ButtonClick): Promise<Repl
       renderError(error, core.deps.logger, { channel: click.channel, actor: click.actor.id }),
     );
     // A refused vote is the clicker's business; the review message stays as it is.
-    return voteButton === undefined ? reply : { ...reply, clickEffect: 'private' };
+    return voteButton === undefined && runVoteButton === undefined
+      ? reply
+      : { ...reply, clickEffect: 'private' };
   }
 }

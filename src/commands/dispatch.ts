@@ -12,6 +12,7 @@ import { maskSecrets } from '../document/redact.js';
 import type { Limits } from '../document/types.js';
 import type { Logger } from '../logging.js';
 import type { CommandMetrics } from '../metrics.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { AccessStore } from '../session/access-port.js';
 import { Drafts } from '../session/drafts.js';
 import type { InteractionStore } from '../session/interaction-port.js';
@@ -41,6 +42,8 @@ export interface DispatcherDeps {
   readonly commands?: readonly CommandDefinition[];
   readonly metrics?: CommandMetrics;
   readonly assistant?: Assistant;
+  /** Runs workflows (the job commands); absent, they say nothing can run here. */
+  readonly runtime?: Runtime;
 }
 
 export interface Dispatcher {

@@ -7,22 +7,28 @@ import { addCommand } from './builtin/add.js';
 import { createApplyCommand } from './builtin/apply.js';
 import { createAskCommand } from './builtin/ask.js';
 import { auditCommand } from './builtin/audit.js';
+import { cancelCommand } from './builtin/cancel.js';
 import { createCommand } from './builtin/create.js';
 import { diffCommand } from './builtin/diff.js';
 import { discardCommand } from './builtin/discard.js';
 import { grantCommand } from './builtin/grant.js';
 import { createHelpCommand } from './builtin/help.js';
 import { historyCommand } from './builtin/history.js';
+import { jobsCommand } from './builtin/jobs.js';
 import { loadCommand } from './builtin/load.js';
 import { membersCommand } from './builtin/members.js';
 import { redoCommand } from './builtin/redo.js';
 import { removeCommand } from './builtin/remove.js';
 import { restoreCommand } from './builtin/restore.js';
+import { resultsCommand } from './builtin/results.js';
+import { retryCommand } from './builtin/retry.js';
 import { reviewCommand } from './builtin/review.js';
 import { revokeCommand } from './builtin/revoke.js';
+import { runCommand } from './builtin/run.js';
 import { saveCommand } from './builtin/save.js';
 import { savedCommand } from './builtin/saved.js';
 import { showCommand } from './builtin/show.js';
+import { statusCommand } from './builtin/status.js';
 import { submitCommand } from './builtin/submit.js';
 import { undoCommand } from './builtin/undo.js';
 import { validateCommand } from './builtin/validate.js';
@@ -47,6 +53,12 @@ export const COMMANDS: readonly CommandDefinition[] = [
   createAskCommand(() => COMMANDS),
   createApplyCommand(() => COMMANDS),
   discardCommand,
+  runCommand,
+  statusCommand,
+  resultsCommand,
+  jobsCommand,
+  cancelCommand,
+  retryCommand,
   submitCommand,
   createVoteCommand('approve'),
   createVoteCommand('reject'),

@@ -68,6 +68,7 @@ export function contextFor(
     caller,
     notices,
     ...(deps.assistant === undefined ? {} : { assistant: deps.assistant }),
+    ...(deps.runtime === undefined ? {} : { runtime: deps.runtime }),
   };
 }
 

@@ -14,6 +14,7 @@ export const BUILTIN_ACTION_TYPES = [
   'human.approval',
   'transform',
   'emit',
+  'wait',
 ] as const;
 
 const ACTIONS: NestedListSpec = {
@@ -45,6 +46,31 @@ const ACTIONS: NestedListSpec = {
       description: 'How long the action may run before it fails.',
       example: '5 minutes',
     },
+    {
+      name: 'with',
+      type: 'table',
+      description:
+        'The parameters of the action type; text may hold {{ inputs.x }} and {{ steps.A.output.y }}.',
+      example: '{ set = { greeting = "Hello {{ inputs.who }}" } }',
+    },
+    {
+      name: 'condition',
+      type: 'string',
+      description: 'A condition (of [[conditions]]); the action is skipped when it is false.',
+      references: 'conditions',
+    },
+    {
+      name: 'retry',
+      type: 'table',
+      description:
+        'Retries on failure: { max = 3, backoff = "exponential", interval = "2s" }; defaults from [error_handling].',
+    },
+    {
+      name: 'on_error',
+      type: 'string',
+      description:
+        'After the last failed attempt: "fail" (default), "continue", or "handler:NAME" (then fail).',
+    },
   ],
   example: '/add stages.actions stage="Execution" name="Train" type="ai.invoke" timeout="10 minutes"',
 };
@@ -59,6 +85,12 @@ export const FLOW_SECTIONS: readonly SectionSpec[] = [
       keyName('stage'),
       { name: 'order', type: 'integer', description: 'Position in the run; lower runs first.', min: 0 },
       { name: 'description', type: 'string', description: 'What the stage does.' },
+      {
+        name: 'condition',
+        type: 'string',
+        description: 'A condition (of [[conditions]]); the whole stage is skipped when it is false.',
+        references: 'conditions',
+      },
       {
         name: 'actions',
         type: 'table[]',
@@ -79,11 +111,13 @@ export const FLOW_SECTIONS: readonly SectionSpec[] = [
       {
         name: 'expression',
         type: 'string',
-        description: 'A safe expression over run state (no code is executed).',
+        description:
+          'A CEL expression over inputs, steps and run, e.g. steps.Score.output.accuracy >= 0.9 (no code is executed).',
       },
       { name: 'description', type: 'string', description: 'What the condition means.' },
     ],
-    example: '/add conditions name="IsModelAccurate" type="metric_threshold" expression="accuracy >= 0.9"',
+    example:
+      '/add conditions name="IsModelAccurate" type="metric_threshold" expression="steps.Evaluate.output.accuracy >= 0.9"',
   },
   {
     name: 'branches',
@@ -101,6 +135,12 @@ export const FLOW_SECTIONS: readonly SectionSpec[] = [
       },
       { name: 'if_false', type: 'string', description: 'Stage to run otherwise.', references: 'stages' },
       { name: 'max_iterations', type: 'integer', description: 'Bound on loops through this branch.', min: 1 },
+      {
+        name: 'after',
+        type: 'string',
+        description: 'Stage after which the branch is tested; without it, just before the earliest target.',
+        references: 'stages',
+      },
     ],
     example:
       '/add branches name="AccuracyBranch" condition="IsResourcesReady" if_true="Deployment" if_false="FineTuning"',
@@ -117,6 +157,12 @@ export const FLOW_SECTIONS: readonly SectionSpec[] = [
         type: 'string[]',
         description: 'Names of stage actions or stages to run together.',
         references: 'stages.actions or stages',
+      },
+      {
+        name: 'max_concurrency',
+        type: 'integer',
+        description: 'How many run at once (default: all).',
+        min: 1,
       },
     ],
     example: '/add parallel_execution name="EvaluateAndFeedback" tasks=["EvaluateModel", "GatherFeedback"]',
@@ -177,6 +223,17 @@ export const FLOW_SECTIONS: readonly SectionSpec[] = [
       keyName('trigger'),
       { name: 'event', type: 'string', description: 'Event that fires the trigger.', references: 'events' },
       { name: 'handler', type: 'string', description: 'Handler to run.', references: 'handlers' },
+      {
+        name: 'schedule',
+        type: 'string',
+        description: 'A cron schedule ("0 9 * * 1": Mondays at 9) that fires the trigger; its handler runs.',
+      },
+      {
+        name: 'timezone',
+        type: 'string',
+        description: 'Time zone of the schedule (default UTC).',
+        example: 'Europe/Paris',
+      },
     ],
     example:
       '/add triggers name="ResourceCreationAudit" event="ResourceCreationEvent" handler="HandleResourceCreation"',
@@ -196,6 +253,14 @@ export const FLOW_SECTIONS: readonly SectionSpec[] = [
           'or Notify<Role> to notify the members of a declared role.',
         references: 'stages.actions or built-in actions',
       },
+      { name: 'with', type: 'table', description: 'Parameters when the action is a built-in type.' },
+      {
+        name: 'timeout',
+        type: 'duration',
+        description: 'How long the handler may run.',
+        example: '30 seconds',
+      },
+      { name: 'retry', type: 'table', description: "Retries, as an action's retry." },
     ],
     example: '/add handlers name="HandleModelError" action="NotifyAdministrator"',
   },

@@ -199,6 +199,12 @@ export const SETUP_SECTIONS: readonly SectionSpec[] = [
         description: 'Wait between retries.',
         example: '5 seconds',
       },
+      {
+        name: 'run_timeout',
+        type: 'duration',
+        description: 'How long a run may take before it is timed out (default 5 minutes).',
+        example: '30 minutes',
+      },
     ],
     example: '/add error_handling retry_count=5 retry_interval="10 seconds"',
   },

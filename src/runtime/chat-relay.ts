@@ -4,10 +4,9 @@
  * has no chat here (a worker started without Slack credentials) logs what it would have said.
  */
 import type { Logger } from '../logging.js';
-import type { Platform } from '../platforms.js';
+import type { ChannelKey, Platform } from '../session/port.js';
 import type { NotifyRequest, PostedMessage } from './executor.js';
 import type { RunChat } from './run-services.js';
-import type { ChannelKey } from '../session/port.js';
 
 export class ChatRelay implements RunChat {
   readonly #chats = new Map<Platform, RunChat>();
@@ -24,7 +23,10 @@ export class ChatRelay implements RunChat {
   async post(channel: ChannelKey, request: NotifyRequest): Promise<PostedMessage | undefined> {
     const chat = this.#chats.get(channel.platform);
     if (chat === undefined) {
-      this.#logger.warn({ platform: channel.platform, channel: channel.channel }, 'No chat for this platform here; a run message was not posted');
+      this.#logger.warn(
+        { platform: channel.platform, channel: channel.channel },
+        'No chat for this platform here; a run message was not posted',
+      );
       return undefined;
     }
     return chat.post(channel, request);

@@ -9,6 +9,7 @@
  * record while actions run (cancel in this process aborts at once, see Runtime.cancel).
  */
 import { AitwsError } from '../errors.js';
+import type { RuntimeMetrics } from '../metrics.js';
 import type { ExecutorRegistry } from './executor.js';
 import { compilePlan, stepKey } from './plan.js';
 import type { ExecutionPlan, PlannedAction } from './plan-types.js';
@@ -34,6 +35,7 @@ export interface EngineOptions {
   readonly maxOutputBytes: number;
   /** How often a worker re-reads a running run's record to notice a cancel from elsewhere. */
   readonly watchMs: number;
+  readonly metrics?: RuntimeMetrics;
   /** Progress for chat and metrics: called after each stage and when the run ends or waits. */
   progress?(run: RunRecord): Promise<void>;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
@@ -212,7 +214,15 @@ async function runHandler(options: EngineOptions, args: HandlerArgs): Promise<vo
     name: args.failedKey,
     onError: { kind: 'continue' } as const,
   };
-  const result = await stepOf(options, { ...args, action, iteration: 1, before: {} });
+  // A handler reads which event brought it and which step failed (`{{ run.event }}`).
+  const run = { ...args.runtime.run, event: 'action.failed', failed_step: args.failedKey };
+  const result = await stepOf(options, {
+    ...args,
+    runtime: { ...args.runtime, run },
+    action,
+    iteration: 1,
+    before: {},
+  });
   if (result.kind === 'failed')
     options.services.logger.warn(
       { runId: args.run.id, handler: args.name, error: result.error },
@@ -265,6 +275,7 @@ async function settle(
     const result = await options.services.store.update(current.id, current.revision, change);
     if (result.ok) {
       const done = applied(current, change, result.revision);
+      options.metrics?.runSettled(state);
       const event =
         state === 'succeeded' ? 'run.succeeded' : state === 'failed' ? 'run.failed' : `run.${state}`;
       await raise(

@@ -9,10 +9,11 @@ import type { JsonObject, JsonValue } from './run-store.js';
 import type { RuntimeContext } from './runtime-context.js';
 import { parseTemplate, resolveValue } from './templates.js';
 
+// Object.fromEntries defines own properties, so a key named `__proto__` stays data, never a prototype.
 export function renderParameters(parameters: TomlTable, context: RuntimeContext): JsonObject {
-  const rendered: JsonObject = {};
-  for (const [key, value] of Object.entries(parameters)) rendered[key] = renderValue(value, context, key);
-  return rendered;
+  return Object.fromEntries(
+    Object.entries(parameters).map(([key, value]) => [key, renderValue(value, context, key)]),
+  ) as JsonObject;
 }
 
 function renderValue(value: TomlValue, context: RuntimeContext, where: string): JsonValue {
@@ -56,10 +57,7 @@ function toJson(value: unknown): JsonValue {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(toJson);
-  if (typeof value === 'object') {
-    const table: JsonObject = {};
-    for (const [key, item] of Object.entries(value)) table[key] = toJson(item);
-    return table;
-  }
+  if (typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, toJson(item)])) as JsonObject;
   return String(value);
 }

@@ -3,9 +3,12 @@
  * the run's channel), runtime events, secrets, the clock. The composition root builds one set and
  * the engine hands each action a view of it (its ActionContext).
  */
+
+import { isTable } from '../document/tree.js';
+import type { TomlTable } from '../document/types.js';
 import { AitwsError } from '../errors.js';
 import { childLogger, type Logger } from '../logging.js';
-import type { ChannelKey } from '../session/port.js';
+import type { ChannelKey, Platform } from '../session/port.js';
 import type { ActionContext, NotifyRequest, PostedMessage } from './executor.js';
 import type { PlannedAction } from './plan-types.js';
 import type { JsonObject, RunRecord, RunStore } from './run-store.js';
@@ -75,10 +78,37 @@ export function actionContext(
         });
       return value;
     },
-    notify: (request) => services.chat.post(run.channel, request),
+    notify: (request) => services.chat.post(notificationChannel(run, request.target), request),
     updateMessage: (message, request) => services.chat.update(message, request),
     emit: (event, data) => services.raise(run, { type: event, id: `${run.id}/${key}/${event}`, data }),
     readMemo: () => store.readStepMemo(run.id, key),
     writeMemo: (expected, value) => store.writeStepMemo(run.id, key, expected, value),
   };
+}
+
+const PLATFORMS: readonly Platform[] = ['slack', 'discord', 'console'];
+
+/**
+ * Where a message goes: the run's channel, or the channel a `[[notifications]]` entry names
+ * (`type` = slack, discord or console, `target` = that platform's channel id). Email and webhook
+ * notifications are not chat: an http.request action sends to a webhook.
+ */
+function notificationChannel(run: RunRecord, target: string | undefined): ChannelKey {
+  if (target === undefined) return run.channel;
+  const entries = run.document.notifications;
+  const entry = Array.isArray(entries)
+    ? entries.find((item): item is TomlTable => isTable(item) && item.name === target)
+    : undefined;
+  const platform = PLATFORMS.find((name) => name === entry?.type);
+  const channel = entry?.target;
+  if (platform === undefined || typeof channel !== 'string' || channel === '')
+    throw new AitwsError(
+      'PARAMETER',
+      `The notification ${target} is not a chat channel this runtime can post to.`,
+      {
+        hint: 'Give it type = "slack", "discord" or "console" and target = the channel id; send webhooks with http.request.',
+      },
+    );
+  const workspace = platform === run.channel.platform ? run.channel.workspace : '';
+  return { platform, workspace, channel };
 }

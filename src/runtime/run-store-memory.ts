@@ -101,6 +101,14 @@ export class MemoryRunStore implements RunStore {
     return [...stored.steps.values()].map((text) => JSON.parse(text) as StepRecord);
   }
 
+  async unfinished(limit: number): Promise<string[]> {
+    assertLimit(limit);
+    return [...this.#runs.entries()]
+      .filter(([, stored]) => !isFinal(decodeRun(stored.text).state))
+      .slice(0, limit)
+      .map(([id]) => id);
+  }
+
   async readStepMemo(id: string, key: string): Promise<StepMemo | null> {
     const text = this.#runs.get(id)?.memos.get(key);
     return text === undefined ? null : (JSON.parse(text) as StepMemo);

@@ -187,6 +187,11 @@ export interface RunStore {
   recordStep(id: string, step: StepInput): Promise<StepRecord>;
   /** The journal in the order the steps were first recorded; empty when the run is unknown. */
   steps(id: string): Promise<StepRecord[]>;
+  /**
+   * Ids of every run not in a final state, in any channel (at most `limit`): what a process that
+   * starts working on runs must pick up again (embedded mode keeps no queue across restarts).
+   */
+  unfinished(limit: number): Promise<string[]>;
   /** The channel's runs, newest (createdAt) first. */
   list(channel: ChannelKey, options: ListOptions): Promise<RunRecord[]>;
   /**

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { MASK, maskSecrets } from '../document/redact.js';
 import type { AitwsDocument } from '../document/types.js';
-import { encodeDocument } from '../session/codec-values.js';
 import { AitwsError } from '../errors.js';
+import { encodeDocument } from '../session/codec-values.js';
 import type { ChannelKey } from '../session/port.js';
 import { type EngineOptions, processRun, RETRY_MEMO } from './engine.js';
 import type { ExecutorRegistry } from './executor.js';
@@ -44,6 +44,9 @@ export interface StartRequest {
   readonly id?: string;
 }
 
+/** Runs picked up again at start; more than this many unfinished runs means an operator's attention. */
+const RESUME_LIMIT = 100_000;
+
 const ID_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 
 /** Short enough to type (`/status r7k2m9qxa`), random enough not to be guessed. */
@@ -65,7 +68,8 @@ export class Runtime {
 
   /** Pre-flight problems of `document`, empty when it can run. */
   check(document: AitwsDocument): readonly PreflightProblem[] {
-    return preflight(document, { executors: this.#options.executors, secrets: this.#options.secrets }).problems;
+    return preflight(document, { executors: this.#options.executors, secrets: this.#options.secrets })
+      .problems;
   }
 
   async start(request: StartRequest): Promise<RunRecord> {
@@ -112,9 +116,18 @@ export class Runtime {
     let current: RunRecord | null = run;
     while (current !== null) {
       if (isFinal(current.state))
-        throw new AitwsError('RUN_FINISHED', `Run ${current.id} is already ${current.state}; nothing to cancel.`);
+        throw new AitwsError(
+          'RUN_FINISHED',
+          `Run ${current.id} is already ${current.state}; nothing to cancel.`,
+        );
       const error = { code: 'CANCELLED', message: `Cancelled by ${by.name}.` };
-      const change = { ...current, state: 'cancelled' as const, updatedAt: this.#now(), error, waitingFor: undefined };
+      const change = {
+        ...current,
+        state: 'cancelled' as const,
+        updatedAt: this.#now(),
+        error,
+        waitingFor: undefined,
+      };
       const result = await this.store.update(current.id, current.revision, change);
       if (result.ok) {
         // A delayed job (a wait, an approval) is promoted so it ends now instead of at its timer.
@@ -129,14 +142,22 @@ export class Runtime {
   /** A failed or timed-out run continues from the failed action as a new attempt; finished steps are kept. */
   async retry(run: RunRecord): Promise<RunRecord> {
     if (run.state !== 'failed' && run.state !== 'timed_out')
-      throw new AitwsError('USAGE', `Run ${run.id} is ${run.state}; only a failed or timed-out run can be retried.`);
+      throw new AitwsError(
+        'USAGE',
+        `Run ${run.id} is ${run.state}; only a failed or timed-out run can be retried.`,
+      );
     const steps = await this.store.steps(run.id);
     const memo = await this.store.readStepMemo(run.id, RETRY_MEMO);
     const attempts: JsonObject = { ...((memo?.value.attempts as JsonObject | undefined) ?? {}) };
-    for (const step of steps) if (step.state === 'failed' || step.state === 'started') attempts[step.key] = step.attempt;
+    for (const step of steps)
+      if (step.state === 'failed' || step.state === 'started') attempts[step.key] = step.attempt;
     const count = ((memo?.value.count as number | undefined) ?? 0) + 1;
-    const written = await this.store.writeStepMemo(run.id, RETRY_MEMO, memo?.revision ?? 0, { count, attempts });
-    if (!written) throw new AitwsError('CONFLICT', `Run ${run.id} is being retried already.`, { retryable: true });
+    const written = await this.store.writeStepMemo(run.id, RETRY_MEMO, memo?.revision ?? 0, {
+      count,
+      attempts,
+    });
+    if (!written)
+      throw new AitwsError('CONFLICT', `Run ${run.id} is being retried already.`, { retryable: true });
     const now = this.#options.services.now();
     const timeout = Date.parse(run.deadline) - Date.parse(run.createdAt);
     const change = {
@@ -146,7 +167,8 @@ export class Runtime {
       deadline: new Date(now.getTime() + timeout).toISOString(),
     };
     const result = await this.store.update(run.id, run.revision, change);
-    if (!result.ok) throw new AitwsError('CONFLICT', `Run ${run.id} changed meanwhile; try again.`, { retryable: true });
+    if (!result.ok)
+      throw new AitwsError('CONFLICT', `Run ${run.id} changed meanwhile; try again.`, { retryable: true });
     await this.#options.queue.enqueue(run.id);
     return (await this.store.read(run.id)) ?? run;
   }
@@ -178,6 +200,16 @@ export class Runtime {
     return maskSecrets(masked);
   }
 
+  /**
+   * Puts every unfinished run back on the queue (at start): a run that was running when its
+   * process died resumes from its journal; a waiting one is looked at (its wait may be over).
+   */
+  async resumeUnfinished(): Promise<number> {
+    const ids = await this.store.unfinished(RESUME_LIMIT);
+    for (const id of ids) await this.#options.queue.enqueue(id);
+    return ids.length;
+  }
+
   /** Starts this process's workers on the queue. */
   work(concurrency: number): Promise<void> {
     const engine: EngineOptions = {
@@ -196,7 +228,8 @@ export class Runtime {
 function secretNames(document: AitwsDocument): Set<string> {
   const names = new Set<string>();
   const text = JSON.stringify(encodeDocument(document));
-  for (const match of text.matchAll(/\$\{secret:([A-Za-z0-9_.-]+)\}/g)) if (match[1] !== undefined) names.add(match[1]);
+  for (const match of text.matchAll(/\$\{secret:([A-Za-z0-9_.-]+)\}/g))
+    if (match[1] !== undefined) names.add(match[1]);
   return names;
 }
 

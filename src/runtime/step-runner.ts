@@ -7,7 +7,9 @@
  * At-least-once: the journal says `started` before the executor runs, so a step interrupted by a
  * crash runs again on resume with the same idempotency key; `succeeded`/`skipped` are final.
  */
+import { performance } from 'node:perf_hooks';
 import { AitwsError } from '../errors.js';
+import type { RuntimeMetrics } from '../metrics.js';
 import type { ActionContext, ExecutorRegistry } from './executor.js';
 import type { PlannedAction, RetryPolicy } from './plan-types.js';
 import { renderParameters } from './render-parameters.js';
@@ -25,6 +27,7 @@ export const IN_PROCESS_BACKOFF_MS = 2000;
 
 export interface StepEnvironment {
   readonly store: RunStore;
+  readonly metrics?: RuntimeMetrics;
   readonly executors: ExecutorRegistry;
   readonly maxOutputBytes: number;
   now(): Date;
@@ -82,7 +85,9 @@ async function attempts(env: StepEnvironment, call: StepCall, budget: number): P
   for (;;) {
     const started = resuming ? (call.stored as StepRecord) : await start(env, call);
     resuming = false;
+    const began = performance.now();
     const outcome = await attempt(env, call, started.attempt);
+    observe(env, call, started, outcome, (performance.now() - began) / 1000);
     if (outcome.kind !== 'error') return outcome.result;
     const failed = await fail(env, call, outcome.error);
     if (failed.kind !== 'failed') return failed;
@@ -92,6 +97,22 @@ async function attempts(env: StepEnvironment, call: StepCall, budget: number): P
     if (wait > IN_PROCESS_BACKOFF_MS) return delay(call.key, env.now().getTime() + wait);
     await env.sleep(wait, call.signal);
   }
+}
+
+function observe(
+  env: StepEnvironment,
+  call: StepCall,
+  started: StepRecord,
+  outcome: AttemptOutcome,
+  seconds: number,
+): void {
+  const metrics = env.metrics;
+  if (metrics === undefined) return;
+  const result =
+    outcome.kind === 'error' ? 'failed' : outcome.result.kind === 'wait' ? 'waiting' : outcome.result.kind;
+  metrics.actionAttempt(call.action.type, result, seconds);
+  if (call.action.type === 'human.approval' && result === 'succeeded')
+    metrics.approvalDecided((env.now().getTime() - Date.parse(started.startedAt)) / 1000);
 }
 
 function start(env: StepEnvironment, call: StepCall): Promise<StepRecord> {

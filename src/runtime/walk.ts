@@ -4,6 +4,7 @@
  * outputs, iterations are counted the same way), so a resumed run replays its finished steps from
  * the journal and carries on from the first one that is not final.
  */
+import { stepKey } from './plan.js';
 import type { ExecutionPlan, ParallelGroup, PlannedAction, PlannedStage } from './plan-types.js';
 import type { JsonObject, RunError, StepRecord, WaitingFor } from './run-store.js';
 import type { StepResult } from './step-runner.js';
@@ -138,7 +139,7 @@ export class Walk {
   async #failed(action: PlannedAction, iteration: number, error: RunError): Promise<StageOutcome> {
     this.steps[action.name] = { state: 'failed', error: { code: error.code, message: error.message } };
     await this.#hooks.actionFailed(action, error);
-    const step = `${action.stage}/${action.name}#${iteration}`;
+    const step = stepKey(action.stage, action.name, iteration);
     if (action.onError.kind === 'continue') return { kind: 'done' };
     if (action.onError.kind === 'handler')
       await this.#hooks.runHandler(action.onError.handler, step, this.steps);

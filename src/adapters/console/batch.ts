@@ -67,5 +67,6 @@ export async function runBatch(options: ConsoleOptions): Promise<number> {
     }
   }
   if (document !== undefined) transcript.print('/load', unterminatedDocument());
+  await options.settle?.();
   return transcript.failed && !options.exitZero ? EXIT_COMMAND_FAILED : 0;
 }

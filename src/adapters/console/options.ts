@@ -26,6 +26,8 @@ export interface ConsoleOptions {
   readonly historyFile?: string;
   /** Width when the terminal reports none (COLUMNS); 80 otherwise. */
   readonly fallbackColumns?: number;
+  /** Piped, at the end of input: resolves once the runs under way are finished or wait on people. */
+  readonly settle?: () => Promise<void>;
 }
 
 /** Piped: the status when any command failed, so `set -e` and CI steps stop. */

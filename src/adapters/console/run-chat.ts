@@ -46,7 +46,8 @@ export class ConsoleRunChat implements RunChat {
       return;
     }
     const target = request.target === undefined ? '' : ` → ${request.target}`;
-    const buttonLine = buttons.length === 0 ? '' : `\n${buttons.map((button) => `[${button.label}]`).join(' ')}`;
+    const buttonLine =
+      buttons.length === 0 ? '' : `\n${buttons.map((button) => `[${button.label}]`).join(' ')}`;
     this.#output.write(`${updated ? '↻ ' : '» '}${request.text}${target}${buttonLine}\n`);
   }
 }

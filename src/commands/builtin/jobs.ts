@@ -1,12 +1,20 @@
 import { AitwsError } from '../../errors.js';
 import type { RunState } from '../../runtime/run-store.js';
 import { privateAnswer } from '../reply.js';
-import { runtimeOf } from '../runs/runnable.js';
 import { runLine } from '../runs/run-text.js';
+import { runtimeOf } from '../runs/runnable.js';
 import type { CommandDefinition } from '../types.js';
 import { optionalString, rejectUnknownParams } from './params.js';
 
-const STATES: readonly RunState[] = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled', 'timed_out'];
+const STATES: readonly RunState[] = [
+  'queued',
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+];
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 100;
 
@@ -25,7 +33,9 @@ function statesOf(text: string | undefined): RunState[] | undefined {
   const states = text.split(',').map((s) => s.trim());
   for (const state of states)
     if (!STATES.includes(state as RunState))
-      throw new AitwsError('USAGE', `"${state}" is not a run state.`, { hint: `One of: ${STATES.join(', ')}.` });
+      throw new AitwsError('USAGE', `"${state}" is not a run state.`, {
+        hint: `One of: ${STATES.join(', ')}.`,
+      });
   return states as RunState[];
 }
 
@@ -49,12 +59,22 @@ export const jobsCommand: CommandDefinition = {
     });
     const now = context.now();
     if (runs.length === 0)
-      return privateAnswer(states === undefined ? 'No runs here yet. /run starts one.' : `No ${states.join(' or ')} runs here.`, {
-        data: { runs: [] },
-      });
+      return privateAnswer(
+        states === undefined ? 'No runs here yet. /run starts one.' : `No ${states.join(' or ')} runs here.`,
+        {
+          data: { runs: [] },
+        },
+      );
     return privateAnswer(`${runs.length === 1 ? '1 run' : `${runs.length} runs`}, newest first:`, {
       blocks: [{ kind: 'list', items: runs.map((run) => runLine(run, now)) }],
-      data: { runs: runs.map((run) => ({ run_id: run.id, state: run.state, workflow: run.workflow, created_at: run.createdAt })) },
+      data: {
+        runs: runs.map((run) => ({
+          run_id: run.id,
+          state: run.state,
+          workflow: run.workflow,
+          created_at: run.createdAt,
+        })),
+      },
     });
   },
 };

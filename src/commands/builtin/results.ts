@@ -1,6 +1,6 @@
 import { privateAnswer } from '../reply.js';
-import { runtimeOf } from '../runs/runnable.js';
 import { outputText, stateWord, stepName } from '../runs/run-text.js';
+import { runtimeOf } from '../runs/runnable.js';
 import type { CommandDefinition } from '../types.js';
 
 /** Longer than this, the outputs go in a file rather than the message. */
@@ -24,7 +24,10 @@ export const resultsCommand: CommandDefinition = {
     const items = steps.map((step) => `${stepName(step.key)}: ${mask(outputText(step))}`);
     const title = `Run ${run.id} (${stateWord(run)}): ${steps.length === 0 ? 'no action has run yet' : `${steps.length} actions`}`;
     const outputs = Object.fromEntries(
-      steps.map((step) => [step.key, { state: step.state, output: step.output ?? null, error: step.error ?? null }]),
+      steps.map((step) => [
+        step.key,
+        { state: step.state, output: step.output ?? null, error: step.error ?? null },
+      ]),
     );
     const json = mask(JSON.stringify({ run_id: run.id, state: run.state, outputs }, null, 2));
     const data = JSON.parse(json) as unknown;

@@ -9,7 +9,7 @@ export const retryCommand: CommandDefinition = {
   summary: 'Continue a failed run from the action that failed',
   usage: '/retry RUN',
   description:
-    "Runs a failed (or timed-out) run again as a new attempt, from the action that failed: the actions that succeeded keep their outputs and do not run again. It runs the same version the run started with, with the same inputs, and gets a fresh deadline.",
+    'Runs a failed (or timed-out) run again as a new attempt, from the action that failed: the actions that succeeded keep their outputs and do not run again. It runs the same version the run started with, with the same inputs, and gets a fresh deadline.',
   accepts: { params: [], words: 1 },
   examples: ['/retry r7k2m9qxa4b'],
   async run(context) {

@@ -1,5 +1,5 @@
-import { encodeValue } from '../../session/codec-values.js';
 import type { JsonObject } from '../../runtime/run-store.js';
+import { encodeValue } from '../../session/codec-values.js';
 import { success } from '../reply.js';
 import { runnableVersion, runtimeOf } from '../runs/runnable.js';
 import type { CommandDefinition } from '../types.js';
@@ -11,7 +11,7 @@ export const runCommand: CommandDefinition = {
   summary: 'Run the workflow (the approved version when review is required)',
   usage: '/run [key=value ...]',
   description:
-    'Starts a run of this channel\'s workflow: the last approved version when [change_management] review_required = true, else the current draft. key=value pairs are the run\'s inputs ({{ inputs.key }} in templates, inputs.key in conditions). Everything is checked before anything runs (pre-flight): document errors, action types nothing runs, conditions, templates, loops, secrets. Answers with the run id; /status RUN follows it.',
+    "Starts a run of this channel's workflow: the last approved version when [change_management] review_required = true, else the current draft. key=value pairs are the run's inputs ({{ inputs.key }} in templates, inputs.key in conditions). Everything is checked before anything runs (pre-flight): document errors, action types nothing runs, conditions, templates, loops, secrets. Answers with the run id; /status RUN follows it.",
   accepts: { params: 'fields', words: 0 },
   examples: ['/run', '/run dataset="iris" epochs=3'],
   async run(context) {

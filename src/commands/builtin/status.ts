@@ -1,7 +1,7 @@
-import { type RunRecord, isFinal } from '../../runtime/run-store.js';
+import { isFinal, type RunRecord } from '../../runtime/run-store.js';
 import { privateAnswer } from '../reply.js';
-import { runtimeOf } from '../runs/runnable.js';
 import { elapsedMs, progressOf, seconds, stateWord } from '../runs/run-text.js';
+import { runtimeOf } from '../runs/runnable.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 
 /** The median duration of the channel's last successful runs of the same workflow, if any. */
@@ -24,7 +24,7 @@ export const statusCommand: CommandDefinition = {
   summary: 'Where a run stands: state, progress, current step, time',
   usage: '/status RUN',
   description:
-    'Shows a run\'s state (queued, running, waiting, succeeded, failed, cancelled, timed out), how many of its actions are done, the stage and action it is at (or what it waits for), how long it has taken and, from earlier successful runs of the same workflow here, about how long it takes.',
+    "Shows a run's state (queued, running, waiting, succeeded, failed, cancelled, timed out), how many of its actions are done, the stage and action it is at (or what it waits for), how long it has taken and, from earlier successful runs of the same workflow here, about how long it takes.",
   accepts: { params: [], words: 1 },
   examples: ['/status r7k2m9qxa4b'],
   async run(context) {
@@ -41,13 +41,21 @@ export const statusCommand: CommandDefinition = {
       { label: 'Progress', value: `${progress.percent}% (${progress.done} of ${progress.total} actions)` },
       ...(progress.current === undefined ? [] : [{ label: 'Now', value: progress.current }]),
       { label: 'Elapsed', value: seconds(elapsedMs(run, now)) },
-      ...(estimate === undefined || isFinal(run.state) ? [] : [{ label: 'Usually takes', value: seconds(estimate) }]),
+      ...(estimate === undefined || isFinal(run.state)
+        ? []
+        : [{ label: 'Usually takes', value: seconds(estimate) }]),
       { label: 'Started by', value: run.startedBy.name },
       ...(run.error === undefined ? [] : [{ label: 'Error', value: run.error.message }]),
     ];
     return privateAnswer(`Run ${run.id}: ${stateWord(run)}`, {
       blocks: [{ kind: 'fields', fields }],
-      data: { run_id: run.id, state: run.state, progress, elapsed_ms: elapsedMs(run, now), error: run.error ?? null },
+      data: {
+        run_id: run.id,
+        state: run.state,
+        progress,
+        elapsed_ms: elapsedMs(run, now),
+        error: run.error ?? null,
+      },
     });
   },
 };

@@ -10,6 +10,7 @@ import type { Review, Vote, VoteChoice } from '../../session/access-port.js';
 import { auditEntry, recordDone } from '../draft.js';
 import { privateAnswer, type Reply, success } from '../reply.js';
 import { reviewButtons, reviewLine } from '../review-text.js';
+import { runVoteTarget, voteOnRun } from '../runs/run-vote.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 
 const MAX_REASON = 300;
@@ -87,6 +88,9 @@ function answer(
 }
 
 async function vote(context: CommandContext, choice: VoteChoice): Promise<Reply> {
+  const runTarget = await runVoteTarget(context);
+  if (runTarget !== undefined && context.runtime !== undefined)
+    return voteOnRun(context, context.runtime, runTarget, choice);
   const { reviewId, reason } = argumentsOf(context);
   if (choice === 'approve' && reason !== undefined && reviewId === undefined && /\S/.test(reason))
     throw new AitwsError('USAGE', '/approve takes no text.', {
@@ -131,13 +135,17 @@ export function createVoteCommand(choice: VoteChoice): CommandDefinition {
     group: 'access',
     privilege: 'approve',
     rawArgs: true,
-    summary: approve ? 'Approve the version waiting for review' : 'Reject the version waiting for review',
-    usage: approve ? '/approve' : '/reject [REASON]',
+    summary: approve
+      ? 'Approve the version waiting for review, or a run waiting for approval'
+      : 'Reject the version waiting for review, or a run waiting for approval',
+    usage: approve ? '/approve [RUN]' : '/reject [RUN] [REASON]',
     description: approve
-      ? 'Counts your approval of the current review (the Approve button does the same). You need the approve privilege through a role of change_management.approval_roles; each person counts once, and once the quorum is reached the version is approved.'
-      : 'Rejects the current review, with a reason for the channel (the Reject button does the same). You need the approve privilege through a role of change_management.approval_roles.',
+      ? "Counts your approval of the current review (the Approve button does the same). You need the approve privilege through a role of change_management.approval_roles; each person counts once, and once the quorum is reached the version is approved. With a run id, approves the human.approval step that run waits on (you must hold one of the step's approvers roles)."
+      : 'Rejects the current review, with a reason for the channel (the Reject button does the same). You need the approve privilege through a role of change_management.approval_roles. With a run id, rejects the human.approval step that run waits on.',
     accepts: { params: [], words: 1 },
-    examples: approve ? ['/approve'] : ['/reject', '/reject the retry policy is too aggressive'],
+    examples: approve
+      ? ['/approve', '/approve r7k2m9qxa4b']
+      : ['/reject', '/reject the retry policy is too aggressive', '/reject r7k2m9qxa4b numbers look wrong'],
     run: (context) => vote(context, choice),
   };
 }

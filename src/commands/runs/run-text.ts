@@ -54,7 +54,8 @@ function plannedActions(run: RunRecord): number {
 export function progressOf(run: RunRecord, steps: readonly StepRecord[]): Progress {
   const total = plannedActions(run);
   const done = steps.filter((s) => s.state !== 'started' && !s.key.startsWith('handler:')).length;
-  const percent = run.state === 'succeeded' ? 100 : total === 0 ? 0 : Math.min(99, Math.floor((done / total) * 100));
+  const percent =
+    run.state === 'succeeded' ? 100 : total === 0 ? 0 : Math.min(99, Math.floor((done / total) * 100));
   const open = [...steps].reverse().find((s) => s.state === 'started');
   const current =
     run.waitingFor !== undefined

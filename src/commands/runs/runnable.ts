@@ -39,21 +39,32 @@ export async function runnableVersion(context: CommandContext): Promise<Runnable
     });
   if (changeManagement(session.document).reviewRequired !== true) {
     const document = session.document;
-    return { document, workflow: { name: workflowName(document), version: session.version, hash: contentHash(document) } };
+    return {
+      document,
+      workflow: { name: workflowName(document), version: session.version, hash: contentHash(document) },
+    };
   }
   const approved = (await context.access.read(channel)).lastApproved;
   if (approved === null)
-    throw new AitwsError('NOT_APPROVED', 'No version of this workflow is approved yet, and review is required to run it.', {
-      hint: '/submit asks for a review; /run works once it is approved.',
-    });
+    throw new AitwsError(
+      'NOT_APPROVED',
+      'No version of this workflow is approved yet, and review is required to run it.',
+      {
+        hint: '/submit asks for a review; /run works once it is approved.',
+      },
+    );
   const document =
     approved.version === session.version
       ? session.document
-      : (await context.drafts.historyEntry(channel, approved.version))?.document ?? null;
+      : ((await context.drafts.historyEntry(channel, approved.version))?.document ?? null);
   if (document === null || contentHash(document) !== approved.hash)
-    throw new AitwsError('NOT_APPROVED', `The approved version v${approved.version} is no longer in this channel's history.`, {
-      hint: '/submit the current version for review again.',
-    });
+    throw new AitwsError(
+      'NOT_APPROVED',
+      `The approved version v${approved.version} is no longer in this channel's history.`,
+      {
+        hint: '/submit the current version for review again.',
+      },
+    );
   return {
     document,
     workflow: { name: workflowName(document), version: approved.version, hash: approved.hash },

@@ -1,0 +1,130 @@
+/**
+ * One progress message per run, in the run's channel, edited in place as stages complete and
+ * replaced by a summary (duration, outcome, a Results button) when the run ends. Any worker may
+ * make the next edit: the message's id and the time of the last edit live in the run's memo
+ * `run:progress`. Edits are debounced to one per `minEditMs` (the final one always goes), which
+ * keeps a 1,000-action run far below Slack's and Discord's edit rate limits; the adapters honour
+ * Retry-After on top.
+ */
+import type { Logger } from '../logging.js';
+import type { NotifyRequest, PostedMessage } from './executor.js';
+import type { RunChat } from './run-services.js';
+import { isFinal, type JsonObject, type RunRecord, type RunStore, type StepRecord } from './run-store.js';
+
+export const PROGRESS_MEMO = 'run:progress';
+
+export interface ProgressOptions {
+  readonly store: RunStore;
+  readonly chat: RunChat;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  /** At most one edit per this long, except the final summary. Default 3 s. */
+  readonly minEditMs?: number;
+  /** Planned actions of a run, for "n of m" (the engine's plan). */
+  readonly plannedActions: (run: RunRecord) => number;
+}
+
+/** The id of the button that shows a run's results (clicks.ts turns it into /results RUN). */
+export function resultsButtonId(runId: string): string {
+  return `aitws:results:${runId}`;
+}
+
+const RESULTS_BUTTON = /^aitws:results:([A-Za-z0-9_-]{1,64})$/;
+
+export function parseResultsButton(id: string): string | undefined {
+  return RESULTS_BUTTON.exec(id)?.[1];
+}
+
+function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+export function progressText(
+  run: RunRecord,
+  steps: readonly StepRecord[],
+  planned: number,
+  now: Date,
+): NotifyRequest {
+  const name = `${run.workflow.name} v${run.workflow.version}`;
+  const done = steps.filter((step) => step.state !== 'started' && !step.key.startsWith('handler:')).length;
+  if (isFinal(run.state)) {
+    const took = duration(Date.parse(run.updatedAt) - Date.parse(run.createdAt));
+    const outcome = run.state === 'succeeded' ? '✅ succeeded' : `❌ ${run.state.replace('_', ' ')}`;
+    const why = run.error === undefined ? '' : `: ${run.error.message}`;
+    return {
+      text: `Run ${run.id} of ${name} ${outcome} in ${took} (${done} of ${planned} actions)${why}`,
+      buttons: [{ id: resultsButtonId(run.id), label: 'Results' }],
+    };
+  }
+  const at = run.waitingFor !== undefined ? ` · waiting (${run.waitingFor.kind})` : '';
+  const elapsed = duration(now.getTime() - Date.parse(run.createdAt));
+  return { text: `Run ${run.id} of ${name}: ${run.state}${at} · ${done} of ${planned} actions · ${elapsed}` };
+}
+
+export class RunProgress {
+  readonly #options: ProgressOptions;
+
+  constructor(options: ProgressOptions) {
+    this.#options = options;
+  }
+
+  /** Posts or edits the run's progress message; never throws (chat trouble must not fail a run). */
+  async update(run: RunRecord): Promise<void> {
+    try {
+      await this.#update(run);
+    } catch (error) {
+      this.#options.logger.warn({ runId: run.id, err: error }, 'The progress message could not be updated');
+    }
+  }
+
+  async #update(run: RunRecord): Promise<void> {
+    const { store, chat, now } = this.#options;
+    const memo = await store.readStepMemo(run.id, PROGRESS_MEMO);
+    const final = isFinal(run.state);
+    const lastEdit = typeof memo?.value.at === 'string' ? Date.parse(memo.value.at) : 0;
+    if (!final && memo !== null && now().getTime() - lastEdit < (this.#options.minEditMs ?? 3000)) return;
+    const steps = await store.steps(run.id);
+    const request = progressText(run, steps, this.#options.plannedActions(run), now());
+    const message = messageOf(memo?.value.message);
+    const at = now().toISOString();
+    if (message === undefined) {
+      // Claim the memo first, so two workers racing on one run post one message.
+      if (!(await store.writeStepMemo(run.id, PROGRESS_MEMO, memo?.revision ?? 0, { at }))) return;
+      const posted = await chat.post(run.channel, request);
+      if (posted === undefined) return;
+      const claimed = await store.readStepMemo(run.id, PROGRESS_MEMO);
+      await store.writeStepMemo(run.id, PROGRESS_MEMO, claimed?.revision ?? 0, {
+        at,
+        message: messageJson(posted),
+      });
+      return;
+    }
+    if (
+      !(await store.writeStepMemo(run.id, PROGRESS_MEMO, memo?.revision ?? 0, {
+        at,
+        message: messageJson(message),
+      }))
+    )
+      if (!final) return;
+    await chat.update(message, request);
+  }
+}
+
+function messageOf(value: unknown): PostedMessage | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const candidate = value as { channel?: unknown; messageId?: unknown };
+  if (
+    typeof candidate.messageId !== 'string' ||
+    typeof candidate.channel !== 'object' ||
+    candidate.channel === null
+  )
+    return undefined;
+  return value as PostedMessage;
+}
+
+function messageJson(message: PostedMessage): JsonObject {
+  const { platform, workspace, channel } = message.channel;
+  return { channel: { platform, workspace, channel }, messageId: message.messageId };
+}
