@@ -12,8 +12,8 @@ import type { FileAccess } from './commands/types.js';
 import type { Config } from './config.js';
 import type { Logger } from './logging.js';
 import type { CommandMetrics } from './metrics.js';
-import type { Runtime } from './runtime/runtime.js';
 import { RUN_FILE_FOLDERS } from './runtime/run-store-file.js';
+import type { Runtime } from './runtime/runtime.js';
 import { ACCESS_FILE_FOLDERS, FileAccessStore } from './session/access-file.js';
 import type { AccessStore } from './session/access-port.js';
 import { RedisAccessStore } from './session/access-redis.js';
@@ -154,7 +154,9 @@ function consoleFiles(fileRoot: string, options: CoreOptions): FileAccess {
   // A data dir that holds the working directory itself (--data-dir .) keeps only its own
   // folders off limits; everything else there is the user's.
   const reserved = isInside(dataDir, root)
-    ? [...FILE_STORE_FOLDERS, ...ACCESS_FILE_FOLDERS, ...RUN_FILE_FOLDERS].map((folder) => path.join(dataDir, folder))
+    ? [...FILE_STORE_FOLDERS, ...ACCESS_FILE_FOLDERS, ...RUN_FILE_FOLDERS].map((folder) =>
+        path.join(dataDir, folder),
+      )
     : [dataDir];
   return createConfinedFiles(root, options.config.limits.documentBytes, { reserved });
 }

@@ -67,7 +67,13 @@ export async function consoleCommand(args: readonly string[], env: Environment):
   const dataDirOption = values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] };
   const runs = await buildRuntime({ config, logger, ...dataDirOption });
   runs.chat.register('console', new ConsoleRunChat(process.stdout, values.json));
-  const core = buildCore({ config, logger, fileRoot: process.cwd(), runtime: runs.runtime, ...dataDirOption });
+  const core = buildCore({
+    config,
+    logger,
+    fileRoot: process.cwd(),
+    runtime: runs.runtime,
+    ...dataDirOption,
+  });
   await runs.work();
   await runs.runtime.resumeUnfinished();
   const dataDir = values['data-dir'] ?? config.dataDir;

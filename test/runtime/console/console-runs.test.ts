@@ -62,7 +62,11 @@ describe('runs in the piped console', () => {
       text: string;
       data: Record<string, unknown>;
     }[];
-    expect(status?.data).toMatchObject({ run_id: id, state: 'succeeded', progress: { percent: 100, done: 2, total: 2 } });
+    expect(status?.data).toMatchObject({
+      run_id: id,
+      state: 'succeeded',
+      progress: { percent: 100, done: 2, total: 2 },
+    });
     expect(status?.text).toContain('succeeded');
     expect(results?.text).toContain('Compose / Greeting');
     expect(results?.text).toContain('Hello Ada');
