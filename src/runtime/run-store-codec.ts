@@ -140,6 +140,10 @@ export function decodeMemo(text: string, source: string): StepMemo {
   return parseStored(memoSchema, text, source);
 }
 
+export function isRunState(state: string): state is RunState {
+  return Object.hasOwn(RUN_STATES, state);
+}
+
 export function sameChannel(a: ChannelKey, b: ChannelKey): boolean {
   return a.platform === b.platform && a.workspace === b.workspace && a.channel === b.channel;
 }

@@ -380,6 +380,32 @@ export function runStoreContract(
       });
     });
 
+    describe('unfinished', () => {
+      it('names every run not in a final state, in any channel, at most `limit`', async () => {
+        await runIn('q', []);
+        await runIn('r', ['running']);
+        await runIn('w', ['running', 'waiting']);
+        await runIn('o', [], { channel: OTHER });
+        await runIn('done', ['running', 'succeeded']);
+        await runIn('stopped', ['cancelled']);
+        const failed = await runIn('retried', ['running', 'failed']);
+        await store.update('retried', failed.revision, change(failed, { state: 'queued' }));
+        const all = ['o', 'q', 'r', 'retried', 'w'];
+        expect((await store.unfinished(100)).sort()).toEqual(all);
+        const some = await store.unfinished(2);
+        expect(some).toHaveLength(2);
+        for (const id of some) expect(all).toContain(id);
+        expect(await codeOf(store.unfinished(0))).toBe('USAGE');
+      });
+
+      it('is empty for an empty store, and forgets a run once it ends', async () => {
+        expect(await store.unfinished(10)).toEqual([]);
+        const run = await runIn('run-1', ['running']);
+        await store.update('run-1', run.revision, change(run, { state: 'failed' }));
+        expect(await store.unfinished(10)).toEqual([]);
+      });
+    });
+
     describe('list', () => {
       it('lists a channel newest first, with a limit and a state filter; channels are isolated', async () => {
         await runIn('r1', [], { createdAt: at(1) });
