@@ -19,6 +19,10 @@ export interface ApiCall {
   readonly method: string;
   readonly args: Record<string, unknown>;
   readonly token: string | undefined;
+  /** When the fake received it (Date.now()). */
+  readonly at: number;
+  /** Answered 429 (see rateLimitNext). */
+  readonly rateLimited?: boolean;
 }
 
 export interface ResponsePost {
@@ -53,6 +57,8 @@ export interface FakeSlack {
   hostFile(name: string, content: string, declaredSize?: number): HostedFile;
   /** The next call of `method` fails with Slack's `error` code. */
   failNext(method: string, error: string): void;
+  /** The next call of `method` is answered HTTP 429 with `Retry-After: seconds`. */
+  rateLimitNext(method: string, retryAfterSeconds: number): void;
   callsOf(method: string): ApiCall[];
   waitForCalls(method: string, count: number, timeoutMs?: number): Promise<ApiCall[]>;
   waitForPosts(url: string, count: number, timeoutMs?: number): Promise<ResponsePost[]>;
@@ -99,6 +105,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const uploads = new Map<string, string>();
   const files = new Map<string, { file: HostedFile; content: string }>();
   const failures = new Map<string, string[]>();
+  const rateLimits = new Map<string, number[]>();
   const sockets = new Set<WebSocket>();
   const pendingAcks = new Map<string, (ack: SocketAck) => void>();
   let counter = 0;
@@ -164,7 +171,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         : typeof args.token === 'string'
           ? args.token
           : undefined;
-      calls.push({ method, args, token });
+      const retryAfter = rateLimits.get(method)?.shift();
+      if (retryAfter !== undefined) {
+        calls.push({ method, args, token, at: Date.now(), rateLimited: true });
+        response.writeHead(429, {
+          'content-type': 'application/json; charset=utf-8',
+          'retry-after': String(retryAfter),
+        });
+        response.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+        return;
+      }
+      calls.push({ method, args, token, at: Date.now() });
       json(response, answer(method, args));
       return;
     }
@@ -238,6 +255,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     failNext(method, error) {
       failures.set(method, [...(failures.get(method) ?? []), error]);
+    },
+    rateLimitNext(method, retryAfterSeconds) {
+      rateLimits.set(method, [...(rateLimits.get(method) ?? []), retryAfterSeconds]);
     },
     callsOf: (method) => calls.filter((c) => c.method === method),
     waitForCalls(method, count, timeoutMs = 5000) {
