@@ -15,7 +15,15 @@ export interface RecordedFile {
   readonly text: string;
 }
 
-export type CallKind = 'gateway' | 'callback' | 'edit' | 'delete' | 'followup' | 'channel' | 'commands';
+export type CallKind =
+  | 'gateway'
+  | 'callback'
+  | 'edit'
+  | 'delete'
+  | 'followup'
+  | 'channel'
+  | 'channel-edit'
+  | 'commands';
 
 export interface RecordedCall {
   readonly kind: CallKind;
@@ -30,6 +38,8 @@ export interface RecordedCall {
   readonly json: unknown;
   readonly files: readonly RecordedFile[];
   readonly at: number;
+  /** Answered 429 (see rateLimitNext). */
+  readonly rateLimited?: boolean;
 }
 
 export interface FakeDiscordOptions {
@@ -45,12 +55,13 @@ const ROUTES: readonly { kind: CallKind; method: string; pattern: RegExp }[] = [
   { kind: 'delete', method: 'DELETE', pattern: /^\/webhooks\/\d+\/([^/]+)\/messages\/@original$/ },
   { kind: 'followup', method: 'POST', pattern: /^\/webhooks\/\d+\/([^/]+)$/ },
   { kind: 'channel', method: 'POST', pattern: /^\/channels\/(\d+)\/messages$/ },
+  { kind: 'channel-edit', method: 'PATCH', pattern: /^\/channels\/(\d+)\/messages\/(\d+)$/ },
   { kind: 'commands', method: 'PUT', pattern: /^\/applications\/\d+\/commands$/ },
   { kind: 'commands', method: 'PUT', pattern: /^\/applications\/\d+\/guilds\/(\d+)\/commands$/ },
 ];
 
 /** Kinds that need the bot token; the rest are authorised by the interaction token in the path. */
-const BOT_AUTH: ReadonlySet<CallKind> = new Set(['gateway', 'channel', 'commands']);
+const BOT_AUTH: ReadonlySet<CallKind> = new Set(['gateway', 'channel', 'channel-edit', 'commands']);
 
 async function readAll(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -88,6 +99,7 @@ export class FakeDiscord {
   readonly gateway: FakeGateway;
   /** Extra latency before answering REST calls of a kind, to simulate a slow Discord. */
   readonly delays = new Map<CallKind, number>();
+  private readonly rateLimits = new Map<CallKind, number[]>();
   private readonly server: Server;
   private readonly attachments = new Map<string, { body: Buffer; contentType: string }>();
   private waiters: (() => void)[] = [];
@@ -129,6 +141,11 @@ export class FakeDiscord {
     const id = randomBytes(6).toString('hex');
     this.attachments.set(id, { body: Buffer.from(body), contentType });
     return `http://127.0.0.1:${this.port}/attachments/${id}/${encodeURIComponent(filename)}`;
+  }
+
+  /** The next call of `kind` is answered 429 with `Retry-After: seconds` (a per-route limit). */
+  rateLimitNext(kind: CallKind, retryAfterSeconds: number): void {
+    this.rateLimits.set(kind, [...(this.rateLimits.get(kind) ?? []), retryAfterSeconds]);
   }
 
   callsFor(token: string): RecordedCall[] {
@@ -178,7 +195,9 @@ export class FakeDiscord {
     }
     const { json, files } = await parseBody(request);
     const body = isRecord(json) ? json : {};
-    const target = route.pattern.exec(path)?.[1];
+    const match = route.pattern.exec(path);
+    const target = match?.[1];
+    const retryAfter = this.rateLimits.get(route.kind)?.shift();
     this.record({
       kind: route.kind,
       method: request.method ?? '',
@@ -189,7 +208,9 @@ export class FakeDiscord {
       json,
       files,
       at: Date.now(),
+      ...(retryAfter === undefined ? {} : { rateLimited: true }),
     });
+    if (retryAfter !== undefined) return this.rateLimited(response, retryAfter);
     const delay = this.delays.get(route.kind) ?? 0;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     switch (route.kind) {
@@ -214,9 +235,27 @@ export class FakeDiscord {
             version: '1',
           })),
         );
+      case 'channel-edit':
+        return this.json(response, 200, { ...this.message(body, target), id: match?.[2] });
       default:
         return this.json(response, 200, this.message(body, target));
     }
+  }
+
+  /** Discord's answer to a request over a route's limit, as discord.js reads it. */
+  private rateLimited(response: ServerResponse, seconds: number): void {
+    const text = JSON.stringify({
+      message: 'You are being rate limited.',
+      retry_after: seconds,
+      global: false,
+    });
+    response.writeHead(429, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'retry-after': String(seconds),
+      'x-ratelimit-scope': 'user',
+    });
+    response.end(text);
   }
 
   private message(body: Record<string, unknown>, channel: string | undefined): object {
