@@ -11,7 +11,7 @@ import { AitwsError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logging.js';
 import { EventRouter } from '../../src/runtime/events.js';
 import { channelId } from '../../src/runtime/events-ids.js';
-import type { RunnableVersion } from '../../src/runtime/events-version.js';
+import type { RunnableVersion, VersionSource } from '../../src/runtime/events-version.js';
 import { type Executor, executorRegistry } from '../../src/runtime/executor.js';
 import { builtinExecutors } from '../../src/runtime/executors/index.js';
 import { EmbeddedRunQueue } from '../../src/runtime/queue-embedded.js';
@@ -64,6 +64,8 @@ export interface EventsHarness {
   readonly posts: Post[];
   /** A second router on the same runtime with claims of its own: another process, say. */
   otherRouter(): EventRouter;
+  /** A router on the same runtime reading versions from elsewhere (the session stores). */
+  routerWith(versions: VersionSource): EventRouter;
   /** Makes `toml` the runnable version of `channel` (null: none). */
   setDocument(toml: string | null, channel?: ChannelKey): RunnableVersion | null;
   version(channel?: ChannelKey): RunnableVersion | null;
@@ -107,25 +109,28 @@ export async function createEventsHarness(
     engine: { maxOutputBytes: 100_000, watchMs: 50, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
   });
   const claims = new MemoryInteractionStore();
-  const routerWith = (claimStore: MemoryInteractionStore): EventRouter =>
+  const mapped: VersionSource = async (channel) => versions.get(channelId(channel)) ?? null;
+  const routerWith = (claimStore: MemoryInteractionStore, source: VersionSource = mapped): EventRouter =>
     new EventRouter({
       runtime,
       services,
       executors,
       claims: claimStore,
-      versions: async (channel) => versions.get(channelId(channel)) ?? null,
+      versions: source,
       ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
     });
-  router = routerWith(claims);
+  const main = routerWith(claims);
+  router = main;
   await runtime.work(4);
   const harness: EventsHarness = {
     store,
     queue,
     runtime,
-    router,
+    router: main,
     claims,
     posts,
     otherRouter: () => routerWith(new MemoryInteractionStore()),
+    routerWith: (source) => routerWith(claims, source),
     setDocument(toml, channel = CHANNEL) {
       if (toml === null) {
         versions.delete(channelId(channel));
