@@ -20,6 +20,7 @@ import type { JsonObject, RunRecord } from '../../src/runtime/run-store.js';
 import { MemoryRunStore } from '../../src/runtime/run-store-memory.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { environmentSecrets } from '../../src/runtime/secrets.js';
+import type { InteractionStore } from '../../src/session/interaction-port.js';
 import { MemoryInteractionStore } from '../../src/session/memory-interactions.js';
 import type { ChannelKey } from '../../src/session/port.js';
 
@@ -62,10 +63,14 @@ export interface EventsHarness {
   readonly router: EventRouter;
   readonly claims: MemoryInteractionStore;
   readonly posts: Post[];
-  /** A second router on the same runtime with claims of its own: another process, say. */
-  otherRouter(): EventRouter;
-  /** A router on the same runtime reading versions from elsewhere (the session stores). */
-  routerWith(versions: VersionSource): EventRouter;
+  /**
+   * Another router on the same runtime: with claims of its own (another process, say; fresh
+   * in-memory ones unless given) or reading versions from elsewhere (the session stores).
+   */
+  makeRouter(options?: {
+    readonly claims?: Pick<InteractionStore, 'claimOnce'>;
+    readonly versions?: VersionSource;
+  }): EventRouter;
   /** Makes `toml` the runnable version of `channel` (null: none). */
   setDocument(toml: string | null, channel?: ChannelKey): RunnableVersion | null;
   version(channel?: ChannelKey): RunnableVersion | null;
@@ -110,7 +115,10 @@ export async function createEventsHarness(
   });
   const claims = new MemoryInteractionStore();
   const mapped: VersionSource = async (channel) => versions.get(channelId(channel)) ?? null;
-  const routerWith = (claimStore: MemoryInteractionStore, source: VersionSource = mapped): EventRouter =>
+  const routerWith = (
+    claimStore: Pick<InteractionStore, 'claimOnce'>,
+    source: VersionSource = mapped,
+  ): EventRouter =>
     new EventRouter({
       runtime,
       services,
@@ -129,8 +137,7 @@ export async function createEventsHarness(
     router: main,
     claims,
     posts,
-    otherRouter: () => routerWith(new MemoryInteractionStore()),
-    routerWith: (source) => routerWith(claims, source),
+    makeRouter: (made = {}) => routerWith(made.claims ?? new MemoryInteractionStore(), made.versions),
     setDocument(toml, channel = CHANNEL) {
       if (toml === null) {
         versions.delete(channelId(channel));

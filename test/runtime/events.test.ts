@@ -117,7 +117,7 @@ describe('events → triggers → handlers', () => {
     const event = { type: 'resource_creation', id: 'evt-same', data: { who: 'Di' } };
     const by = { id: 'x', name: 'x' };
     const first = await h.router.deliver(CHANNEL, event, { by });
-    const again = await h.otherRouter().deliver(CHANNEL, event, { by });
+    const again = await h.makeRouter().deliver(CHANNEL, event, { by });
     const runId = runIds(first)[0];
     expect(runId).toMatch(/^e[a-z2-9]{16}$/);
     expect(again.fired[1]?.outcome).toEqual({ kind: 'run', runId, existing: true });

@@ -185,7 +185,7 @@ describe('schedule ticks through the router', () => {
     h.setDocument(`${HEAD}${WORKFLOW}[[triggers]]\nname = "Monday"\nschedule = "0 9 * * 1"\n`);
     const clock = new ManualClock('2025-01-05T12:00:00Z');
     const one = new TimerScheduler({ fire: (channel, tick) => h.router.fireSchedule(channel, tick), clock });
-    const other = h.otherRouter();
+    const other = h.makeRouter();
     const two = new TimerScheduler({ fire: (channel, tick) => other.fireSchedule(channel, tick), clock });
     const document = h.version()?.document ?? null;
     await one.sync(CHANNEL, document);

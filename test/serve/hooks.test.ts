@@ -277,7 +277,7 @@ describe('/hooks and /emit', () => {
     const sessions = new FileSessionStore({ dataDir });
     const access = new FileAccessStore({ dataDir });
     const versions = storedVersions({ sessions, access });
-    const router = h.routerWith(versions);
+    const router = h.makeRouter({ claims: new MemoryInteractionStore(), versions });
     await start({ router, versions });
     const dispatcher = createDispatcher({
       sessions,
