@@ -79,8 +79,14 @@ export class EventRouter {
   }
 
   /** For RunServices.raise: a run's lifecycle event or `emit`. Never throws (a failure is logged). */
-  async raise(run: RunRecord, event: RuntimeEvent): Promise<void> {
-    if (LIFECYCLE_EVENTS.includes(event.type) && !hasEventEntry(run.document, event.type)) return;
+  async raise(run: RunRecord, raised: RuntimeEvent): Promise<void> {
+    if (LIFECYCLE_EVENTS.includes(raised.type) && !hasEventEntry(run.document, raised.type)) return;
+    // The engine names a lifecycle event by run, type and revision, which every stage completed in
+    // one pass shares: what happened (the data) is part of which occurrence it is.
+    const event = {
+      ...raised,
+      id: `${raised.id}#${eventDigest(JSON.stringify([raised.type, raised.data]))}`,
+    };
     const origin: Origin = {
       channel: run.channel,
       version: { document: run.document, workflow: run.workflow },

@@ -144,6 +144,25 @@ describe("a run's own events", () => {
     );
   });
 
+  it('each stage.completed is its own occurrence: the handler runs once per stage, with the stage in inputs', async () => {
+    h.setDocument(
+      HEAD +
+        GREET +
+        '[[stages]]\nname = "Again"\norder = 2\n[[stages.actions]]\nname = "Post2"\ntype = "chat.notify"\nwith = { text = "Bye" }\n' +
+        entry('events', { name: 'StageDone', type: 'stage.completed' }) +
+        entry('triggers', { name: 'OnStage', event: 'StageDone', handler: 'Say' }) +
+        '[[handlers]]\nname = "Say"\naction = "chat.notify"\nwith = { text = "Stage {{ inputs.stage }} done" }\n',
+    );
+    await h.start({ who: 'Hal' });
+    await h.settle();
+    expect(h.posts.map((post) => post.text)).toEqual([
+      'Hello Hal',
+      'Stage Greet done',
+      'Bye',
+      'Stage Again done',
+    ]);
+  });
+
   it('an emit step raises a user event: its handler runs with the data in inputs', async () => {
     h.setDocument(
       HEAD +
