@@ -8,7 +8,7 @@ import type { ChannelKey } from '../session/port.js';
 import type { RunActor } from './run-store.js';
 
 /** One text per channel, unambiguous whatever its parts hold. */
-export function channelId(channel: ChannelKey): string {
+export function channelPath(channel: ChannelKey): string {
   return [channel.platform, channel.workspace, channel.channel].map(encodeURIComponent).join('/');
 }
 

@@ -30,6 +30,8 @@ export interface TriggerEntry {
 }
 
 export const DEFAULT_TIMEZONE = 'UTC';
+/** `[[handlers]] action = "run"`: the trigger starts a run of the workflow (pre-flight must accept it). */
+export const RUN_HANDLER = 'run';
 
 function tables(document: AitwsDocument, section: string): TomlTable[] {
   const value = document[section];

@@ -4,7 +4,7 @@
  * run; or a handler of an outside event acts as a run that is never stored.
  */
 import { AitwsError } from '../errors.js';
-import { channelId, derivedRunId, triggerActor } from './events-ids.js';
+import { channelPath, derivedRunId, triggerActor } from './events-ids.js';
 import type { TriggerEntry } from './events-match.js';
 import type { FiredTrigger, Origin } from './events-types.js';
 import type { RunnableVersion } from './events-version.js';
@@ -20,7 +20,7 @@ export async function startTriggeredRun(
   trigger: TriggerEntry,
 ): Promise<FiredTrigger> {
   const kind = origin.kind === 'schedule' ? 's' : 'e';
-  const id = derivedRunId(kind, [channelId(origin.channel), event.id, trigger.name]);
+  const id = derivedRunId(kind, [channelPath(origin.channel), event.id, trigger.name]);
   const existing = (await runtime.store.read(id)) !== null;
   try {
     const run = await runtime.start({
@@ -55,7 +55,7 @@ export function outsideRun(
 ): RunRecord {
   const at = now.toISOString();
   return {
-    id: derivedRunId('e', [channelId(origin.channel), event.id, trigger.name, 'handler']),
+    id: derivedRunId('e', [channelPath(origin.channel), event.id, trigger.name, 'handler']),
     channel: origin.channel,
     workflow: version.workflow,
     document: version.document,

@@ -25,8 +25,8 @@ import { sameName } from '../document/entry-names.js';
 import type { InteractionStore } from '../session/interaction-port.js';
 import type { ChannelKey } from '../session/port.js';
 import { type HandlerResult, runHandlerAction } from './events-handler.js';
-import { channelId, depthOf, eventDigest } from './events-ids.js';
-import { findTrigger, hasEventEntry, type TriggerEntry, triggersFor } from './events-match.js';
+import { channelPath, depthOf, eventDigest } from './events-ids.js';
+import { findTrigger, hasEventEntry, RUN_HANDLER, type TriggerEntry, triggersFor } from './events-match.js';
 import { outsideRun, startTriggeredRun } from './events-start.js';
 import type { DeliverOptions, Delivery, FiredTrigger, Origin } from './events-types.js';
 import type { RunnableVersion, VersionSource } from './events-version.js';
@@ -38,11 +38,10 @@ import type { RunServices, RuntimeEvent } from './run-services.js';
 import type { RunRecord } from './run-store.js';
 import type { Runtime } from './runtime.js';
 
+export { RUN_HANDLER } from './events-match.js';
 export type { DeliverOptions, Delivery, FiredTrigger, TriggerOutcome } from './events-types.js';
 export type { RunnableVersion, VersionSource } from './events-version.js';
 
-/** `[[handlers]] action = "run"`: start a run of the workflow. */
-export const RUN_HANDLER = 'run';
 /** The events the engine raises about runs: they reach triggers, never waiting runs. */
 export const LIFECYCLE_EVENTS: readonly string[] = [
   'run.started',
@@ -166,7 +165,7 @@ export class EventRouter {
 
   #claim(channel: ChannelKey, id: string): Promise<boolean> {
     const ttl = this.#options.dedupeTtlSeconds ?? DEFAULT_DEDUPE_TTL_SECONDS;
-    return this.#options.claims.claimOnce(CLAIM_SCOPE, `${channelId(channel)}|${id}`, ttl);
+    return this.#options.claims.claimOnce(CLAIM_SCOPE, `${channelPath(channel)}|${id}`, ttl);
   }
 
   async #fire(origin: Origin, event: RuntimeEvent, trigger: TriggerEntry): Promise<FiredTrigger> {

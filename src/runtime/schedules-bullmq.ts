@@ -16,7 +16,7 @@ import { AitwsError } from '../errors.js';
 import { type Logger, silentLogger } from '../logging.js';
 import type { ChannelKey, Platform } from '../session/port.js';
 import { closeRedisClient, type RedisClient } from '../session/redis-client.js';
-import { channelId } from './events-ids.js';
+import { channelPath } from './events-ids.js';
 import {
   checkNoEviction,
   producerClient,
@@ -155,13 +155,13 @@ export class BullScheduler implements Scheduler {
     await fire({ platform, workspace, channel }, { trigger, at: new Date(at) });
   }
 
-  // No ":" inside (BullMQ splits its tick job ids `repeat:<scheduler>:<time>` on it): channelId encodes its parts.
+  // No ":" inside (BullMQ splits its tick job ids `repeat:<scheduler>:<time>` on it): channelPath encodes its parts.
   #schedulerId(channel: ChannelKey, trigger: string): string {
-    return `${channelId(channel)}/${encodeURIComponent(trigger)}`;
+    return `${channelPath(channel)}/${encodeURIComponent(trigger)}`;
   }
 
   #indexKey(channel: ChannelKey): string {
-    return `${this.#prefix}:${this.#queueName}:channel:${channelId(channel)}`;
+    return `${this.#prefix}:${this.#queueName}:channel:${channelPath(channel)}`;
   }
 
   #clientOptions(): RunQueueClientOptions {

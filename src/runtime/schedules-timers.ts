@@ -9,7 +9,7 @@
  */
 import { type Logger, silentLogger } from '../logging.js';
 import type { ChannelKey } from '../session/port.js';
-import { channelId } from './events-ids.js';
+import { channelPath } from './events-ids.js';
 import {
   type ChannelSchedule,
   channelSchedules,
@@ -61,7 +61,7 @@ export class TimerScheduler implements Scheduler {
   readonly #fire: ScheduleFire;
   readonly #logger: Logger;
   readonly #clock: SchedulerClock;
-  /** channelId → trigger → its armed timer. */
+  /** channelPath → trigger → its armed timer. */
   readonly #channels = new Map<string, Map<string, Armed>>();
   #closed = false;
 
@@ -73,7 +73,7 @@ export class TimerScheduler implements Scheduler {
 
   async sync(channel: ChannelKey, document: Parameters<Scheduler['sync']>[1]): Promise<void> {
     if (this.#closed) return;
-    const key = channelId(channel);
+    const key = channelPath(channel);
     const current = this.#channels.get(key) ?? new Map<string, Armed>();
     const wanted = new Map(channelSchedules(document).map((schedule) => [schedule.trigger, schedule]));
     for (const [trigger, armed] of current) {
@@ -94,7 +94,7 @@ export class TimerScheduler implements Scheduler {
 
   /** The schedules armed for `channel` and when each fires next, for /hooks-like views and tests. */
   scheduled(channel: ChannelKey): readonly ChannelSchedule[] {
-    return [...(this.#channels.get(channelId(channel))?.values() ?? [])].map((armed) => armed.schedule);
+    return [...(this.#channels.get(channelPath(channel))?.values() ?? [])].map((armed) => armed.schedule);
   }
 
   async close(): Promise<void> {
@@ -110,7 +110,8 @@ export class TimerScheduler implements Scheduler {
 
   #tick(channel: ChannelKey, armed: Armed, at: Date): void {
     // Replaced or removed by a sync since it was armed: its successor has its own timer.
-    if (this.#closed || this.#channels.get(channelId(channel))?.get(armed.schedule.trigger) !== armed) return;
+    if (this.#closed || this.#channels.get(channelPath(channel))?.get(armed.schedule.trigger) !== armed)
+      return;
     const trigger = armed.schedule.trigger;
     this.#fire(channel, { trigger, at }).catch((error: unknown) => {
       this.#logger.warn({ channel, trigger, at: at.toISOString(), err: error }, 'A scheduled trigger failed');

@@ -10,7 +10,7 @@ import type { AitwsDocument } from '../../src/document/types.js';
 import { AitwsError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logging.js';
 import { EventRouter } from '../../src/runtime/events.js';
-import { channelId } from '../../src/runtime/events-ids.js';
+import { channelPath } from '../../src/runtime/events-ids.js';
 import type { RunnableVersion, VersionSource } from '../../src/runtime/events-version.js';
 import { type Executor, executorRegistry } from '../../src/runtime/executor.js';
 import { builtinExecutors } from '../../src/runtime/executors/index.js';
@@ -114,7 +114,7 @@ export async function createEventsHarness(
     engine: { maxOutputBytes: 100_000, watchMs: 50, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
   });
   const claims = new MemoryInteractionStore();
-  const mapped: VersionSource = async (channel) => versions.get(channelId(channel)) ?? null;
+  const mapped: VersionSource = async (channel) => versions.get(channelPath(channel)) ?? null;
   const routerWith = (
     claimStore: Pick<InteractionStore, 'claimOnce'>,
     source: VersionSource = mapped,
@@ -140,15 +140,15 @@ export async function createEventsHarness(
     makeRouter: (made = {}) => routerWith(made.claims ?? new MemoryInteractionStore(), made.versions),
     setDocument(toml, channel = CHANNEL) {
       if (toml === null) {
-        versions.delete(channelId(channel));
+        versions.delete(channelPath(channel));
         return null;
       }
       const document = parse(toml) as AitwsDocument;
       const version = { document, workflow: { name: 'Evented', version: 1, hash: 'sha256:00' } };
-      versions.set(channelId(channel), version);
+      versions.set(channelPath(channel), version);
       return version;
     },
-    version: (channel = CHANNEL) => versions.get(channelId(channel)) ?? null,
+    version: (channel = CHANNEL) => versions.get(channelPath(channel)) ?? null,
     async start(inputs = {}, id) {
       const version = harness.version();
       if (version === null) throw new Error('no document set');

@@ -341,5 +341,13 @@ describe('/hooks and /emit', () => {
     expect(texts).toContain('Hello value');
     expect(texts).toContain('Hello from emit');
     expect(texts.filter((t) => t.startsWith('Workflow event resource_creation'))).toHaveLength(2);
+
+    // Once review is required and nothing is approved, the webhook has no version to read.
+    expect((await as('alice', '/add change_management review_required=true')).ok).toBe(true);
+    const pending = await as('alice', '/hooks');
+    expect(pending.ok).toBe(true);
+    expect(pending.warnings.join(' ')).toMatch(/Until a version is approved the webhook answers 404/);
+    const again = await run('sh', ['-c', code.code], { timeout: 10_000 });
+    expect(JSON.parse(again.stdout)).toEqual({ error: 'this channel has no workflow to run' });
   });
 });

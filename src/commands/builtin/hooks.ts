@@ -1,3 +1,4 @@
+import type { AitwsDocument } from '../../document/types.js';
 import { AitwsError } from '../../errors.js';
 import { channelSecret, type WebhookSettings, webhookUrl } from '../../http/hooks-sign.js';
 import { eventEntries } from '../../runtime/events-match.js';
@@ -50,6 +51,23 @@ export function curlExample(url: string, key: string): string {
   ].join('\n');
 }
 
+/** The runnable version's events; before any is approved, the draft's, with a warning. */
+async function shownDocument(
+  context: CommandContext,
+): Promise<{ document: AitwsDocument; warnings: string[] }> {
+  try {
+    return { document: (await runnableVersion(context)).document, warnings: [] };
+  } catch (error) {
+    if (!(error instanceof AitwsError) || error.code !== 'NOT_APPROVED') throw error;
+    const draft = (await context.drafts.read(context.invocation.channel)).document;
+    if (draft === null) throw error;
+    return {
+      document: draft,
+      warnings: [`${error.message} Until a version is approved the webhook answers 404.`],
+    };
+  }
+}
+
 export const hooksCommand: CommandDefinition = {
   name: 'hooks',
   group: 'runs',
@@ -63,9 +81,9 @@ export const hooksCommand: CommandDefinition = {
   async run(context) {
     const settings = webhooksOf(context);
     const { channel } = context.invocation;
-    const version = await runnableVersion(context);
+    const { document, warnings } = await shownDocument(context);
     const key = channelSecret(settings.secret, channel);
-    const entries = eventEntries(version.document);
+    const entries = eventEntries(document);
     const items = entries.map((entry) => {
       const type = entry.type === entry.name ? '' : ` (type ${entry.type})`;
       return `${entry.name}${type}: ${shownUrl(settings, channel, entry.name)}`;
@@ -90,6 +108,7 @@ export const hooksCommand: CommandDefinition = {
         : `Webhooks for this channel, one per event (POST, JSON body = the event's data):`;
     return privateAnswer(text, {
       blocks,
+      warnings,
       data: {
         key,
         hooks: entries.map((entry) => ({
