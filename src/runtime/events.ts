@@ -42,7 +42,7 @@ export { RUN_HANDLER } from './events-match.js';
 export type { DeliverOptions, Delivery, FiredTrigger, TriggerOutcome } from './events-types.js';
 export type { RunnableVersion, VersionSource } from './events-version.js';
 
-/** The events the engine raises about runs: they reach triggers, never waiting runs. */
+/** The events the runtime raises about runs (and approvals): they reach triggers, never waiting runs. */
 export const LIFECYCLE_EVENTS: readonly string[] = [
   'run.started',
   'stage.completed',
@@ -51,6 +51,8 @@ export const LIFECYCLE_EVENTS: readonly string[] = [
   'run.failed',
   'run.cancelled',
   'run.timed_out',
+  'approval.requested',
+  'approval.timeout',
 ];
 export const DEFAULT_MAX_DEPTH = 5;
 /** How long an event id is remembered: far longer than any sender retries, or the webhook's 5-minute window. */
