@@ -10,6 +10,8 @@ import type { Config } from './config.js';
 import type { Logger } from './logging.js';
 import type { Metrics } from './metrics.js';
 import { ChatRelay } from './runtime/chat-relay.js';
+import { EventRouter } from './runtime/events.js';
+import type { VersionSource } from './runtime/events-version.js';
 import { type Executor, executorRegistry } from './runtime/executor.js';
 import { createAiInvokeExecutor } from './runtime/executors/ai-invoke.js';
 import { humanApprovalExecutor } from './runtime/executors/human-approval.js';
@@ -25,7 +27,11 @@ import type { RunRecord, RunStore } from './runtime/run-store.js';
 import { FileRunStore } from './runtime/run-store-file.js';
 import { RedisRunStore } from './runtime/run-store-redis.js';
 import { Runtime } from './runtime/runtime.js';
+import type { ScheduleFire, Scheduler } from './runtime/schedules.js';
+import { BullScheduler } from './runtime/schedules-bullmq.js';
+import { TimerScheduler } from './runtime/schedules-timers.js';
 import { environmentSecrets, secretVariable } from './runtime/secrets.js';
+import type { InteractionStore } from './session/interaction-port.js';
 import { createRedisClient } from './session/redis-client.js';
 
 /**
@@ -40,8 +46,13 @@ export interface RuntimeSetup {
   readonly chat: ChatRelay;
   readonly queue: RunQueue;
   readonly kind: 'redis' | 'file';
-  /** Routes the runs' events (lifecycle and `emit`) to triggers; set once the router exists. */
-  onEvent(handler: (run: RunRecord, event: RuntimeEvent) => Promise<void>): void;
+  /** Cron triggers of the channels' runnable versions (in-process timers, or BullMQ schedulers). */
+  readonly scheduler: Scheduler;
+  /**
+   * Builds the event router over the stores of the core (dedupe claims, runnable versions) and
+   * routes the runs' events (lifecycle and `emit`) and the schedules' ticks to it.
+   */
+  routeEvents(stores: { readonly claims: InteractionStore; readonly versions: VersionSource }): EventRouter;
   /** Works on runs in this process: the console and `aitws worker` (or `serve --worker`). */
   work(concurrency?: number): Promise<void>;
   /** Readiness: can the run store and queue serve right now? */
@@ -130,21 +141,34 @@ export async function buildRuntime(options: RuntimeSetupOptions): Promise<Runtim
   );
   const secrets = environmentSecrets(secretEnv, config.runtime.secretsDir);
   const chat = new ChatRelay(logger);
-  let eventHandler: (run: RunRecord, event: RuntimeEvent) => Promise<void> = async (run, event) =>
-    logger.debug({ runId: run.id, event: event.type }, 'runtime event');
+  let router: EventRouter | undefined;
+  const raise = async (run: RunRecord, event: RuntimeEvent): Promise<void> => {
+    if (router === undefined) logger.debug({ runId: run.id, event: event.type }, 'runtime event (no router)');
+    else await router.raise(run, event);
+  };
+  const fire: ScheduleFire = async (channel, tick) => router?.fireSchedule(channel, tick);
+  const scheduler: Scheduler =
+    config.redisUrl !== undefined
+      ? new BullScheduler({
+          connection: config.redisUrl,
+          prefix: `{${config.redisPrefix}-schedules}`,
+          logger,
+        })
+      : new TimerScheduler({ fire, logger });
   const services: RunServices = {
     store,
     chat,
     logger,
-    raise: (run, event) => eventHandler(run, event),
+    raise,
     secret: (name) => secrets.get(name),
     now,
   };
   const progress = new RunProgress({ store, chat, logger, now, plannedActions });
+  const registry = executorRegistry(await executors(config, logger));
   const runtime = new Runtime({
     store,
     queue,
-    executors: executorRegistry(await executors(config, logger)),
+    executors: registry,
     secrets,
     services,
     engine: {
@@ -170,17 +194,21 @@ export async function buildRuntime(options: RuntimeSetupOptions): Promise<Runtim
         return false;
       }
     },
-    onEvent: (handler) => {
-      eventHandler = handler;
+    scheduler,
+    routeEvents: (stores) => {
+      router = new EventRouter({ runtime, services, executors: registry, ...stores });
+      return router;
     },
     work: async (concurrency) => {
       await runtime.work(concurrency ?? config.runtime.workerConcurrency);
+      if (scheduler instanceof BullScheduler) await scheduler.work(fire);
       retention ??= startRetention(store, config.runtime.retentionDays, logger, now);
     },
     settled: () =>
       queue instanceof EmbeddedRunQueue ? queue.idle({ horizonMs: SETTLE_HORIZON_MS }) : Promise.resolve(),
     close: async () => {
       if (retention !== undefined) clearInterval(retention);
+      await scheduler.close();
       await queue.close();
       await store.close();
     },
@@ -236,8 +264,12 @@ function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
  * Slack and Discord, when configured, can be posted to by this process's runs (a worker posts
  * progress and approval requests even though it receives nothing from the platforms).
  */
-export function registerRunChats(runs: RuntimeSetup, config: Config, logger: Logger): void {
-  void runs;
-  void config;
-  void logger;
+export async function registerRunChats(runs: RuntimeSetup, config: Config, logger: Logger): Promise<void> {
+  // Loaded on demand: the console never needs the chat SDKs.
+  const { createSlackRunChat } = await import('./adapters/slack/run-chat.js');
+  const { createDiscordRunChat } = await import('./adapters/discord/run-chat.js');
+  const slack = createSlackRunChat(config.slack, logger);
+  if (slack !== undefined) runs.chat.register('slack', slack);
+  const discord = createDiscordRunChat(config.discord, logger);
+  if (discord !== undefined) runs.chat.register('discord', discord);
 }

@@ -4,16 +4,19 @@
  */
 import path from 'node:path';
 import { createConfinedFiles, isInside } from './adapters/console/files.js';
+import type { RuntimeSetup } from './app-runtime.js';
 import { type Assistant, createAssistant } from './assistant/assistant.js';
 import type { AssistantLimits } from './assistant/guard.js';
 import { createAnthropicProvider } from './assistant/provider-anthropic.js';
 import { createDispatcher, type Dispatcher } from './commands/dispatch.js';
-import type { FileAccess } from './commands/types.js';
+import type { FileAccess, Invocation } from './commands/types.js';
 import type { Config } from './config.js';
 import type { Logger } from './logging.js';
 import type { CommandMetrics } from './metrics.js';
+import type { EventRouter } from './runtime/events.js';
+import { storedVersions, type VersionSource } from './runtime/events-version.js';
 import { RUN_FILE_FOLDERS } from './runtime/run-store-file.js';
-import type { Runtime } from './runtime/runtime.js';
+import type { Scheduler } from './runtime/schedules.js';
 import { ACCESS_FILE_FOLDERS, FileAccessStore } from './session/access-file.js';
 import type { AccessStore } from './session/access-port.js';
 import { RedisAccessStore } from './session/access-redis.js';
@@ -27,6 +30,10 @@ import { RedisSessionStore } from './session/redis-store.js';
 
 export interface Core {
   readonly dispatcher: Dispatcher;
+  /** The version /run would run in a channel (the webhook and schedules start that one). */
+  readonly versions: VersionSource;
+  /** Events to triggers: present when the core runs workflows. */
+  readonly events?: EventRouter;
   readonly sessions: SessionStore;
   /** Button actions, event dedupe and counters (Redis when REDIS_URL is set, else in-process). */
   readonly interactions: InteractionStore;
@@ -49,8 +56,8 @@ export interface CoreOptions {
   readonly metrics?: CommandMetrics;
   /** Overrides the assistant's default rate limits and daily budget. */
   readonly assistantLimits?: Partial<AssistantLimits>;
-  /** Runs workflows for the job commands (src/app-runtime.ts builds it). */
-  readonly runtime?: Runtime;
+  /** Runs workflows for the job commands, with events and schedules (src/app-runtime.ts builds it). */
+  readonly runs?: RuntimeSetup;
 }
 
 interface BuiltStore {
@@ -164,7 +171,16 @@ function consoleFiles(fileRoot: string, options: CoreOptions): FileAccess {
 export function buildCore(options: CoreOptions): Core {
   const { config, logger } = options;
   const store = buildSessionStore(config, logger, options.dataDir);
-  const dispatcher = createDispatcher({
+  const versions = storedVersions({ sessions: store.sessions, access: store.access });
+  const events =
+    options.runs === undefined
+      ? undefined
+      : {
+          runtime: options.runs.runtime,
+          scheduler: options.runs.scheduler,
+          router: options.runs.routeEvents({ claims: store.interactions, versions }),
+        };
+  const created = createDispatcher({
     sessions: store.sessions,
     interactions: store.interactions,
     accessStore: store.access,
@@ -173,11 +189,16 @@ export function buildCore(options: CoreOptions): Core {
     logger,
     assistant: buildAssistant(options, store.interactions),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
-    ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
+    ...(events === undefined ? {} : { runtime: events.runtime, events: events.router }),
+    ...(config.runtime.webhooks === undefined ? {} : { webhooks: config.runtime.webhooks }),
     ...(options.fileRoot === undefined ? {} : { files: consoleFiles(options.fileRoot, options) }),
   });
+  const dispatcher =
+    events === undefined ? created : keepingSchedules(created, events.scheduler, versions, logger);
   return {
     dispatcher,
+    versions,
+    ...(events === undefined ? {} : { events: events.router }),
     sessions: store.sessions,
     interactions: store.interactions,
     access: store.access,
@@ -187,6 +208,45 @@ export function buildCore(options: CoreOptions): Core {
       await store.interactions.close();
       await store.access.close();
       await store.sessions.close();
+    },
+  };
+}
+
+/** Commands that may change what a channel runs: after one succeeds its schedules are synced. */
+const CHANGING_GROUPS: ReadonlySet<string> = new Set(['draft', 'files', 'history', 'access']);
+
+/**
+ * A channel's cron triggers follow its runnable version: after a command that may have changed
+ * the draft or its approval, the channel's schedules are synced, off the reply's path (a failure
+ * is logged and the next change syncs again).
+ */
+function keepingSchedules(
+  dispatcher: Dispatcher,
+  scheduler: Scheduler,
+  versions: VersionSource,
+  logger: Logger,
+): Dispatcher {
+  const changing = new Set(
+    dispatcher.commands.filter((c) => CHANGING_GROUPS.has(c.group)).map((c) => c.name),
+  );
+  const sync = (channel: Invocation['channel']): void => {
+    versions(channel)
+      .then((version) => scheduler.sync(channel, version?.document ?? null))
+      .catch((error: unknown) => logger.warn({ err: error }, "The channel's schedules could not be synced"));
+  };
+  return {
+    ...dispatcher,
+    checkDocument: (text) => dispatcher.checkDocument(text),
+    async handle(invocation) {
+      const reply = await dispatcher.handle(invocation);
+      const name = /^\s*\/?([A-Za-z][A-Za-z0-9_-]*)/.exec(invocation.text)?.[1]?.toLowerCase();
+      if (reply.ok && name !== undefined && changing.has(name)) sync(invocation.channel);
+      return reply;
+    },
+    async handleButton(click) {
+      const reply = await dispatcher.handleButton(click);
+      if (reply.ok) sync(click.channel);
+      return reply;
     },
   };
 }

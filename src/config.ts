@@ -93,6 +93,11 @@ const EnvSchema = z.object({
   AITWS_HTTP_MAX_RESPONSE_BYTES: positiveInt.default(1024 * 1024),
   AITWS_RUN_RETENTION_DAYS: positiveInt.default(30),
   AITWS_WORKER_CONCURRENCY: positiveInt.max(1000).default(8),
+  AITWS_WEBHOOK_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (openssl rand -hex 32)')
+    .optional(),
+  AITWS_PUBLIC_URL: z.url().optional(),
 });
 
 /** `${secret:NAME}` values come from AITWS_SECRET_<NAME> (or files in AITWS_SECRETS_DIR). */
@@ -148,6 +153,8 @@ export interface RuntimeConfig {
   readonly httpMaxResponseBytes: number;
   readonly retentionDays: number;
   readonly workerConcurrency: number;
+  /** The signed webhook (POST /hooks/…): undefined when AITWS_WEBHOOK_SECRET is unset. */
+  readonly webhooks: { readonly secret: string; readonly baseUrl: string } | undefined;
 }
 
 export interface Config {
@@ -281,6 +288,8 @@ const PART_VARIABLES: Readonly<Record<ConfigPart, readonly EnvName[]>> = {
     'AITWS_HTTP_MAX_RESPONSE_BYTES',
     'AITWS_RUN_RETENTION_DAYS',
     'AITWS_WORKER_CONCURRENCY',
+    'AITWS_WEBHOOK_SECRET',
+    'AITWS_PUBLIC_URL',
   ],
 };
 
@@ -366,6 +375,13 @@ export function loadConfig(
       httpMaxResponseBytes: e.AITWS_HTTP_MAX_RESPONSE_BYTES,
       retentionDays: e.AITWS_RUN_RETENTION_DAYS,
       workerConcurrency: e.AITWS_WORKER_CONCURRENCY,
+      webhooks:
+        e.AITWS_WEBHOOK_SECRET === undefined
+          ? undefined
+          : {
+              secret: e.AITWS_WEBHOOK_SECRET,
+              baseUrl: (e.AITWS_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+            },
     },
   };
 }

@@ -10,6 +10,7 @@ import { buildCore, type Core } from './app.js';
 import { buildRuntime, type RuntimeSetup, registerRunChats } from './app-runtime.js';
 import type { Config } from './config.js';
 import { AitwsError } from './errors.js';
+import { hooksRoute } from './http/hooks.js';
 import { createHttpServer, type HttpRoute, healthRoutes, metricsRoute } from './http/server.js';
 import type { Logger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -141,6 +142,13 @@ async function startAll(platforms: readonly PlatformAdapter[], logger: Logger): 
   }
 }
 
+/** POST /hooks/… when AITWS_WEBHOOK_SECRET is set (see src/http/hooks.ts). */
+function webhookRoutes(config: Config, core: Core, logger: Logger): HttpRoute[] {
+  const webhooks = config.runtime.webhooks;
+  if (webhooks === undefined || core.events === undefined) return [];
+  return [hooksRoute({ secret: webhooks.secret, router: core.events, versions: core.versions, logger })];
+}
+
 /**
  * Undefined when no platform is configured. A start that fails (a port in use, a token the
  * platform refuses, a platform out of reach) throws, with an AitwsError saying what to change
@@ -159,7 +167,7 @@ export async function startServer(
 ): Promise<RunningServer | undefined> {
   const metrics = createMetrics();
   const runs = await buildRuntime({ config, logger, metrics });
-  const core = buildCore({ config, logger, metrics, runtime: runs.runtime });
+  const core = buildCore({ config, logger, metrics, runs });
   const closeAll = async (): Promise<void> => {
     await runs.close();
     await core.close();
@@ -174,9 +182,13 @@ export async function startServer(
       await closeAll();
       return undefined;
     }
-    registerRunChats(runs, config, logger);
+    await registerRunChats(runs, config, logger);
     servers = await listenAll(config, logger, {
-      main: [...healthRoutes(core.ready), ...platforms.flatMap((p) => p.routes)],
+      main: [
+        ...healthRoutes(core.ready),
+        ...platforms.flatMap((p) => p.routes),
+        ...webhookRoutes(config, core, logger),
+      ],
       metrics: metricsRoute(async () => ({
         contentType: metrics.registry.contentType,
         body: await metrics.registry.metrics(),

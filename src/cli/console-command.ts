@@ -56,31 +56,43 @@ export async function consoleCommand(args: readonly string[], env: Environment):
     return EXIT_UNREADABLE;
   }
   const loaded = loadConfig(env, PARTS);
-  // The console and its data dir are the person's own: with no AITWS_ADMINS they run it as its admin
-  // (so `npm start` can /run at once); a team sharing one data dir names its admins instead.
-  const config =
-    loaded.access.admins.size > 0
-      ? loaded
-      : { ...loaded, access: { ...loaded.access, admins: new Set([`console:${user}`]) } };
+  // The console and its data dir are the person's own: unless access is configured (AITWS_ADMINS or
+  // AITWS_DEFAULT_PRIVILEGES) they run it as its admin, so `npm start` can /run at once; a team
+  // sharing one data dir names its admins instead.
+  const accessConfigured = loaded.access.admins.size > 0 || (env.AITWS_DEFAULT_PRIVILEGES ?? '') !== '';
+  const config = accessConfigured
+    ? loaded
+    : { ...loaded, access: { ...loaded.access, admins: new Set([`console:${user}`]) } };
   // The terminal is the chat, so the console only logs warnings unless LOG_LEVEL says otherwise.
   const logger = createLogger({ level: config.logLevel ?? 'warn' });
   const dataDirOption = values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] };
   const runs = await buildRuntime({ config, logger, ...dataDirOption });
-  runs.chat.register('console', new ConsoleRunChat(process.stdout, values.json));
+  const runMessages = new ConsoleRunChat(process.stdout, values.json);
+  runs.chat.register('console', runMessages);
   const core = buildCore({
     config,
     logger,
     fileRoot: process.cwd(),
-    runtime: runs.runtime,
+    runs,
     ...dataDirOption,
   });
-  await runs.work();
-  await runs.runtime.resumeUnfinished();
+  const channel = { platform: 'console' as const, workspace: 'local', channel: values.channel };
+  // In the background: the console answers at once even while Redis is out of reach (the run
+  // commands then say so), and picks its unfinished runs up again as soon as it can.
+  runs
+    .work()
+    .then(async () => {
+      await runs.runtime.resumeUnfinished();
+      // The file store cannot list channels: this console's channel gets its schedules at start.
+      const version = await core.versions(channel);
+      await runs.scheduler.sync(channel, version?.document ?? null);
+    })
+    .catch((error: unknown) => logger.warn({ err: error }, 'Runs cannot be worked on in this console'));
   const dataDir = values['data-dir'] ?? config.dataDir;
   try {
     return await runConsole({
       dispatcher: core.dispatcher,
-      channel: { platform: 'console', workspace: 'local', channel: values.channel },
+      channel,
       actor: { id: user, name: user },
       input: process.stdin,
       output: process.stdout,
@@ -94,6 +106,7 @@ export async function consoleCommand(args: readonly string[], env: Environment):
       ...columnsFrom(env),
       // Piped: at the end of input, wait for the runs this process works on, unless they wait on people.
       settle: () => runs.settled(),
+      runMessages,
     });
   } finally {
     await runs.close();

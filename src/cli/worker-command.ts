@@ -6,12 +6,14 @@
  */
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
+import { buildSessionStore } from '../app.js';
 import { buildRuntime, registerRunChats } from '../app-runtime.js';
 import { type ConfigPart, loadConfig } from '../config.js';
 import { AitwsError } from '../errors.js';
 import { createHttpServer, healthRoutes, metricsRoute } from '../http/server.js';
 import { createLogger } from '../logging.js';
 import { createMetrics } from '../metrics.js';
+import { storedVersions } from '../runtime/events-version.js';
 import { type Environment, stdio } from './subcommand.js';
 import { EXIT_UNREADABLE } from './validate-files.js';
 
@@ -64,7 +66,20 @@ export async function workerCommand(args: readonly string[], env: Environment): 
   const logger = createLogger({ level: config.logLevel ?? 'info' });
   const metrics = createMetrics();
   const runs = await buildRuntime({ config, logger, metrics });
-  registerRunChats(runs, config, logger);
+  await registerRunChats(runs, config, logger);
+  // Runs raise their events here, so triggers fire from the worker: it needs the channels' drafts,
+  // approvals and dedupe claims, from the same Redis.
+  const stores = buildSessionStore(config, logger);
+  runs.routeEvents({
+    claims: stores.interactions,
+    versions: storedVersions({ sessions: stores.sessions, access: stores.access }),
+  });
+  const closeAll = async (): Promise<void> => {
+    await runs.close();
+    await stores.interactions.close();
+    await stores.access.close();
+    await stores.sessions.close();
+  };
   const server = createHttpServer({
     routes: [
       ...healthRoutes(() => runs.ready()),
@@ -89,7 +104,7 @@ export async function workerCommand(args: readonly string[], env: Environment): 
     );
   } catch (error) {
     server.close();
-    await runs.close();
+    await closeAll();
     if (!(error instanceof AitwsError)) throw error;
     stdio.err(`aitws worker: ${error.message}`);
     if (error.hint !== undefined) stdio.err(error.hint);
@@ -98,6 +113,6 @@ export async function workerCommand(args: readonly string[], env: Environment): 
   await signalled;
   logger.info({}, 'worker shutting down');
   server.close();
-  await runs.close();
+  await closeAll();
   return 0;
 }

@@ -10,8 +10,10 @@ import { AccessControl } from '../access/service.js';
 import type { Assistant } from '../assistant/assistant.js';
 import { maskSecrets } from '../document/redact.js';
 import type { Limits } from '../document/types.js';
+import type { WebhookSettings } from '../http/hooks-sign.js';
 import type { Logger } from '../logging.js';
 import type { CommandMetrics } from '../metrics.js';
+import type { EventRouter } from '../runtime/events.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { AccessStore } from '../session/access-port.js';
 import { Drafts } from '../session/drafts.js';
@@ -44,6 +46,8 @@ export interface DispatcherDeps {
   readonly assistant?: Assistant;
   /** Runs workflows (the job commands); absent, they say nothing can run here. */
   readonly runtime?: Runtime;
+  readonly events?: EventRouter;
+  readonly webhooks?: WebhookSettings;
 }
 
 export interface Dispatcher {

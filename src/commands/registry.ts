@@ -11,9 +11,11 @@ import { cancelCommand } from './builtin/cancel.js';
 import { createCommand } from './builtin/create.js';
 import { diffCommand } from './builtin/diff.js';
 import { discardCommand } from './builtin/discard.js';
+import { emitCommand } from './builtin/emit.js';
 import { grantCommand } from './builtin/grant.js';
 import { createHelpCommand } from './builtin/help.js';
 import { historyCommand } from './builtin/history.js';
+import { hooksCommand } from './builtin/hooks.js';
 import { jobsCommand } from './builtin/jobs.js';
 import { loadCommand } from './builtin/load.js';
 import { membersCommand } from './builtin/members.js';
@@ -59,6 +61,8 @@ export const COMMANDS: readonly CommandDefinition[] = [
   jobsCommand,
   cancelCommand,
   retryCommand,
+  emitCommand,
+  hooksCommand,
   submitCommand,
   createVoteCommand('approve'),
   createVoteCommand('reject'),

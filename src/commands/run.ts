@@ -69,6 +69,8 @@ export function contextFor(
     notices,
     ...(deps.assistant === undefined ? {} : { assistant: deps.assistant }),
     ...(deps.runtime === undefined ? {} : { runtime: deps.runtime }),
+    ...(deps.events === undefined ? {} : { events: deps.events }),
+    ...(deps.webhooks === undefined ? {} : { webhooks: deps.webhooks }),
   };
 }
 

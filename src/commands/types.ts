@@ -2,10 +2,12 @@ import type { Privilege } from '../access/privileges.js';
 import type { AccessControl, Caller } from '../access/service.js';
 import type { Assistant } from '../assistant/assistant.js';
 import type { Limits, TomlValue } from '../document/types.js';
+import type { WebhookSettings } from '../http/hooks-sign.js';
+import type { EventRouter } from '../runtime/events.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { Drafts } from '../session/drafts.js';
 import type { InteractionStore } from '../session/interaction-port.js';
 import type { ChannelKey } from '../session/port.js';
-import type { Runtime } from '../runtime/runtime.js';
 import type { Reply } from './reply.js';
 
 export interface Actor {
@@ -89,6 +91,10 @@ export interface CommandContext {
   readonly notices: string[];
   /** Runs: absent where nothing can run them (the job commands then say so). */
   readonly runtime?: Runtime;
+  /** Events from /emit (and the runs' own) to the channel's triggers. */
+  readonly events?: EventRouter;
+  /** The signed webhook's secret and public URL; absent when webhooks are off. */
+  readonly webhooks?: WebhookSettings;
 }
 
 /** What decides a command's privilege beyond its name. */

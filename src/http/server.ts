@@ -26,6 +26,8 @@ export interface HttpRoute {
   refuse?(request: IncomingMessage): Refusal | undefined;
   /** `body`: the whole request body, already read, never over maxBodyBytes. */
   handle(request: IncomingMessage, response: ServerResponse, body: Buffer): void | Promise<void>;
+  /** Matches every path that starts with `path` (the webhook's `/hooks/…`). */
+  readonly prefix?: boolean;
 }
 
 export interface Refusal {
@@ -58,6 +60,11 @@ export function json(response: ServerResponse, status: number, value: unknown): 
   send(response, status, 'application/json', JSON.stringify(value));
 }
 
+function matches(route: HttpRoute, path: string | undefined): boolean {
+  if (path === undefined) return false;
+  return route.prefix === true ? path.startsWith(route.path) : route.path === path;
+}
+
 export function healthRoutes(ready: () => Promise<boolean>): HttpRoute[] {
   return [
     { method: 'GET', path: '/healthz', handle: (_req, res) => json(res, 200, { status: 'ok' }) },
@@ -86,7 +93,7 @@ export function metricsRoute(metrics: () => Promise<{ contentType: string; body:
 /** 404 or 405; a body the client is still sending is not drained for keep-alive, the socket closes. */
 function noRoute(routes: readonly HttpRoute[], request: IncomingMessage, response: ServerResponse): void {
   const path = (request.url ?? '/').split('?')[0];
-  const known = routes.some((r) => r.path === path);
+  const known = routes.some((r) => matches(r, path));
   const [status, error] = known ? [405, 'method not allowed'] : [404, 'not found'];
   if (hasBody(request)) refuseAndClose(request, response, { status, error });
   else json(response, status, { error });
@@ -128,7 +135,7 @@ async function serve(
   expectsContinue: boolean,
 ): Promise<void> {
   const path = (request.url ?? '/').split('?')[0];
-  const route = options.routes.find((r) => r.path === path && r.method === request.method);
+  const route = options.routes.find((r) => matches(r, path) && r.method === request.method);
   if (route === undefined) {
     noRoute(options.routes, request, response);
     return;

@@ -8,6 +8,7 @@
  * and walks again instead: no wake-up is lost. A cancel or a deadline is noticed by polling the
  * record while actions run (cancel in this process aborts at once, see Runtime.cancel).
  */
+import { createHash } from 'node:crypto';
 import { AitwsError } from '../errors.js';
 import type { RuntimeMetrics } from '../metrics.js';
 import type { ExecutorRegistry } from './executor.js';
@@ -324,7 +325,9 @@ function changeOf(
 }
 
 async function raise(options: EngineOptions, run: RunRecord, type: string, data: JsonObject): Promise<void> {
-  const id = `${run.id}/${type}/${run.revision}`;
+  // What happened is part of which occurrence it is: two stages completed in one pass differ.
+  const digest = createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 12);
+  const id = `${run.id}/${type}/${run.revision}/${digest}`;
   try {
     await options.services.raise(run, { type, id, data: { run_id: run.id, ...data } });
   } catch (error) {

@@ -5,6 +5,7 @@
 import { BUILTIN_ACTION_TYPES } from '../document/sections.js';
 import { joinPath } from '../document/tree.js';
 import type { TomlTable } from '../document/types.js';
+import { RUN_HANDLER } from './events-match.js';
 import type { ExecutorRegistry } from './executor.js';
 import type { PreflightProblem } from './plan-types.js';
 import { type Runnable, sentence } from './preflight-actions.js';
@@ -12,11 +13,24 @@ import { readDuration, readRetry, readWith, retryDefaults } from './preflight-fi
 import { handlerTarget, notifyNames, notifyParameters } from './preflight-handlers.js';
 import type { Outline } from './preflight-outline.js';
 import { problem, unknownName } from './preflight-report.js';
+import { checkSchedule } from './schedules.js';
 
 export function checkTriggers(outline: Outline): PreflightProblem[] {
   const problems: PreflightProblem[] = [];
   for (const trigger of outline.triggers.entries) {
-    const { event, handler } = trigger.table;
+    const { event, handler, schedule, timezone } = trigger.table;
+    const wrong =
+      typeof schedule === 'string'
+        ? checkSchedule(schedule, typeof timezone === 'string' ? timezone : undefined)
+        : undefined;
+    if (wrong !== undefined)
+      problems.push(
+        problem(
+          'VALIDATION',
+          joinPath(trigger.where, 'schedule'),
+          `Schedule of trigger "${trigger.name}": ${wrong}.`,
+        ),
+      );
     if (typeof event === 'string' && outline.events.get(event) === undefined) {
       const fix = `Name an [[events]] entry in event of trigger "${trigger.name}", or add one named "${event}".`;
       problems.push(
@@ -56,7 +70,8 @@ export function checkHandlers(outline: Outline, executors: ExecutorRegistry): Ha
       }
       continue;
     }
-    if (target.kind === 'action') continue;
+    // `run` starts a run of the channel's workflow (src/runtime/events-start.ts).
+    if (target.kind === 'action' || (target.kind === 'type' && target.type === RUN_HANDLER)) continue;
     const own = ownFields(entry.table, entry.where);
     problems.push(...own.problems);
     if (target.kind === 'notify') {
@@ -73,7 +88,7 @@ export function checkHandlers(outline: Outline, executors: ExecutorRegistry): Ha
       const candidates = [
         ...outline.actions.map((action) => action.name),
         ...outline.roles.entries.flatMap((role) => notifyNames(role.name)),
-        ...new Set([...BUILTIN_ACTION_TYPES, ...executors.types()]),
+        ...new Set([RUN_HANDLER, ...BUILTIN_ACTION_TYPES, ...executors.types()]),
       ];
       const fix = `Write an action of this workflow, Notify<Role> with a [[roles]] name, or an action type in action of handler "${entry.name}".`;
       problems.push(

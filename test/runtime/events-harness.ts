@@ -42,20 +42,6 @@ const failExecutor: Executor<JsonObject> = {
   },
 };
 
-/**
- * Pre-flight does not know `[[handlers]] action = "run"` yet (it reports an unknown action type):
- * an executor of that type makes it known, until preflight-events.ts accepts it. The router never
- * runs it: a handler of type "run" starts a run.
- */
-const runMarker: Executor<JsonObject> = {
-  type: 'run',
-  summary: 'marker',
-  params: z.record(z.string(), z.any()) as z.ZodType<JsonObject>,
-  async run() {
-    throw new Error('the run marker is never executed');
-  },
-};
-
 export interface EventsHarness {
   readonly store: MemoryRunStore;
   readonly queue: EmbeddedRunQueue;
@@ -104,7 +90,7 @@ export async function createEventsHarness(
     secret: () => undefined,
     now: () => new Date(),
   };
-  const executors = executorRegistry([...builtinExecutors(), failExecutor, runMarker]);
+  const executors = executorRegistry([...builtinExecutors(), failExecutor]);
   const runtime = new Runtime({
     store,
     queue,

@@ -249,13 +249,12 @@ describe('VALIDATION', () => {
       {
         code: 'VALIDATION',
         where: 'error_handling.run_timeout',
-        message:
-          'run_timeout "forever" is not a duration: cannot read "forever". Write a number and a unit, e.g. "30 days", "5 minutes", "90s", "1.5 hours", "500ms", "1h 30m".',
+        message: '"forever" is not a duration (expected a duration such as "30 days", "5 minutes" or "90s").',
       },
       {
         code: 'VALIDATION',
         where: 'stages[Prepare].actions[Load].with',
-        message: 'with got "size"; write the parameters as a table, e.g. with = { text = "Hello" }.',
+        message: 'Got "size" (expected a table, e.g. { key = "value" }).',
       },
       {
         code: 'VALIDATION',
@@ -282,7 +281,7 @@ describe('VALIDATION', () => {
       {
         code: 'VALIDATION',
         where: 'parallel_execution[Tidy].max_concurrency',
-        message: 'max_concurrency got 0; write a whole number of at least 1.',
+        message: '0 is out of range (expected an integer of at least 1).',
       },
     ]);
   });
@@ -389,7 +388,7 @@ describe('REFERENCE', () => {
         code: 'REFERENCE',
         where: 'handlers[Alert].action',
         message:
-          'There is no action, Notify<Role> or action type "NotifyAdmins". Known: "Load", "Clean", "Index", "Fit", "Score", "NotifyAdministrator", "ai.invoke", "http.request" and 5 more. Write an action of this workflow, Notify<Role> with a [[roles]] name, or an action type in action of handler "Alert".',
+          'There is no action, Notify<Role> or action type "NotifyAdmins". Known: "Load", "Clean", "Index", "Fit", "Score", "NotifyAdministrator", "run", "ai.invoke" and 6 more. Write an action of this workflow, Notify<Role> with a [[roles]] name, or an action type in action of handler "Alert".',
       },
     ]);
   });

@@ -11,18 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type EventsContext, emitCommand } from '../../src/commands/builtin/emit.js';
-import { hooksCommand, type WebhooksContext } from '../../src/commands/builtin/hooks.js';
 import { createDispatcher } from '../../src/commands/dispatch.js';
-import { COMMANDS } from '../../src/commands/registry.js';
-import type { CommandContext, CommandDefinition } from '../../src/commands/types.js';
 import { DEFAULT_LIMITS } from '../../src/document/types.js';
 import { readBody, refuseAndClose } from '../../src/http/body.js';
 import { type HooksRouteOptions, hooksRoute, type PrefixRoute } from '../../src/http/hooks.js';
 import { channelSecret, signature, webhookUrl } from '../../src/http/hooks-sign.js';
 import { json } from '../../src/http/server.js';
 import { silentLogger } from '../../src/logging.js';
-import type { EventRouter } from '../../src/runtime/events.js';
 import { storedVersions } from '../../src/runtime/events-version.js';
 import { FileAccessStore } from '../../src/session/access-file.js';
 import { FileSessionStore } from '../../src/session/file-store.js';
@@ -258,20 +253,6 @@ describe('/hooks and /emit', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  function withRouting(command: CommandDefinition, router: EventRouter, baseUrl: string): CommandDefinition {
-    return {
-      ...command,
-      run(context) {
-        const extended: CommandContext & EventsContext & WebhooksContext = {
-          ...context,
-          events: router,
-          webhooks: { secret: MASTER, baseUrl },
-        };
-        return command.run(extended);
-      },
-    };
-  }
-
   it('/hooks shows an admin the key and a curl example that signs correctly; /emit raises the event', async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'aitws-hooks-'));
     const sessions = new FileSessionStore({ dataDir });
@@ -287,11 +268,8 @@ describe('/hooks and /emit', () => {
       limits: DEFAULT_LIMITS,
       logger: silentLogger,
       runtime: h.runtime,
-      commands: [
-        ...COMMANDS,
-        withRouting(emitCommand, router, server.base),
-        withRouting(hooksCommand, router, server.base),
-      ],
+      events: router,
+      webhooks: { secret: MASTER, baseUrl: server.base },
     });
     const as = (user: string, text: string) =>
       dispatcher.handle({ text, actor: { id: user, name: user }, channel });

@@ -35,6 +35,7 @@ class Transcript {
     const { output, json } = this.options;
     if (json) output.write(`${jsonLine(command, reply)}\n`);
     else if (reply !== undefined) output.write(`${renderForConsole(reply, false)}\n`);
+    this.options.runMessages?.release();
   }
 }
 

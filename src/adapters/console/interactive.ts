@@ -97,6 +97,7 @@ class InteractiveConsole {
 
   private print(reply: Reply): void {
     this.options.output.write(`${renderForConsole(reply, this.options.colour, this.width())}\n`);
+    this.options.runMessages?.release();
   }
 
   private say(text: string): void {

@@ -28,6 +28,8 @@ export interface ConsoleOptions {
   readonly fallbackColumns?: number;
   /** Piped, at the end of input: resolves once the runs under way are finished or wait on people. */
   readonly settle?: () => Promise<void>;
+  /** Runs' messages, held while a command is answered and printed after its reply. */
+  readonly runMessages?: { hold(): void; release(): void };
 }
 
 /** Piped: the status when any command failed, so `set -e` and CI steps stop. */
@@ -51,6 +53,7 @@ function isSkippable(line: string): boolean {
  */
 export async function handleLine(options: ConsoleOptions, line: string): Promise<Reply | undefined> {
   if (isSkippable(line)) return undefined;
+  options.runMessages?.hold();
   return options.dispatcher.handle({
     text: line,
     actor: options.actor,

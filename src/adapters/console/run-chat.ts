@@ -12,6 +12,8 @@ export class ConsoleRunChat implements RunChat {
   readonly #output: NodeJS.WritableStream;
   readonly #json: boolean;
   #sequence = 0;
+  /** Lines held while a command is being answered, so a run's message never splits a reply. */
+  #held: string[] | undefined;
 
   constructor(output: NodeJS.WritableStream, json: boolean) {
     this.#output = output;
@@ -29,6 +31,22 @@ export class ConsoleRunChat implements RunChat {
     this.#print(message, request, true);
   }
 
+  /** Holds run messages until release(): the console calls it around each command. */
+  hold(): void {
+    this.#held ??= [];
+  }
+
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const line of held) this.#output.write(line);
+  }
+
+  #write(line: string): void {
+    if (this.#held === undefined) this.#output.write(line);
+    else this.#held.push(line);
+  }
+
   #print(message: PostedMessage, request: NotifyRequest, updated: boolean): void {
     const buttons = request.buttons ?? [];
     if (this.#json) {
@@ -42,12 +60,12 @@ export class ConsoleRunChat implements RunChat {
           buttons: buttons.map((button) => button.label),
         },
       };
-      this.#output.write(`${jsonLineSafe(JSON.stringify(record))}\n`);
+      this.#write(`${jsonLineSafe(JSON.stringify(record))}\n`);
       return;
     }
     const target = request.target === undefined ? '' : ` → ${request.target}`;
     const buttonLine =
       buttons.length === 0 ? '' : `\n${buttons.map((button) => `[${button.label}]`).join(' ')}`;
-    this.#output.write(`${updated ? '↻ ' : '» '}${request.text}${target}${buttonLine}\n`);
+    this.#write(`${updated ? '↻ ' : '» '}${request.text}${target}${buttonLine}\n`);
   }
 }

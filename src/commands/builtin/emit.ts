@@ -9,13 +9,8 @@ import { success } from '../reply.js';
 import { runnableVersion } from '../runs/runnable.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 
-/** What /emit needs beyond the usual context: the event router, which the dispatcher passes. */
-export interface EventsContext {
-  readonly events?: EventRouter;
-}
-
 export function eventsOf(context: CommandContext): EventRouter {
-  const events = (context as CommandContext & EventsContext).events;
+  const events = context.events;
   if (events !== undefined) return events;
   throw new AitwsError('NOT_AVAILABLE', 'Events cannot be raised here: this process has no runtime.', {
     hint: 'Run the console (npm start), or `aitws serve`.',

@@ -7,13 +7,8 @@ import { privateAnswer } from '../reply.js';
 import { runnableVersion } from '../runs/runnable.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 
-/** What /hooks needs beyond the usual context: the webhook settings, which the dispatcher passes. */
-export interface WebhooksContext {
-  readonly webhooks?: WebhookSettings;
-}
-
 function webhooksOf(context: CommandContext): WebhookSettings {
-  const webhooks = (context as CommandContext & WebhooksContext).webhooks;
+  const webhooks = context.webhooks;
   if (webhooks !== undefined) return webhooks;
   throw new AitwsError('NOT_AVAILABLE', 'Webhooks are off: no webhook secret is configured.', {
     hint: 'Set AITWS_WEBHOOK_SECRET (and AITWS_PUBLIC_URL, where aitws serve is reached) and restart aitws serve.',

@@ -2,8 +2,10 @@ import { changeManagement } from '../../access/review.js';
 import { submitVersion } from '../../access/reviews.js';
 import { maskDocument, maskSecrets } from '../../document/redact.js';
 import { stringifyDocument } from '../../document/toml.js';
+import { isTable } from '../../document/tree.js';
 import type { AitwsDocument } from '../../document/types.js';
 import { AitwsError } from '../../errors.js';
+import { compileCondition } from '../../runtime/conditions.js';
 import type { ApprovedVersion } from '../../session/access-port.js';
 import type { SessionRecord } from '../../session/port.js';
 import { readDraft, recordDone } from '../draft.js';
@@ -52,6 +54,34 @@ async function changesSince(
   }
 }
 
+/**
+ * Conditions are CEL, parsed and type-checked when a version is submitted: no reviewer should be
+ * asked to approve an expression that cannot run. (The rest of pre-flight depends on where the
+ * run happens, secrets and executors, and is checked by /run.)
+ */
+function refuseBrokenConditions(document: AitwsDocument): void {
+  const entries = Array.isArray(document.conditions) ? document.conditions : [];
+  const problems: string[] = [];
+  for (const entry of entries) {
+    if (!isTable(entry) || typeof entry.expression !== 'string') continue;
+    try {
+      compileCondition(entry.expression);
+    } catch (error) {
+      if (!(error instanceof AitwsError)) throw error;
+      problems.push(`conditions[${String(entry.name)}].expression: ${error.message}`);
+    }
+  }
+  if (problems.length === 0) return;
+  throw new AitwsError(
+    'PREFLIGHT',
+    'This version cannot be submitted: a condition does not parse or type-check.',
+    {
+      details: problems,
+      hint: 'Fix the expression (it is CEL: inputs.x == "y", steps.A.output.n > 3), then /submit again.',
+    },
+  );
+}
+
 export const submitCommand: CommandDefinition = {
   name: 'submit',
   group: 'access',
@@ -67,6 +97,7 @@ export const submitCommand: CommandDefinition = {
     const [rawNote] = context.command.positionals;
     const note = rawNote === undefined ? undefined : maskSecrets(rawNote).slice(0, MAX_NOTE);
     const { record, document } = await readDraft(context);
+    refuseBrokenConditions(document);
     const { channel, actor } = context.invocation;
     const at = context.now().toISOString();
     const session = { ...record, document };

@@ -79,5 +79,6 @@ export function outputText(step: StepRecord): string {
   if (step.state === 'skipped') return 'skipped';
   if (step.state === 'failed') return `failed: ${maskSecrets(step.error?.message ?? 'no reason recorded')}`;
   if (step.state === 'started') return 'running';
-  return maskSecrets(JSON.stringify(step.output ?? null, null, 2));
+  const compact = JSON.stringify(step.output ?? null);
+  return maskSecrets(compact.length <= 200 ? compact : JSON.stringify(step.output ?? null, null, 2));
 }
