@@ -17,7 +17,6 @@ import { createAiInvokeExecutor } from './runtime/executors/ai-invoke.js';
 import { humanApprovalExecutor } from './runtime/executors/human-approval.js';
 import { builtinExecutors } from './runtime/executors/index.js';
 import { loadPlugins } from './runtime/executors/plugins.js';
-import { compilePlan } from './runtime/plan.js';
 import { RunProgress } from './runtime/progress.js';
 import { BullRunQueue } from './runtime/queue-bullmq.js';
 import { EmbeddedRunQueue } from './runtime/queue-embedded.js';
@@ -163,7 +162,7 @@ export async function buildRuntime(options: RuntimeSetupOptions): Promise<Runtim
     secret: (name) => secrets.get(name),
     now,
   };
-  const progress = new RunProgress({ store, chat, logger, now, plannedActions });
+  const progress = new RunProgress({ store, chat, logger, now });
   const registry = executorRegistry(await executors(config, logger));
   const runtime = new Runtime({
     store,
@@ -236,10 +235,6 @@ function startRetention(store: RunStore, days: number, logger: Logger, now: () =
   const timer = setInterval(sweep, RETENTION_EVERY_MS);
   timer.unref();
   return timer;
-}
-
-function plannedActions(run: RunRecord): number {
-  return compilePlan(run.document).stages.reduce((sum, stage) => sum + stage.actions.length, 0);
 }
 
 function sleepFor(ms: number, signal: AbortSignal): Promise<void> {

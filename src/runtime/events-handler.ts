@@ -9,6 +9,7 @@
  * still works), and an executor that asks to wait (human.approval, wait) fails the handler with a
  * hint to start a run instead (`action = "run"`). Dedupe of the event itself is the router's.
  */
+
 import { AitwsError } from '../errors.js';
 import type { ExecutorRegistry } from './executor.js';
 import type { PlannedAction } from './plan-types.js';
@@ -17,6 +18,7 @@ import { actionContext, type RunServices, type RuntimeEvent } from './run-servic
 import type { JsonValue, RunRecord } from './run-store.js';
 import { MemoryRunStore } from './run-store-memory.js';
 import type { RuntimeContext } from './runtime-context.js';
+import { raceSignal } from './signals.js';
 import { toRunError } from './step-runner.js';
 
 /** A handler without a `timeout` of its own gets this long: it runs inline, before the event is answered. */
@@ -86,23 +88,4 @@ export async function runHandlerAction(call: HandlerCall): Promise<HandlerResult
 function standIn(run: RunRecord) {
   const { revision: _revision, position: _position, error: _error, waitingFor: _waitingFor, ...fixed } = run;
   return { ...fixed, state: 'queued' as const };
-}
-
-/** An executor that ignores its signal still cannot hold the event past the handler's timeout. */
-function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -174,3 +174,8 @@ export function compilePlan(document: AitwsDocument): ExecutionPlan {
     runTimeoutMs: valueOr(readRunTimeout(outline.errorHandling), DEFAULT_RUN_TIMEOUT_MS),
   };
 }
+
+/** How many actions a run of `document` plans (each once: loops may run some again). */
+export function plannedActionCount(document: AitwsDocument): number {
+  return compilePlan(document).stages.reduce((sum, stage) => sum + stage.actions.length, 0);
+}

@@ -8,6 +8,7 @@
  */
 import type { Logger } from '../logging.js';
 import type { NotifyRequest, PostedMessage } from './executor.js';
+import { plannedActionCount } from './plan.js';
 import type { RunChat } from './run-services.js';
 import { isFinal, type JsonObject, type RunRecord, type RunStore, type StepRecord } from './run-store.js';
 
@@ -20,8 +21,6 @@ export interface ProgressOptions {
   readonly now: () => Date;
   /** At most one edit per this long, except the final summary. Default 3 s. */
   readonly minEditMs?: number;
-  /** Planned actions of a run, for "n of m" (the engine's plan). */
-  readonly plannedActions: (run: RunRecord) => number;
 }
 
 /** The id of the button that shows a run's results (clicks.ts turns it into /results RUN). */
@@ -35,10 +34,17 @@ export function parseResultsButton(id: string): string | undefined {
   return RESULTS_BUTTON.exec(id)?.[1];
 }
 
-function duration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
+/** A duration as people read it: `45 ms`, `3.2 s`, `12 min`, `2.5 h`. */
+export function durationText(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
   if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.round(ms / 60_000)} min`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+/** Actions a run has finished (succeeded, failed or skipped), handlers left out. */
+export function finishedActions(steps: readonly StepRecord[]): number {
+  return steps.filter((step) => step.state !== 'started' && !step.key.startsWith('handler:')).length;
 }
 
 export function progressText(
@@ -48,9 +54,9 @@ export function progressText(
   now: Date,
 ): NotifyRequest {
   const name = `${run.workflow.name} v${run.workflow.version}`;
-  const done = steps.filter((step) => step.state !== 'started' && !step.key.startsWith('handler:')).length;
+  const done = finishedActions(steps);
   if (isFinal(run.state)) {
-    const took = duration(Date.parse(run.updatedAt) - Date.parse(run.createdAt));
+    const took = durationText(Date.parse(run.updatedAt) - Date.parse(run.createdAt));
     const outcome = run.state === 'succeeded' ? '✅ succeeded' : `❌ ${run.state.replace('_', ' ')}`;
     const why = run.error === undefined ? '' : `: ${run.error.message}`;
     return {
@@ -59,7 +65,7 @@ export function progressText(
     };
   }
   const at = run.waitingFor !== undefined ? ` · waiting (${run.waitingFor.kind})` : '';
-  const elapsed = duration(now.getTime() - Date.parse(run.createdAt));
+  const elapsed = durationText(now.getTime() - Date.parse(run.createdAt));
   return { text: `Run ${run.id} of ${name}: ${run.state}${at} · ${done} of ${planned} actions · ${elapsed}` };
 }
 
@@ -86,7 +92,7 @@ export class RunProgress {
     const lastEdit = typeof memo?.value.at === 'string' ? Date.parse(memo.value.at) : 0;
     if (!final && memo !== null && now().getTime() - lastEdit < (this.#options.minEditMs ?? 3000)) return;
     const steps = await store.steps(run.id);
-    const request = progressText(run, steps, this.#options.plannedActions(run), now());
+    const request = progressText(run, steps, plannedActionCount(run.document), now());
     const message = messageOf(memo?.value.message);
     const at = now().toISOString();
     if (message === undefined) {

@@ -7,6 +7,7 @@
  * At-least-once: the journal says `started` before the executor runs, so a step interrupted by a
  * crash runs again on resume with the same idempotency key; `succeeded`/`skipped` are final.
  */
+
 import { performance } from 'node:perf_hooks';
 import { AitwsError } from '../errors.js';
 import type { RuntimeMetrics } from '../metrics.js';
@@ -15,6 +16,7 @@ import type { PlannedAction, RetryPolicy } from './plan-types.js';
 import { renderParameters } from './render-parameters.js';
 import type { JsonValue, RunError, RunStore, StepRecord, WaitingFor } from './run-store.js';
 import type { RuntimeContext } from './runtime-context.js';
+import { raceSignal } from './signals.js';
 
 export type StepResult =
   | { readonly kind: 'succeeded'; readonly output: JsonValue }
@@ -151,25 +153,6 @@ async function attempt(env: StepEnvironment, call: StepCall, attemptNumber: numb
     if (timeout?.aborted === true) return { kind: 'error', error: timedOut(call.action) };
     return { kind: 'error', error };
   }
-}
-
-/** An executor that ignores its signal still cannot hold the run past a timeout or a cancel. */
-function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 async function succeed(env: StepEnvironment, call: StepCall, output: JsonValue): Promise<StepResult> {

@@ -1,6 +1,7 @@
+import { durationText } from '../../runtime/progress.js';
 import { isFinal, type RunRecord } from '../../runtime/run-store.js';
 import { privateAnswer } from '../reply.js';
-import { elapsedMs, progressOf, seconds, stateWord } from '../runs/run-text.js';
+import { elapsedMs, progressOf, stateWord } from '../runs/run-text.js';
 import { runtimeOf } from '../runs/runnable.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 
@@ -40,10 +41,10 @@ export const statusCommand: CommandDefinition = {
       { label: 'Workflow', value: `${run.workflow.name} v${run.workflow.version}` },
       { label: 'Progress', value: `${progress.percent}% (${progress.done} of ${progress.total} actions)` },
       ...(progress.current === undefined ? [] : [{ label: 'Now', value: progress.current }]),
-      { label: 'Elapsed', value: seconds(elapsedMs(run, now)) },
+      { label: 'Elapsed', value: durationText(elapsedMs(run, now)) },
       ...(estimate === undefined || isFinal(run.state)
         ? []
-        : [{ label: 'Usually takes', value: seconds(estimate) }]),
+        : [{ label: 'Usually takes', value: durationText(estimate) }]),
       { label: 'Started by', value: run.startedBy.name },
       ...(run.error === undefined ? [] : [{ label: 'Error', value: run.error.message }]),
     ];

@@ -1,6 +1,7 @@
 /** How runs read in chat: one line per run, a status with progress, outputs per action. */
 import { maskSecrets } from '../../document/redact.js';
-import { compilePlan } from '../../runtime/plan.js';
+import { plannedActionCount } from '../../runtime/plan.js';
+import { durationText, finishedActions } from '../../runtime/progress.js';
 import { isFinal, type RunRecord, type StepRecord } from '../../runtime/run-store.js';
 
 const STATE_WORDS: Record<RunRecord['state'], string> = {
@@ -17,13 +18,6 @@ export function stateWord(run: RunRecord): string {
   return STATE_WORDS[run.state];
 }
 
-export function seconds(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
-  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
-  return `${(ms / 3_600_000).toFixed(1)} h`;
-}
-
 /** How long the run has taken so far (or took). */
 export function elapsedMs(run: RunRecord, now: Date): number {
   const end = isFinal(run.state) ? Date.parse(run.updatedAt) : now.getTime();
@@ -32,7 +26,7 @@ export function elapsedMs(run: RunRecord, now: Date): number {
 
 export function runLine(run: RunRecord, now: Date): string {
   const version = `${run.workflow.name} v${run.workflow.version}`;
-  return `${run.id} · ${stateWord(run)} · ${version} · by ${run.startedBy.name} · ${seconds(elapsedMs(run, now))}`;
+  return `${run.id} · ${stateWord(run)} · ${version} · by ${run.startedBy.name} · ${durationText(elapsedMs(run, now))}`;
 }
 
 export interface Progress {
@@ -45,7 +39,7 @@ export interface Progress {
 
 function plannedActions(run: RunRecord): number {
   try {
-    return compilePlan(run.document).stages.reduce((sum, stage) => sum + stage.actions.length, 0);
+    return plannedActionCount(run.document);
   } catch {
     return 0;
   }
@@ -53,7 +47,7 @@ function plannedActions(run: RunRecord): number {
 
 export function progressOf(run: RunRecord, steps: readonly StepRecord[]): Progress {
   const total = plannedActions(run);
-  const done = steps.filter((s) => s.state !== 'started' && !s.key.startsWith('handler:')).length;
+  const done = finishedActions(steps);
   const percent =
     run.state === 'succeeded' ? 100 : total === 0 ? 0 : Math.min(99, Math.floor((done / total) * 100));
   const open = [...steps].reverse().find((s) => s.state === 'started');
