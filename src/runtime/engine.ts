@@ -8,24 +8,16 @@
  * and walks again instead: no wake-up is lost. A cancel or a deadline is noticed by polling the
  * record while actions run (cancel in this process aborts at once, see Runtime.cancel).
  */
-import { createHash } from 'node:crypto';
 import { AitwsError } from '../errors.js';
 import type { RuntimeMetrics } from '../metrics.js';
+import { raise, settle, write } from './engine-record.js';
 import type { ExecutorRegistry } from './executor.js';
 import { compilePlan, stepKey } from './plan.js';
 import type { ExecutionPlan, PlannedAction } from './plan-types.js';
 import type { ProcessResult } from './queue-port.js';
 import { actionContext, type RunServices } from './run-services.js';
 import type { JsonObject } from './run-store.js';
-import {
-  changedFields,
-  isFinal,
-  type RunChange,
-  type RunRecord,
-  type RunState,
-  type StepRecord,
-  type WaitingFor,
-} from './run-store.js';
+import { isFinal, type RunRecord, type StepRecord, type WaitingFor } from './run-store.js';
 import type { RuntimeContext } from './runtime-context.js';
 import { idempotencyKey, runStep, type StepResult } from './step-runner.js';
 import { journalByKey, SKIP, Walk, type WalkResult } from './walk.js';
@@ -261,81 +253,6 @@ async function conclude(
 function untilOf(waitingFor: WaitingFor, options: EngineOptions): number {
   const now = options.services.now().getTime();
   return waitingFor.until === undefined ? now + NO_END_MS : Date.parse(waitingFor.until);
-}
-
-/** Writes a final state (re-reading on a lost CAS, unless the run finished meanwhile). */
-async function settle(
-  options: EngineOptions,
-  run: RunRecord,
-  state: RunState,
-  error?: { code: string; message: string },
-): Promise<void> {
-  let current: RunRecord | null = run;
-  while (current !== null && !isFinal(current.state)) {
-    const change = changeOf(options, current, { state, ...(error === undefined ? {} : { error }) });
-    const result = await options.services.store.update(current.id, current.revision, change);
-    if (result.ok) {
-      const done = applied(current, change, result.revision);
-      options.metrics?.runSettled(state);
-      const event =
-        state === 'succeeded' ? 'run.succeeded' : state === 'failed' ? 'run.failed' : `run.${state}`;
-      await raise(
-        options,
-        done,
-        event,
-        error === undefined ? {} : { code: error.code, message: error.message },
-      );
-      await options.progress?.(done);
-      return;
-    }
-    current = result.current;
-  }
-}
-
-/** A CAS write from `run`'s revision; undefined when it lost (the caller re-reads and decides). */
-async function write(
-  options: EngineOptions,
-  run: RunRecord,
-  fields: Partial<RunChange> & { state: RunState },
-): Promise<RunRecord | undefined> {
-  const change = changeOf(options, run, fields);
-  const result = await options.services.store.update(run.id, run.revision, change);
-  return result.ok ? applied(run, change, result.revision) : undefined;
-}
-
-function applied(run: RunRecord, change: RunChange, revision: number): RunRecord {
-  const { position: _position, error: _error, waitingFor: _waitingFor, ...fixed } = run;
-  return { ...fixed, ...changedFields(change), revision };
-}
-
-function changeOf(
-  options: EngineOptions,
-  run: RunRecord,
-  fields: Partial<RunChange> & { state: RunState },
-): RunChange {
-  return {
-    state: fields.state,
-    attempt: fields.attempt ?? run.attempt,
-    updatedAt: options.services.now().toISOString(),
-    deadline: run.deadline,
-    position: fields.position ?? run.position,
-    error: fields.error,
-    waitingFor: fields.waitingFor,
-  };
-}
-
-async function raise(options: EngineOptions, run: RunRecord, type: string, data: JsonObject): Promise<void> {
-  // What happened is part of which occurrence it is: two stages completed in one pass differ.
-  const digest = createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 12);
-  const id = `${run.id}/${type}/${run.revision}/${digest}`;
-  try {
-    await options.services.raise(run, { type, id, data: { run_id: run.id, ...data } });
-  } catch (error) {
-    options.services.logger.warn(
-      { runId: run.id, event: type, err: error },
-      'A runtime event could not be delivered',
-    );
-  }
 }
 
 function timedOutError(run: RunRecord): { code: string; message: string } {
