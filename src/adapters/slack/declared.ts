@@ -27,6 +27,7 @@ export const WEB_API_METHODS: Readonly<Record<string, string | null>> = {
   'auth.test': null,
   'chat.postMessage': 'chat:write',
   'chat.postEphemeral': 'chat:write',
+  'chat.update': 'chat:write',
   'views.open': null,
   'files.getUploadURLExternal': 'files:write',
   'files.completeUploadExternal': 'files:write',
