@@ -287,4 +287,19 @@ describe('Slack runs and human approvals', () => {
     // Every Web API method the runs called is declared with its scope (manifest.yml asks for it).
     for (const call of fake.calls) expect(Object.keys(WEB_API_METHODS)).toContain(call.method);
   });
+
+  it('fails the run at its approval step, saying why, in a channel the bot is not in', async () => {
+    fake.failNext('chat.postMessage', 'not_in_channel');
+    fake.failNext('chat.postMessage', 'not_in_channel');
+    const third = await startRun('v4');
+    const deadline = Date.now() + 10_000;
+    while ((await bot.running.runs.runtime.store.read(third))?.state !== 'failed') {
+      if (Date.now() > deadline) throw new Error('the run did not fail');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const status = await command(DAVE, `status ${third}`);
+    expect(messageText(status)).toMatch(
+      /failed[\s\S]*Gate\/Ask#1: Slack refused to post in channel CRUNS001 \(not_in_channel\)/,
+    );
+  });
 });
