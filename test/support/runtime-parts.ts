@@ -115,7 +115,8 @@ export async function runWhen(
   const until = Date.now() + timeoutMs;
   let last: RunRecord | null = null;
   while (Date.now() < until) {
-    last = await store.read(id);
+    // A store that is briefly unreachable (Redis restarting) is asked again.
+    last = await store.read(id).catch(() => last);
     if (last !== null && check(last)) return last;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
