@@ -163,4 +163,24 @@ describe('runtime across crashes', () => {
     expect(approve?.output).toMatchObject({ decision: 'approved', by: ['timeout'] });
     expect(received('/ok').count).toBe(1);
   }, 40_000);
+
+  it('a cancel from another process stops the worker’s action: the request is aborted', async () => {
+    await setUp({ persistent: false });
+    const only = worker();
+    await only.ready;
+    let aborted = false;
+    server.route('/hang', (_request, response) => {
+      response.on('close', () => {
+        aborted = !response.writableFinished;
+      });
+    });
+    const toml = head(server.origin) + stage('S', 1, call('Hang', '/hang') + call('After', '/ok'));
+    const run = await startRun(runtime, toml);
+    await until(() => received('/hang').count === 1);
+    const running = await runWhen(backend.store, run.id, (current) => current.state === 'running');
+    await runtime.cancel(running, { id: 'U2', name: 'Bea' });
+    await until(() => aborted);
+    expect((await finished(backend.store, run.id)).state).toBe('cancelled');
+    expect(received('/ok').count).toBe(0);
+  }, 40_000);
 });
