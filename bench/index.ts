@@ -3,6 +3,7 @@ import { benchAssistant } from './assistant.js';
 import { benchConsoleAdd, benchDocument } from './core.js';
 import { benchDiscord } from './discord.js';
 import { benchRedisAdd } from './redis.js';
+import { benchRuntime } from './runtime.js';
 import { benchSlack } from './slack.js';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   slack: benchSlack,
   'discord-http': benchDiscord,
   assistant: benchAssistant,
+  runtime: benchRuntime,
 };
 
 const only = process.argv.slice(2);
