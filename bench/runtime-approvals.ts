@@ -55,6 +55,8 @@ async function usedMemory(url: string): Promise<number> {
 export interface Waiting {
   readonly bytesPerRun: number;
   readonly resumeSeconds: number;
+  /** Of which: casting every vote and waking every run. */
+  readonly clickSeconds: number;
 }
 
 /** `runs` runs parked on approvals: memory per run, then all approved (64 clicks at once) until all succeeded. */
@@ -69,8 +71,9 @@ export async function waitingRuns(url: string, prefix: string, runs: number): Pr
   const begin = performance.now();
   for (let i = 0; i < ids.length; i += 64)
     await Promise.all(ids.slice(i, i + 64).map((id) => approve(bench, id)));
+  const clickSeconds = (performance.now() - begin) / 1000;
   await allRuns(bench.store, ids, (state) => state === 'succeeded', 300_000);
   const resumeSeconds = (performance.now() - begin) / 1000;
   await bench.close();
-  return { bytesPerRun, resumeSeconds };
+  return { bytesPerRun, resumeSeconds, clickSeconds };
 }

@@ -127,6 +127,6 @@ export async function allRuns(
       });
     }
     pending = next;
-    if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
