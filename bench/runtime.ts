@@ -11,7 +11,7 @@ const ACTIONS = 200;
 const RUNS = 8;
 const RAW_JOBS = 5000;
 const APPROVAL_RUNS = 100;
-const WAITING_RUNS = Number(process.env.BENCH_WAITING_RUNS ?? 5000);
+const WAITING_RUNS = Number(process.env.BENCH_WAITING_RUNS ?? 10_000);
 
 export async function benchRuntime(): Promise<void> {
   const redis = await startBenchRedis();
