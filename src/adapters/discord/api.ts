@@ -4,6 +4,7 @@
  * authorised by the interaction token alone; only channel posts and registration need the bot's.
  */
 import { DiscordAPIError, DiscordjsError, DiscordjsErrorCodes, HTTPError, REST, Routes } from 'discord.js';
+import { Agent } from 'undici';
 import { maskSecrets } from '../../document/redact.js';
 import { AitwsError } from '../../errors.js';
 import type { MessageBody, OutgoingFile } from './render.js';
@@ -33,8 +34,17 @@ export interface DiscordApi {
   putCommands(payload: readonly object[], guildId?: string): Promise<unknown>;
 }
 
+/**
+ * discord.js's own undici, named explicitly: without it requests go through whichever undici set
+ * the process-wide dispatcher first, and Slack's (a newer major) cannot send discord.js's
+ * multipart bodies, so every answer with a file failed once Bolt had loaded first.
+ */
+export function discordAgent(): Agent {
+  return new Agent();
+}
+
 export function createRest(options: { token: string | undefined; apiUrl: string | undefined }): REST {
-  const rest = new REST({ api: options.apiUrl ?? DEFAULT_API_URL, version: '10' });
+  const rest = new REST({ api: options.apiUrl ?? DEFAULT_API_URL, version: '10', agent: discordAgent() });
   if (options.token !== undefined) rest.setToken(options.token);
   return rest;
 }

@@ -9,7 +9,13 @@ import { z } from 'zod';
 import { AitwsError } from '../../errors.js';
 import type { Logger } from '../../logging.js';
 import { within } from '../../timing.js';
-import { createDiscordApi, DEFAULT_API_URL, type DiscordApi, discordStartError } from './api.js';
+import {
+  createDiscordApi,
+  DEFAULT_API_URL,
+  type DiscordApi,
+  discordAgent,
+  discordStartError,
+} from './api.js';
 import type { Transport } from './deliver.js';
 import type { InteractionHandler } from './handler.js';
 
@@ -50,7 +56,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const { logger } = options;
   const client = new Client({
     intents: [],
-    rest: { api: options.apiUrl ?? DEFAULT_API_URL },
+    rest: { api: options.apiUrl ?? DEFAULT_API_URL, agent: discordAgent() },
     // Every person who runs a command lands in the user cache; keep it bounded.
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, UserManager: 1000 }),
   });
