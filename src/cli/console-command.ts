@@ -77,6 +77,9 @@ export async function consoleCommand(args: readonly string[], env: Environment):
     ...dataDirOption,
   });
   const channel = { platform: 'console' as const, workspace: 'local', channel: values.channel };
+  // Closing at the end of input while the background start is still connecting fails it; that
+  // failure is the close, not a problem worth a warning.
+  let closing = false;
   // In the background: the console answers at once even while Redis is out of reach (the run
   // commands then say so), and picks its unfinished runs up again as soon as it can.
   runs
@@ -87,7 +90,9 @@ export async function consoleCommand(args: readonly string[], env: Environment):
       const version = await core.versions(channel);
       await runs.scheduler.sync(channel, version?.document ?? null);
     })
-    .catch((error: unknown) => logger.warn({ err: error }, 'Runs cannot be worked on in this console'));
+    .catch((error: unknown) => {
+      if (!closing) logger.warn({ err: error }, 'Runs cannot be worked on in this console');
+    });
   const dataDir = values['data-dir'] ?? config.dataDir;
   try {
     return await runConsole({
@@ -109,6 +114,7 @@ export async function consoleCommand(args: readonly string[], env: Environment):
       runMessages,
     });
   } finally {
+    closing = true;
     await runs.close();
     await core.close();
   }

@@ -67,7 +67,8 @@ export async function runStep(env: StepEnvironment, call: StepCall): Promise<Ste
     const made = stored.attempt - call.attemptsBeforeRetry;
     if (made >= budget) return { kind: 'failed', error: stored.error ?? unknownError() };
     const due = Date.parse(stored.finishedAt ?? stored.startedAt) + backoffMs(action.retry, made);
-    if (due > env.now().getTime()) return delay(call.key, due);
+    // made = 0 right after a /retry: the person asked for it now, so no backoff applies.
+    if (made > 0 && due > env.now().getTime()) return delay(call.key, due);
   }
   let passed: boolean;
   try {

@@ -108,7 +108,8 @@ describe.each(stores)('aitws audit export on %s', (_name, storeEnv) => {
       [],
     );
     expect(await exported(['--since', before.toISOString().slice(0, 10)], env)).toHaveLength(all.length);
-  });
+    // Nine processes one after another: seconds alone, far more while the whole suite runs.
+  }, 60_000);
 });
 
 it('refuses a date it cannot read and a missing verb, with exit 2', async () => {

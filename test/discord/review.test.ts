@@ -76,9 +76,12 @@ describe('discord review options', () => {
     expect(byName.get('submit')?.options?.map((o) => [o.name, o.type, o.required])).toEqual([
       ['note', 3, false],
     ]);
-    expect(byName.get('reject')?.options?.map((o) => o.name)).toEqual(['reason']);
+    expect(byName.get('reject')?.options?.map((o) => o.name)).toEqual(['run', 'reason']);
+    expect(byName.get('approve')?.options?.map((o) => [o.name, o.type, o.required])).toEqual([
+      ['run', 3, false],
+    ]);
     expect(byName.get('audit')?.options?.map((o) => [o.name, o.type])).toEqual([['limit', 4]]);
-    for (const name of ['approve', 'review', 'members']) expect(byName.get(name)?.options ?? []).toEqual([]);
+    for (const name of ['review', 'members']) expect(byName.get(name)?.options ?? []).toEqual([]);
     for (const name of ['members', 'review', 'audit'])
       expect(byName.get(name)?.default_member_permissions, name).toBeUndefined();
     for (const name of ['submit', 'approve', 'reject', 'grant', 'revoke'])

@@ -281,10 +281,10 @@ describe('Discord runs and human approvals', () => {
     expect((await run(DAVE, 'status', [str('args', runId)])).content).toContain('succeeded');
   });
 
-  it('rejects with /reject RUN REASON typed by the Approver: the run fails, saying why', async () => {
+  it('rejects with /reject run:RUN reason:… typed by the Approver: the run fails, saying why', async () => {
     const second = await startRun('v3');
     const request = await approvalRequest(second);
-    const rejected = await run(BOB, 'reject', [str('reason', `${second} not on a Friday`)]);
+    const rejected = await run(BOB, 'reject', [str('run', second), str('reason', 'not on a Friday')]);
     expect(rejected.content).toMatch(new RegExp(`bob rejected run ${second}`));
     const decided = await waitForMessage('channel-edit', (c) => c.path.endsWith(`/messages/${request.id}`));
     expect(contentOf(decided)).toContain('Rejected by bob: not on a Friday');

@@ -58,6 +58,15 @@ const GRANT_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
+/** /approve RUN and /reject RUN vote on a run's approval step; left empty they decide the review. */
+const RUN_OPTION: OptionSpec = {
+  name: 'run',
+  kind: 'string',
+  description: 'A run waiting for approval (its id); empty: the channel review',
+  placement: 'text',
+  maxLength: 64,
+};
+
 const REVIEW_OPTIONS: Readonly<Record<string, readonly OptionSpec[]>> = {
   submit: [
     {
@@ -68,8 +77,9 @@ const REVIEW_OPTIONS: Readonly<Record<string, readonly OptionSpec[]>> = {
       maxLength: MAX_NOTE,
     },
   ],
-  approve: [],
+  approve: [RUN_OPTION],
   reject: [
+    RUN_OPTION,
     {
       name: 'reason',
       kind: 'string',
