@@ -167,6 +167,8 @@ export async function buildRuntime(options: RuntimeSetupOptions): Promise<Runtim
   const runtime = new Runtime({
     store,
     queue,
+    // With Redis any number of worker processes share a group's members; embedded, one process.
+    spreadGroups: kind === 'redis',
     executors: registry,
     secrets,
     services,

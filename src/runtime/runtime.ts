@@ -9,7 +9,7 @@ import type { AitwsDocument } from '../document/types.js';
 import { AitwsError } from '../errors.js';
 import { encodeDocument } from '../session/codec-values.js';
 import type { ChannelKey } from '../session/port.js';
-import { type EngineOptions, processRun, RETRY_MEMO } from './engine.js';
+import { type EngineOptions, processJob, RETRY_MEMO } from './engine.js';
 import type { ExecutorRegistry } from './executor.js';
 import type { PreflightProblem } from './plan-types.js';
 import { preflight } from './preflight.js';
@@ -31,7 +31,12 @@ export interface RuntimeOptions {
   readonly executors: ExecutorRegistry;
   readonly secrets: SecretSource;
   readonly services: RunServices;
-  readonly engine: Omit<EngineOptions, 'services' | 'executors'>;
+  readonly engine: Omit<EngineOptions, 'services' | 'executors' | 'tasks'>;
+  /**
+   * Parallel groups go out as jobs of their own, so every worker process takes a share (BullMQ).
+   * Off, a group's members run concurrently inside the run's own job (one process, embedded).
+   */
+  readonly spreadGroups?: boolean;
 }
 
 export interface StartRequest {
@@ -212,12 +217,21 @@ export class Runtime {
 
   /** Starts this process's workers on the queue. */
   work(concurrency: number): Promise<void> {
+    const { queue } = this.#options;
     const engine: EngineOptions = {
       ...this.#options.engine,
       services: this.#options.services,
       executors: this.#options.executors,
+      ...(this.#options.spreadGroups === true
+        ? {
+            tasks: {
+              dispatch: (jobId: string) => queue.enqueue(jobId),
+              wake: (runId: string) => this.wake(runId),
+            },
+          }
+        : {}),
     };
-    return this.#options.queue.process((runId, signal) => processRun(engine, runId, signal), { concurrency });
+    return queue.process((jobId, signal) => processJob(engine, jobId, signal), { concurrency });
   }
 
   #now(): string {

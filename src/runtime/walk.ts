@@ -12,7 +12,42 @@ import type { StepResult } from './step-runner.js';
 export type WalkResult =
   | { readonly kind: 'succeeded' }
   | { readonly kind: 'failed'; readonly error: RunError; readonly step: string }
-  | { readonly kind: 'wait'; readonly waitingFor: WaitingFor };
+  | { readonly kind: 'wait'; readonly waitingFor: WaitingFor }
+  /** Parallel tasks are out on workers; each wakes the run when it is done. */
+  | { readonly kind: 'spread' };
+
+/** What became of one stage (or one member of a group). */
+export type StageOutcome = { readonly kind: 'done' } | Exclude<WalkResult, { kind: 'succeeded' }>;
+
+/** A member of a parallel group handed to a task: an action of a stage, or a whole stage. */
+export interface TaskRef {
+  readonly kind: 'action' | 'stage';
+  readonly stage: string;
+  /** The action's name (kind action); the stage's again (kind stage). */
+  readonly name: string;
+  readonly iteration: number;
+}
+
+/**
+ * With several workers, a parallel group's members go out as tasks (one job each) instead of
+ * running inside this pass: the walk asks what each member came to, and hands out the unsettled.
+ */
+export interface SpreadHooks {
+  /** Whether this group can go out as tasks (nothing in it waits on people or events). */
+  spreads(members: readonly PlannedAction[] | readonly PlannedStage[]): boolean;
+  /** A member action's final result from the journal, or undefined while it is not settled. */
+  actionSettled(action: PlannedAction, iteration: number): Promise<StepResult | undefined>;
+  /**
+   * A member stage's outcome as its task recorded it, with its actions' `steps` entries, or
+   * undefined while it runs.
+   */
+  stageSettled(
+    stage: PlannedStage,
+    iteration: number,
+  ): Promise<{ readonly outcome: StageOutcome; readonly steps: JsonObject } | undefined>;
+  /** Makes sure these members each have a task (idempotent: a task already out stays one). */
+  dispatch(members: readonly TaskRef[]): Promise<void>;
+}
 
 /** What the walker needs from the engine for each action. */
 export interface WalkHooks {
@@ -24,12 +59,11 @@ export interface WalkHooks {
   condition(name: string, steps: JsonObject): boolean;
   stageCompleted(stage: PlannedStage, iteration: number): Promise<void>;
   actionFailed(action: PlannedAction, error: RunError): Promise<void>;
+  spread?: SpreadHooks;
 }
 
 /** Stage visits per run, whatever the branches say: a guard against a loop the checks missed. */
 export const MAX_STAGE_VISITS = 10_000;
-
-type StageOutcome = { readonly kind: 'done' } | Exclude<WalkResult, { kind: 'succeeded' }>;
 
 export class Walk {
   readonly #plan: ExecutionPlan;
@@ -92,12 +126,48 @@ export class Walk {
 
   async #stages(stages: readonly PlannedStage[], concurrency: number): Promise<StageOutcome> {
     if (stages.length === 1) return this.#stage(stages[0] as PlannedStage);
+    const spread = this.#hooks.spread;
+    if (spread?.spreads(stages)) return this.#spreadStages(spread, stages, concurrency);
     return combine(await bounded(stages, concurrency, (stage) => this.#stage(stage)));
   }
 
-  async #stage(stage: PlannedStage): Promise<StageOutcome> {
+  /** A task's share of the run: one stage at the iteration the run's walk gave it. */
+  async runStage(stage: PlannedStage, iteration: number): Promise<StageOutcome> {
+    this.#iterations.set(stage.name, iteration - 1);
+    return this.#stage(stage);
+  }
+
+  #nextIteration(stage: PlannedStage): number {
     const iteration = (this.#iterations.get(stage.name) ?? 0) + 1;
     this.#iterations.set(stage.name, iteration);
+    return iteration;
+  }
+
+  async #spreadStages(
+    spread: SpreadHooks,
+    stages: readonly PlannedStage[],
+    concurrency: number,
+  ): Promise<StageOutcome> {
+    const outcomes: StageOutcome[] = [];
+    const open: TaskRef[] = [];
+    for (const stage of stages) {
+      const iteration = this.#nextIteration(stage);
+      const settled = await spread.stageSettled(stage, iteration);
+      if (settled === undefined) open.push({ kind: 'stage', stage: stage.name, name: stage.name, iteration });
+      else {
+        Object.assign(this.steps, settled.steps);
+        outcomes.push(settled.outcome);
+      }
+    }
+    if (open.length > 0) {
+      await spread.dispatch(open.slice(0, concurrency));
+      outcomes.push({ kind: 'spread' });
+    }
+    return combine(outcomes);
+  }
+
+  async #stage(stage: PlannedStage): Promise<StageOutcome> {
+    const iteration = this.#nextIteration(stage);
     const skipStage = stage.condition !== undefined && !this.#hooks.condition(stage.condition, this.steps);
     const actions = stage.actions;
     for (let index = 0; index < actions.length; ) {
@@ -106,12 +176,48 @@ export class Walk {
       const members = group === undefined ? [action] : actions.filter((a) => group.tasks.includes(a.name));
       const outcome = skipStage
         ? await this.#skip(action, iteration)
-        : combine(await bounded(members, group?.maxConcurrency ?? 1, (a) => this.#action(a, iteration)));
+        : await this.#actions(members, group?.maxConcurrency ?? 1, iteration);
       if (outcome.kind !== 'done') return outcome;
       index = Math.max(...members.map((m) => actions.indexOf(m))) + 1;
     }
     await this.#hooks.stageCompleted(stage, iteration);
     return { kind: 'done' };
+  }
+
+  async #actions(
+    members: readonly PlannedAction[],
+    concurrency: number,
+    iteration: number,
+  ): Promise<StageOutcome> {
+    const spread = this.#hooks.spread;
+    if (members.length > 1 && spread?.spreads(members))
+      return this.#spreadActions(spread, members, concurrency, iteration);
+    return combine(await bounded(members, concurrency, (a) => this.#action(a, iteration)));
+  }
+
+  /**
+   * The first `concurrency` unsettled members go out (those out already are among them, since
+   * members only ever settle), so the group never has more than that many tasks at once.
+   */
+  async #spreadActions(
+    spread: SpreadHooks,
+    members: readonly PlannedAction[],
+    concurrency: number,
+    iteration: number,
+  ): Promise<StageOutcome> {
+    const outcomes: StageOutcome[] = [];
+    const open: TaskRef[] = [];
+    for (const action of members) {
+      const settled = await spread.actionSettled(action, iteration);
+      if (settled === undefined)
+        open.push({ kind: 'action', stage: action.stage, name: action.name, iteration });
+      else outcomes.push(await this.#settle(action, iteration, settled));
+    }
+    if (open.length > 0) {
+      await spread.dispatch(open.slice(0, concurrency));
+      outcomes.push({ kind: 'spread' });
+    }
+    return combine(outcomes);
   }
 
   /** A skipped stage's actions are journaled as skipped, through the runner's condition. */
@@ -121,7 +227,10 @@ export class Walk {
   }
 
   async #action(action: PlannedAction, iteration: number): Promise<StageOutcome> {
-    const result = await this.#hooks.runAction(action, iteration, this.steps);
+    return this.#settle(action, iteration, await this.#hooks.runAction(action, iteration, this.steps));
+  }
+
+  async #settle(action: PlannedAction, iteration: number, result: StepResult): Promise<StageOutcome> {
     switch (result.kind) {
       case 'succeeded':
         this.steps[action.name] = { state: 'succeeded', output: result.output };
@@ -176,10 +285,15 @@ async function bounded<T, R>(
   return results;
 }
 
-/** A group's outcome: the first failure, else a wait (an approval before a delay), else done. */
+/**
+ * A group's outcome: the first failure, else tasks still out, else a wait (an approval before a
+ * delay), else done.
+ */
 function combine(outcomes: readonly StageOutcome[]): StageOutcome {
   const failed = outcomes.find((o) => o.kind === 'failed');
   if (failed !== undefined) return failed;
+  const spread = outcomes.find((o) => o.kind === 'spread');
+  if (spread !== undefined) return spread;
   const waits = outcomes.filter((o): o is Extract<StageOutcome, { kind: 'wait' }> => o.kind === 'wait');
   if (waits.length === 0) return { kind: 'done' };
   const soonest = [...waits].sort((a, b) => untilOf(a.waitingFor) - untilOf(b.waitingFor));

@@ -30,6 +30,8 @@ import {
 export interface RuntimeFixture {
   readonly store: RunStore;
   readonly queue: RunQueue;
+  /** Parallel groups as jobs of their own (the app does so with BullMQ). */
+  readonly spreadGroups?: boolean;
   cleanup(): Promise<void>;
 }
 
@@ -55,7 +57,12 @@ export function runtimeContract(name: string, factory: RuntimeFactory): void {
       fixture = await factory();
       store = fixture.store;
       chat = recordingChat();
-      runtime = assembleRuntime({ store, queue: fixture.queue, chat });
+      runtime = assembleRuntime({
+        store,
+        queue: fixture.queue,
+        chat,
+        ...(fixture.spreadGroups === undefined ? {} : { spreadGroups: fixture.spreadGroups }),
+      });
       await runtime.work(4);
     });
 

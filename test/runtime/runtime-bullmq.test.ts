@@ -26,6 +26,7 @@ runtimeContract('RedisRunStore + BullRunQueue', async () => {
   return {
     store,
     queue,
+    spreadGroups: true,
     cleanup: async () => {
       await queue.close();
       await store.close();

@@ -3,8 +3,8 @@
  * was killed in the middle of. A plugin executor (loaded by each
  * worker from a temp dir) outputs its process id, so the journal tells which worker ran what.
  *
- * A run is one queue job, walked by one worker: the actions of a parallel group run concurrently
- * inside that worker and do not spread over workers. What spreads is runs, which this checks.
+ * A run is one queue job, walked by one worker at a time; a parallel group's members go out as
+ * jobs of their own, so both workers take a share of one run's group.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
@@ -116,6 +116,82 @@ it('two worker processes share concurrent runs; each run is processed by one of 
   }
   expect(new Set(pids)).toEqual(new Set(workers.map((started) => started.pid)));
 }, 40_000);
+
+function pidOf(output: unknown): number {
+  return typeof output === 'object' && output !== null && 'pid' in output ? Number(output.pid) : 0;
+}
+
+it('a parallel group of one run is shared by both worker processes, at most max_concurrency at once', async () => {
+  const runtime = await twoWorkers(5000);
+  const names = Array.from({ length: 12 }, (_, index) => `P${index}`);
+  let active = 0;
+  let most = 0;
+  server.route('/slow', (_request, response) => {
+    active += 1;
+    most = Math.max(most, active);
+    setTimeout(() => {
+      active -= 1;
+      json(response, 200, {});
+    }, 150);
+  });
+  const toml =
+    `${head(server.origin)}[[parallel_execution]]\nname = "Fan"\ntasks = ${JSON.stringify(names)}\nmax_concurrency = 2\n` +
+    stage(
+      'S',
+      1,
+      names.map((name) => action(name, 'acme.pid', 'with = {}')).join('') + call('Slow1', '/slow'),
+    ) +
+    `[[parallel_execution]]\nname = "Pair"\ntasks = ["Slow2", "Slow3", "Slow4"]\nmax_concurrency = 2\n` +
+    stage(
+      'T',
+      2,
+      call('Slow2', '/slow') +
+        call('Slow3', '/slow') +
+        call('Slow4', '/slow') +
+        action('After', 'transform', 'with = { set = { done = "yes" } }'),
+    );
+  const run = await startRun(runtime, toml);
+  expect((await finished(backend.store, run.id, 30_000)).state).toBe('succeeded');
+  const steps = await backend.store.steps(run.id);
+  expect(steps.filter((step) => step.state === 'succeeded')).toHaveLength(17);
+  expect(steps.every((step) => step.attempt === 1)).toBe(true);
+  const pids = new Set(steps.filter((step) => step.key.startsWith('S/P')).map((step) => pidOf(step.output)));
+  expect(pids).toEqual(new Set(workers.map((started) => started.pid)));
+  // Two at once across both processes, never three: the run hands out no more than that.
+  expect(most).toBe(2);
+  expect(server.received.filter((request) => request.url === '/slow')).toHaveLength(4);
+}, 60_000);
+
+it('a parallel group of stages: each stage goes out whole, its actions in order, on either worker', async () => {
+  const runtime = await twoWorkers(5000);
+  const stages = ['A', 'B', 'C', 'D'];
+  const toml =
+    `${head()}[[parallel_execution]]\nname = "Stages"\ntasks = ${JSON.stringify(stages)}\nmax_concurrency = 4\n` +
+    stages
+      .map((name, index) =>
+        stage(
+          name,
+          index + 1,
+          action(`${name}1`, 'acme.pid', 'with = {}') +
+            action(`${name}2`, 'transform', `with = { set = { from = "{{ steps.${name}1.output.pid }}" } }`),
+        ),
+      )
+      .join('') +
+    stage('Z', 9, action('Last', 'transform', 'with = { set = { a = "{{ steps.A2.output.from }}" } }'));
+  const run = await startRun(runtime, toml);
+  const done = await finished(backend.store, run.id, 30_000);
+  expect(done.error).toBeUndefined();
+  expect(done.state).toBe('succeeded');
+  const steps = await backend.store.steps(run.id);
+  const byKey = new Map(steps.map((step) => [step.key, step]));
+  for (const name of stages)
+    expect(byKey.get(`${name}/${name}2#1`)?.output).toEqual({
+      from: pidOf(byKey.get(`${name}/${name}1#1`)?.output),
+    });
+  expect(byKey.get('Z/Last#1')?.output).toEqual({ a: pidOf(byKey.get('A/A1#1')?.output) });
+  const pids = new Set(stages.map((name) => pidOf(byKey.get(`${name}/${name}1#1`)?.output)));
+  expect(pids).toEqual(new Set(workers.map((started) => started.pid)));
+}, 60_000);
 
 it('kill -9 of the worker mid-action: the other, already running worker takes the run over', async () => {
   const runtime = await twoWorkers(1000);

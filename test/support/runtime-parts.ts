@@ -45,6 +45,8 @@ export interface AssembleOptions {
   readonly chat?: RunChat;
   /** How often a worker looks for a cancel made elsewhere. */
   readonly watchMs?: number;
+  /** Parallel groups as jobs of their own (as with BullMQ in the app). */
+  readonly spreadGroups?: boolean;
 }
 
 export function builtinTypes(): string[] {
@@ -69,6 +71,7 @@ export function assembleRuntime(options: AssembleOptions): Runtime {
     secrets: environmentSecrets({}, undefined),
     services,
     engine: { maxOutputBytes: 64 * 1024, watchMs: options.watchMs ?? 50, sleep: sleepFor },
+    ...(options.spreadGroups === undefined ? {} : { spreadGroups: options.spreadGroups }),
   });
 }
 

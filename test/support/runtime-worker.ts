@@ -27,7 +27,8 @@ async function main(): Promise<void> {
     dir === undefined || dir === ''
       ? []
       : await loadPlugins(path.resolve(dir), { builtinTypes: builtinTypes() });
-  const runtime = assembleRuntime({ store, queue, plugins });
+  // As the app with Redis: parallel groups are shared out as jobs (SPREAD=0 keeps them in one job).
+  const runtime = assembleRuntime({ store, queue, plugins, spreadGroups: env.SPREAD !== '0' });
   process.once('SIGTERM', () => {
     void queue
       .close()
