@@ -11,7 +11,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { castRunVote, type RunVoteOutcome } from '../../src/runtime/executors/human-approval.js';
 import type { RunQueue } from '../../src/runtime/queue-port.js';
-import type { RunStore } from '../../src/runtime/run-store.js';
+import { isFinal, type RunStore } from '../../src/runtime/run-store.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { json, startServer, type TestServer } from '../runtime/executors/http-server.js';
 import {
@@ -176,6 +176,25 @@ export function runtimeContract(name: string, factory: RuntimeFactory): void {
       expect(countOf(server, '/ok')).toBe(0);
     });
 
+    it('cancel while a parallel group runs: every member in flight is aborted', async () => {
+      let closed = 0;
+      server.route('/hang', (_request, response) => {
+        response.on('close', () => {
+          if (!response.writableFinished) closed += 1;
+        });
+      });
+      const toml =
+        `${head(server.origin)}[[parallel_execution]]\nname = "Fan"\ntasks = ["H1", "H2", "H3"]\nmax_concurrency = 3\n` +
+        stage('S', 1, call('H1', '/hang') + call('H2', '/hang') + call('H3', '/hang')) +
+        stage('T', 2, call('After', '/ok'));
+      const run = await startRun(runtime, toml);
+      await waitUntil(() => countOf(server, '/hang') === 3);
+      const current = await runWhen(store, run.id, (r) => !isFinal(r.state));
+      expect((await runtime.cancel(current, { id: 'U2', name: 'Bea' })).state).toBe('cancelled');
+      await waitUntil(() => closed === 3);
+      expect(countOf(server, '/ok')).toBe(0);
+    });
+
     it('/retry continues from the failed action; completed actions are not repeated', async () => {
       let flaky = 0;
       server.route('/flaky', (_request, response) => {
@@ -195,6 +214,43 @@ export function runtimeContract(name: string, factory: RuntimeFactory): void {
       expect([countOf(server, '/ok'), countOf(server, '/flaky'), countOf(server, '/last')]).toEqual([
         1, 2, 1,
       ]);
+    });
+
+    it('a parallel group with failing members: on_error = "continue" goes on, a failure fails the run, /retry runs the failed again', async () => {
+      let flaky = 0;
+      server.route('/flaky', (_request, response) => {
+        flaky += 1;
+        json(response, flaky === 1 ? 500 : 200, {});
+      });
+      server.route('/bad', (_request, response) => json(response, 400, {}));
+      server.route('/last', (_request, response) => json(response, 200, {}));
+      const toml =
+        `${head(server.origin)}[[parallel_execution]]\nname = "Fan"\ntasks = ["Good", "Soft", "Hard"]\nmax_concurrency = 3\n` +
+        stage(
+          'S',
+          1,
+          call('Good', '/ok') + call('Soft', '/bad', 'on_error = "continue"') + call('Hard', '/flaky'),
+        ) +
+        stage('T', 2, call('Last', '/last'));
+      const run = await startRun(runtime, toml);
+      const failed = await finished(store, run.id);
+      expect(failed.state).toBe('failed');
+      expect(failed.error?.message).toMatch(/^S\/Hard#1: /);
+      expect([
+        countOf(server, '/ok'),
+        countOf(server, '/bad'),
+        countOf(server, '/flaky'),
+        countOf(server, '/last'),
+      ]).toEqual([1, 1, 1, 0]);
+      await runtime.retry(failed);
+      expect((await finished(store, run.id)).state).toBe('succeeded');
+      // Each failed member runs again (Soft fails again and is let go); Good is not repeated.
+      expect([
+        countOf(server, '/ok'),
+        countOf(server, '/bad'),
+        countOf(server, '/flaky'),
+        countOf(server, '/last'),
+      ]).toEqual([1, 2, 2, 1]);
     });
 
     // The failed action's retry interval (an hour here) counts between its own attempts, not
