@@ -106,6 +106,7 @@ export async function stepOf(options: EngineOptions, pass: PassContext, args: St
       maxOutputBytes: options.maxOutputBytes,
       now: options.services.now,
       sleep: options.sleep,
+      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     },
     {
       runId: run.id,

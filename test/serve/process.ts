@@ -41,8 +41,13 @@ export async function inTempDir<T>(run: (dir: string) => Promise<T>): Promise<T>
   }
 }
 
-export function startServe(options: { cwd: string; env: Record<string, string> }): ServeProcess {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+export function startServe(options: {
+  cwd: string;
+  env: Record<string, string>;
+  /** Default `serve`; `worker` and its options start a worker the same way. */
+  args?: readonly string[];
+}): ServeProcess {
+  const child = spawn(process.execPath, [BIN, ...(options.args ?? ['serve'])], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
