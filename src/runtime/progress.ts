@@ -43,6 +43,11 @@ export function durationText(ms: number): string {
 }
 
 /** Actions a run has finished (succeeded, failed or skipped), handlers left out. */
+/** `1 action`, `3 actions`. */
+export function actionCount(count: number): string {
+  return `${count} ${count === 1 ? 'action' : 'actions'}`;
+}
+
 export function finishedActions(steps: readonly StepRecord[]): number {
   return steps.filter((step) => step.state !== 'started' && !step.key.startsWith('handler:')).length;
 }
@@ -60,13 +65,15 @@ export function progressText(
     const outcome = run.state === 'succeeded' ? '✅ succeeded' : `❌ ${run.state.replace('_', ' ')}`;
     const why = run.error === undefined ? '' : `: ${run.error.message}`;
     return {
-      text: `Run ${run.id} of ${name} ${outcome} in ${took} (${done} of ${planned} actions)${why}`,
+      text: `Run ${run.id} of ${name} ${outcome} in ${took} (${done} of ${actionCount(planned)})${why}`,
       buttons: [{ id: resultsButtonId(run.id), label: 'Results' }],
     };
   }
   const at = run.waitingFor !== undefined ? ` · waiting (${run.waitingFor.kind})` : '';
   const elapsed = durationText(now.getTime() - Date.parse(run.createdAt));
-  return { text: `Run ${run.id} of ${name}: ${run.state}${at} · ${done} of ${planned} actions · ${elapsed}` };
+  return {
+    text: `Run ${run.id} of ${name}: ${run.state}${at} · ${done} of ${actionCount(planned)} · ${elapsed}`,
+  };
 }
 
 export class RunProgress {

@@ -1,5 +1,5 @@
 import { privateAnswer } from '../reply.js';
-import { outputText, stateWord, stepName } from '../runs/run-text.js';
+import { actionCount, outputText, stateWord, stepName } from '../runs/run-text.js';
 import { runtimeOf } from '../runs/runnable.js';
 import type { CommandDefinition } from '../types.js';
 
@@ -22,7 +22,7 @@ export const resultsCommand: CommandDefinition = {
     const steps = (await runtime.store.steps(run.id)).filter((step) => !step.key.startsWith('handler:'));
     const mask = (text: string): string => runtime.mask(run, text);
     const items = steps.map((step) => `${stepName(step.key)}: ${mask(outputText(step))}`);
-    const title = `Run ${run.id} (${stateWord(run)}): ${steps.length === 0 ? 'no action has run yet' : `${steps.length} actions`}`;
+    const title = `Run ${run.id} (${stateWord(run)}): ${steps.length === 0 ? 'no action has run yet' : actionCount(steps.length)}`;
     const outputs = Object.fromEntries(
       steps.map((step) => [
         step.key,

@@ -1,7 +1,7 @@
 import { durationText } from '../../runtime/progress.js';
 import { isFinal, type RunRecord } from '../../runtime/run-store.js';
 import { privateAnswer } from '../reply.js';
-import { elapsedMs, progressOf, stateWord } from '../runs/run-text.js';
+import { actionCount, elapsedMs, progressOf, retryHint, stateWord } from '../runs/run-text.js';
 import { runtimeOf } from '../runs/runnable.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 
@@ -39,7 +39,10 @@ export const statusCommand: CommandDefinition = {
     const fields = [
       { label: 'State', value: stateWord(run) },
       { label: 'Workflow', value: `${run.workflow.name} v${run.workflow.version}` },
-      { label: 'Progress', value: `${progress.percent}% (${progress.done} of ${progress.total} actions)` },
+      {
+        label: 'Progress',
+        value: `${progress.percent}% (${progress.done} of ${actionCount(progress.total)})`,
+      },
       ...(progress.current === undefined ? [] : [{ label: 'Now', value: progress.current }]),
       { label: 'Elapsed', value: durationText(elapsedMs(run, now)) },
       ...(estimate === undefined || isFinal(run.state)
@@ -48,8 +51,12 @@ export const statusCommand: CommandDefinition = {
       { label: 'Started by', value: run.startedBy.name },
       ...(run.error === undefined ? [] : [{ label: 'Error', value: run.error.message }]),
     ];
+    const hint = retryHint(run);
     return privateAnswer(`Run ${run.id}: ${stateWord(run)}`, {
-      blocks: [{ kind: 'fields', fields }],
+      blocks: [
+        { kind: 'fields', fields },
+        ...(hint === undefined ? [] : [{ kind: 'text' as const, text: hint }]),
+      ],
       data: {
         run_id: run.id,
         state: run.state,

@@ -2,6 +2,9 @@
 import { maskSecrets } from '../../document/redact.js';
 import { plannedActionCount } from '../../runtime/plan.js';
 import { durationText, finishedActions } from '../../runtime/progress.js';
+
+export { actionCount } from '../../runtime/progress.js';
+
 import { isFinal, type RunRecord, type StepRecord } from '../../runtime/run-store.js';
 
 const STATE_WORDS: Record<RunRecord['state'], string> = {
@@ -48,8 +51,9 @@ function plannedActions(run: RunRecord): number {
 export function progressOf(run: RunRecord, steps: readonly StepRecord[]): Progress {
   const total = plannedActions(run);
   const done = finishedActions(steps);
-  const percent =
-    run.state === 'succeeded' ? 100 : total === 0 ? 0 : Math.min(99, Math.floor((done / total) * 100));
+  const share = total === 0 ? 0 : Math.floor((done / total) * 100);
+  // A run still going never shows 100%; a finished one shows how far it got.
+  const percent = run.state === 'succeeded' ? 100 : isFinal(run.state) ? share : Math.min(99, share);
   const open = [...steps].reverse().find((s) => s.state === 'started');
   const current =
     run.waitingFor !== undefined
@@ -58,6 +62,13 @@ export function progressOf(run: RunRecord, steps: readonly StepRecord[]): Progre
         ? undefined
         : stepName(open.key);
   return { done, total, percent, ...(current === undefined ? {} : { current }) };
+}
+
+/** `/retry` is the way on from a failed or timed-out run: its status and results say so. */
+export function retryHint(run: RunRecord): string | undefined {
+  return run.state === 'failed' || run.state === 'timed_out'
+    ? `/retry ${run.id} runs it again from the failed action; completed actions are kept.`
+    : undefined;
 }
 
 /** `Stage/Action#2` → `Stage / Action (pass 2)`. */

@@ -180,11 +180,21 @@ async function guard<T>(context: ActionContext, target: ServiceTarget, step: () 
   }
 }
 
+/**
+ * What went wrong under fetch's "fetch failed": the first error code down the chain of causes
+ * (ECONNREFUSED, ENOTFOUND; a connection tried on several addresses fails with an AggregateError
+ * of each), else the innermost message ("bad port").
+ */
 function networkReason(error: unknown): string {
-  const cause = error instanceof Error ? error.cause : undefined;
-  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.message : 'the request failed';
+  let current = error;
+  while (current instanceof Error) {
+    const code = 'code' in current ? current.code : undefined;
+    if (typeof code === 'string') return code;
+    const next: unknown = current instanceof AggregateError ? current.errors[0] : current.cause;
+    if (!(next instanceof Error)) return current.message;
+    current = next;
+  }
+  return 'the request failed';
 }
 
 function statusError(

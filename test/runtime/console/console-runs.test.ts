@@ -88,6 +88,34 @@ describe('runs in the piped console', () => {
     expect(result.code).toBe(1);
   });
 
+  it('a failed run: /status says how far it got, the reason from under fetch, and that /retry goes on', async () => {
+    const result = await runCli(['console', '--json', '--user', 'ada'], {
+      cwd: dir,
+      input: `${[
+        '/create name="Unreachable"',
+        // Port 9 is one fetch refuses outright ("bad port"): no network needed to fail.
+        '/add external_services name="Api" type="REST" url="http://127.0.0.1:9"',
+        '/add stages name="S" order=1',
+        '/add stages.actions stage="S" name="Call" type="http.request" with={ service = "Api", method = "GET", path = "/x" }',
+        '/run',
+      ].join('\n')}\n`,
+    });
+    const run = commandLines(jsonLines(result.stdout)).at(-1) as { data: { run_id: string } };
+    const id = run.data.run_id;
+    const second = await runCli(['console', '--json', '--user', 'ada'], {
+      cwd: dir,
+      input: `/status ${id}\n/results ${id}\n`,
+    });
+    const [status, results] = commandLines(jsonLines(second.stdout)) as { text: string; data: unknown }[];
+    expect(status?.data).toMatchObject({ state: 'failed', progress: { percent: 100, done: 1, total: 1 } });
+    expect(status?.text).toContain('Progress: 100% (1 of 1 action)');
+    expect(status?.text).toContain('Error: S/Call#1: Could not reach Api: bad port.');
+    expect(status?.text).toContain(
+      `/retry ${id} runs it again from the failed action; completed actions are kept.`,
+    );
+    expect(results?.text).toContain(`Run ${id} (failed): 1 action`);
+  });
+
   it('/cancel and /retry say what they did; unknown runs are refused with a hint', async () => {
     const result = await runCli(['console', '--json', '--user', 'ada'], {
       cwd: dir,
