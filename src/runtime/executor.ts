@@ -108,6 +108,13 @@ export interface Executor<Params = unknown> {
    */
   check?(parameters: ActionParameters, document: AitwsDocument): readonly ParameterProblem[];
   run(context: ActionContext, params: Params): Promise<ActionOutcome>;
+  /**
+   * Deterministic and without effects outside the run (transform): its first attempt writes no
+   * 'started' record, only the result, since running it again after a crash changes nothing.
+   * Executors with effects leave it out, so a crash mid-action is seen and the action runs again
+   * with the same idempotency key.
+   */
+  readonly pure?: boolean;
 }
 
 /** The executors the runtime knows, by type. */

@@ -85,9 +85,16 @@ export async function runStep(env: StepEnvironment, call: StepCall): Promise<Ste
 
 async function attempts(env: StepEnvironment, call: StepCall, budget: number): Promise<StepResult> {
   let resuming = call.resuming && call.stored?.state === 'started';
+  // A pure action's first attempt is journaled only by its result (see Executor.pure).
+  let unjournaled = call.stored === undefined && env.executors.get(call.action.type)?.pure === true;
   for (;;) {
-    const started = resuming ? (call.stored as StepRecord) : await start(env, call);
+    const started = resuming
+      ? (call.stored as StepRecord)
+      : unjournaled
+        ? firstAttempt(env, call)
+        : await start(env, call);
     resuming = false;
+    unjournaled = false;
     const began = performance.now();
     const outcome = await attempt(env, call, started.attempt);
     observe(env, call, started, outcome, (performance.now() - began) / 1000);
@@ -125,6 +132,17 @@ function start(env: StepEnvironment, call: StepCall): Promise<StepRecord> {
     idempotencyKey: idempotencyKey(call),
     startedAt: env.now().toISOString(),
   });
+}
+
+/** The record a first attempt would have written: the store counts the result as attempt 1. */
+function firstAttempt(env: StepEnvironment, call: StepCall): StepRecord {
+  return {
+    key: call.key,
+    attempt: 1,
+    state: 'started',
+    idempotencyKey: idempotencyKey(call),
+    startedAt: env.now().toISOString(),
+  };
 }
 
 type AttemptOutcome = { kind: 'result'; result: StepResult } | { kind: 'error'; error: unknown };

@@ -31,6 +31,7 @@ export const transformExecutor: Executor<TransformParams> = {
   type: 'transform',
   summary: 'Shapes data: with.set = { key = "value or {{ template }}" } becomes the output.',
   params: transformParams,
+  pure: true,
   check(parameters) {
     const problems: ParameterProblem[] = unknownParameters(parameters, ['set']);
     const set = parameters.set;

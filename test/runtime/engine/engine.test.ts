@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AitwsError } from '../../../src/errors.js';
+import { transformExecutor } from '../../../src/runtime/executors/transform.js';
 import { createHarness, finalRun } from './harness.js';
 
 const HEAD = '[metadata]\nname = "t"\nversion = "1"\n';
@@ -250,5 +251,57 @@ describe('engine: durability', () => {
     await h.process('run-1');
     expect((await finalRun(h)).state).toBe('timed_out');
     expect(h.calls).toEqual([]);
+  });
+});
+
+describe('engine: what the journal records before an action runs', () => {
+  it('a pure action (transform) writes only its result; one with effects writes started first', async () => {
+    const h = createHarness([transformExecutor]);
+    const recorded: string[] = [];
+    const record = h.store.recordStep.bind(h.store);
+    h.store.recordStep = async (id, step) => {
+      recorded.push(`${step.key} ${step.state}`);
+      return record(id, step);
+    };
+    await h.create(
+      HEAD +
+        stage(
+          'S',
+          1,
+          '[[stages.actions]]\nname = "Shape"\ntype = "transform"\nwith = { set = { x = "1" } }\n' +
+            action('Effect'),
+        ),
+    );
+    await h.process('run-1');
+    expect((await finalRun(h)).state).toBe('succeeded');
+    expect(recorded).toEqual(['S/Shape#1 succeeded', 'S/Effect#1 started', 'S/Effect#1 succeeded']);
+    const steps = await h.store.steps('run-1');
+    expect(steps.map((s) => [s.key, s.attempt])).toEqual([
+      ['S/Shape#1', 1],
+      ['S/Effect#1', 1],
+    ]);
+  });
+
+  it('a pure action interrupted before its result simply runs again: nothing of it was journaled', async () => {
+    const h = createHarness([transformExecutor]);
+    await h.create(
+      HEAD +
+        stage(
+          'S',
+          1,
+          '[[stages.actions]]\nname = "Shape"\ntype = "transform"\nwith = { set = { x = "{{ inputs.x }}" } }\n',
+        ),
+      { x: 'a' },
+    );
+    // What a worker killed mid-transform leaves: the run running, no step recorded.
+    const run = await h.store.read('run-1');
+    if (run === null) throw new Error('no run');
+    await h.store.update('run-1', run.revision, { ...run, state: 'running', attempt: 1 });
+    expect(await h.store.steps('run-1')).toEqual([]);
+    await h.process('run-1');
+    expect((await finalRun(h)).state).toBe('succeeded');
+    expect((await h.store.steps('run-1')).map((s) => [s.key, s.state, s.attempt, s.output])).toEqual([
+      ['S/Shape#1', 'succeeded', 1, { x: 'a' }],
+    ]);
   });
 });
