@@ -57,8 +57,14 @@ function waits(member: PlannedAction | PlannedStage): boolean {
 }
 
 /** Where a task records what its member came to (the run reads it on its next pass). */
-function taskMemoKey(ref: { readonly stage: string; readonly name: string; readonly iteration: number }) {
-  return `task:${stepKey(ref.stage, ref.name, ref.iteration)}`;
+function taskMemoKey(ref: {
+  readonly stage: string;
+  readonly name: string;
+  readonly iteration: number;
+  readonly kind?: TaskRef['kind'];
+}): string {
+  // Apart by kind: an action may have its stage's name.
+  return `${ref.kind === 'stage' ? 'stage-task' : 'task'}:${stepKey(ref.stage, ref.name, ref.iteration)}`;
 }
 
 export function spreadHooks(options: EngineOptions, tasks: TaskQueue, pass: PassContext): SpreadHooks {
@@ -78,7 +84,9 @@ export function spreadHooks(options: EngineOptions, tasks: TaskQueue, pass: Pass
       return gaveUp?.retries === pass.retries && error !== undefined ? { kind: 'failed', error } : undefined;
     },
     stageSettled: async (stage, iteration) => {
-      const recorded = await memo(taskMemoKey({ stage: stage.name, name: stage.name, iteration }));
+      const recorded = await memo(
+        taskMemoKey({ kind: 'stage', stage: stage.name, name: stage.name, iteration }),
+      );
       let outcome: StageOutcome | undefined;
       if (recorded?.kind === 'done') outcome = { kind: 'done' };
       else if (recorded?.kind === 'failed' && recorded.retries === pass.retries)
@@ -177,7 +185,7 @@ async function runStageTask(
   const outcome: StageOutcome = await walk.runStage(stage, iteration);
   if (outcome.kind === 'wait') return { kind: 'wait', until: untilOf(pass.run, outcome.waitingFor.until) };
   if (outcome.kind === 'spread') return { kind: 'finished' };
-  const key = taskMemoKey({ stage: stage.name, name: stage.name, iteration });
+  const key = taskMemoKey({ kind: 'stage', stage: stage.name, name: stage.name, iteration });
   const value: JsonObject =
     outcome.kind === 'done'
       ? { kind: 'done', retries: pass.retries }
