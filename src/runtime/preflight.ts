@@ -29,10 +29,13 @@ import { inDocumentOrder, problem } from './preflight-report.js';
 import { checkSecrets } from './preflight-secrets.js';
 import { checkTemplates } from './preflight-templates.js';
 import type { SecretSource } from './secrets.js';
+import { type AiPreflightOptions, preflightAi } from './ai/capabilities.js';
 
 export interface PreflightOptions {
   readonly executors: ExecutorRegistry;
   readonly secrets: SecretSource;
+  /** AI steps' capability, fallback, ensemble and limit checks; without it they are not checked here. */
+  readonly ai?: AiPreflightOptions;
 }
 
 export interface PreflightResult {
@@ -96,6 +99,7 @@ export function preflight(document: AitwsDocument, options: PreflightOptions): P
     ...checkTemplates(runnables, outline, concurrency),
     ...checkSecrets(runnables, outline, secrets),
     ...parameterProblems(runnables, executors, document),
+    ...(options.ai === undefined ? [] : preflightAi(runnables, options.ai)),
   ]);
   if (problems.length > 0) return { problems };
   return { plan: compilePlan(document), problems };

@@ -12,7 +12,8 @@ import type { ChannelKey } from '../session/port.js';
 import { type EngineOptions, processJob, RETRY_MEMO } from './engine.js';
 import type { ExecutorRegistry } from './executor.js';
 import type { PreflightProblem } from './plan-types.js';
-import { preflight } from './preflight.js';
+import { type PreflightOptions, preflight } from './preflight.js';
+import type { AiServices } from './ai/services.js';
 import type { RunQueue } from './queue-port.js';
 import type { RunServices } from './run-services.js';
 import {
@@ -37,6 +38,8 @@ export interface RuntimeOptions {
    * Off, a group's members run concurrently inside the run's own job (one process, embedded).
    */
   readonly spreadGroups?: boolean;
+  /** What AI steps keep beyond a run (cache, budget, drift, feedback) and check at pre-flight. */
+  readonly ai?: AiServices;
 }
 
 export interface StartRequest {
@@ -47,6 +50,8 @@ export interface StartRequest {
   readonly startedBy: RunActor;
   /** A caller-chosen id (a webhook's event id): a second start with it returns the first run. */
   readonly id?: string;
+  /** Step memos written before the run is queued (`::replay` on a replay run). */
+  readonly memos?: Readonly<Record<string, JsonObject>>;
 }
 
 /** Runs picked up again at start; more than this many unfinished runs means an operator's attention. */
@@ -71,18 +76,20 @@ export class Runtime {
     this.store = options.store;
   }
 
+  /** The AI services, when this runtime has them (commands such as /feedback need them). */
+  get ai(): AiServices | undefined {
+    return this.#options.ai;
+  }
+
   /** Pre-flight problems of `document`, empty when it can run. */
   check(document: AitwsDocument): readonly PreflightProblem[] {
-    return preflight(document, { executors: this.#options.executors, secrets: this.#options.secrets })
-      .problems;
+    return preflight(document, this.#preflightOptions()).problems;
   }
 
   async start(request: StartRequest): Promise<RunRecord> {
-    const checked = preflight(request.document, {
-      executors: this.#options.executors,
-      secrets: this.#options.secrets,
-    });
+    const checked = preflight(request.document, this.#preflightOptions());
     if (checked.plan === undefined || checked.problems.length > 0) throw preflightError(checked.problems);
+    await this.#options.ai?.assertAffordable(request.channel, request.document);
     const id = request.id ?? newRunId();
     if (request.id !== undefined) {
       const existing = await this.store.read(id);
@@ -103,6 +110,8 @@ export class Runtime {
       updatedAt: at,
       deadline: new Date(now.getTime() + checked.plan.runTimeoutMs).toISOString(),
     });
+    for (const [key, value] of Object.entries(request.memos ?? {}))
+      await this.store.writeStepMemo(run.id, key, 0, value);
     await this.#options.queue.enqueue(run.id);
     return run;
   }
@@ -232,6 +241,11 @@ export class Runtime {
         : {}),
     };
     return queue.process((jobId, signal) => processJob(engine, jobId, signal), { concurrency });
+  }
+
+  #preflightOptions(): PreflightOptions {
+    const { executors, secrets, ai } = this.#options;
+    return { executors, secrets, ...(ai === undefined ? {} : { ai: ai.preflight }) };
   }
 
   #now(): string {
