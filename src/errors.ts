@@ -57,6 +57,9 @@ export type ErrorCode =
   | 'APPROVAL_TIMEOUT'
   | 'WAIT_TIMEOUT'
   | 'AI_UNAVAILABLE'
+  | 'AI_OUTPUT_INVALID'
+  | 'AI_SAFETY'
+  | 'AI_REPLAY_MISSING'
   | 'PLUGIN'
   | 'PLUGIN_OUTPUT'
   | 'WEBHOOK';

@@ -55,7 +55,18 @@ function toParams(request: ModelRequest, model: string): Anthropic.Messages.Mess
       description: tool.description,
       input_schema: { ...tool.inputSchema, type: 'object' as const },
     })),
-    messages: [{ role: 'user', content: request.userText }],
+    messages: [
+      { role: 'user', content: request.userText },
+      ...(request.followUps ?? []).flatMap((turn) => [
+        { role: 'assistant' as const, content: turn.assistant },
+        { role: 'user' as const, content: turn.user },
+      ]),
+    ],
+    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(request.topP === undefined ? {} : { top_p: request.topP }),
+    ...(request.stopSequences === undefined || request.stopSequences.length === 0
+      ? {}
+      : { stop_sequences: [...request.stopSequences] }),
   };
 }
 
@@ -79,7 +90,10 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Mode
     const params = toParams(request, model);
     for (let attempt = 0; ; attempt++) {
       try {
-        const message = await client.messages.create(params);
+        const message = await client.messages.create(
+          params,
+          request.signal === undefined ? {} : { signal: request.signal },
+        );
         return {
           model: message.model,
           content: contentOf(message),
@@ -92,6 +106,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Mode
           },
         };
       } catch (error) {
+        // The caller's cancel or timeout, not a provider failure: nothing to retry or log.
+        if (request.signal?.aborted === true) throw request.signal.reason;
         const decision = decideRetry(error, attempt, policy, timeoutMs);
         if (!decision.retry) {
           options.logger?.warn(

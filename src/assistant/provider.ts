@@ -24,6 +24,16 @@ export interface ModelRequest {
   /** One user turn: the assistant answers single questions, it keeps no conversation. */
   readonly userText: string;
   readonly maxTokens: number;
+  /**
+   * Turns after the first user turn, in order (an AI step's repair: the rejected answer as the
+   * assistant's turn, then what was wrong as the user's).
+   */
+  readonly followUps?: readonly { readonly assistant: string; readonly user: string }[];
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly stopSequences?: readonly string[];
+  /** Aborts the request (a cancelled or timed-out workflow step). */
+  readonly signal?: AbortSignal;
 }
 
 export type ModelContent =

@@ -13,7 +13,7 @@ import type { z } from 'zod';
 import type { AitwsDocument, TomlTable } from '../document/types.js';
 import type { Logger } from '../logging.js';
 import type { ChannelKey } from '../session/port.js';
-import type { JsonObject, JsonValue, RunActor, StepMemo, WaitingFor } from './run-store.js';
+import type { JsonObject, JsonValue, RunActor, StepMemo, WaitingFor, WorkflowRef } from './run-store.js';
 import type { RuntimeContext } from './runtime-context.js';
 
 export interface ActionOutcomeDone {
@@ -83,6 +83,16 @@ export interface ActionContext {
   readMemo(): Promise<StepMemo | null>;
   /** Compare-and-set on this step's memo; false when someone else wrote first. */
   writeMemo(expectedRevision: number, value: JsonObject): Promise<boolean>;
+  /** The workflow version the run executes (AI steps keep telemetry and feedback per workflow). */
+  readonly workflow: WorkflowRef;
+  /**
+   * Any memo of this run by its full key, for executors that keep more than one record (an AI
+   * step's call journal, see src/runtime/ai/record.ts) or read the run's own (`::replay`).
+   */
+  readRunMemo(key: string): Promise<StepMemo | null>;
+  writeRunMemo(key: string, expectedRevision: number, value: JsonObject): Promise<boolean>;
+  /** A memo of another run, read only: a replay answers from the original run's call journal. */
+  readMemoOf(runId: string, key: string): Promise<StepMemo | null>;
 }
 
 /** A problem an executor finds in an action's parameters before anything runs. */

@@ -83,6 +83,10 @@ export function actionContext(
     emit: (event, data) => services.raise(run, { type: event, id: `${run.id}/${key}/${event}`, data }),
     readMemo: () => store.readStepMemo(run.id, key),
     writeMemo: (expected, value) => store.writeStepMemo(run.id, key, expected, value),
+    workflow: run.workflow,
+    readRunMemo: (memoKey) => store.readStepMemo(run.id, memoKey),
+    writeRunMemo: (memoKey, expected, value) => store.writeStepMemo(run.id, memoKey, expected, value),
+    readMemoOf: (runId, memoKey) => store.readStepMemo(runId, memoKey),
   };
 }
 

@@ -16,8 +16,11 @@
 import { z } from 'zod';
 import type { JsonObject } from '../run-store.js';
 
-export function callMemoKey(stepKey: string, fingerprint: string): string {
-  return `${stepKey}::ai-call:${fingerprint}`;
+/** `generation`: the run's /retry count, so a retried step asks the model again rather than replaying its failure. */
+export function callMemoKey(stepKey: string, fingerprint: string, generation = 0): string {
+  return generation === 0
+    ? `${stepKey}::ai-call:${fingerprint}`
+    : `${stepKey}::ai-call:g${generation}:${fingerprint}`;
 }
 
 export function aiRecordKey(stepKey: string): string {
@@ -103,6 +106,8 @@ export const aiStepRecordSchema = z.object({
     })
     .optional(),
   escalated: z.boolean(),
+  /** The run's /retry count when this was recorded: a retried step asks the model afresh. */
+  generation: z.number().default(0),
   at: z.string(),
 });
 export type AiStepRecord = z.infer<typeof aiStepRecordSchema>;

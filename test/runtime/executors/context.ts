@@ -99,6 +99,8 @@ function recordingLogger(lines: LogLine[]): Logger {
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 
+const TEST_WORKFLOW = { name: 'test', version: 1, hash: `sha256:${'ab'.repeat(32)}` };
+
 export async function createActionHarness(options: HarnessOptions = {}): Promise<ActionHarness> {
   const store = options.store ?? new MemoryRunStore();
   const clock = options.clock ?? new TestClock();
@@ -111,7 +113,7 @@ export async function createActionHarness(options: HarnessOptions = {}): Promise
   await store.create({
     id: runId,
     channel: TEST_CHANNEL,
-    workflow: { name: 'test', version: 1, hash: `sha256:${'ab'.repeat(32)}` },
+    workflow: TEST_WORKFLOW,
     document,
     inputs: options.inputs ?? {},
     state: 'queued',
@@ -173,6 +175,10 @@ export async function createActionHarness(options: HarnessOptions = {}): Promise
       if (!written) memoConflicts += 1;
       return written;
     },
+    workflow: TEST_WORKFLOW,
+    readRunMemo: (key) => store.readStepMemo(runId, key),
+    writeRunMemo: (key, expectedRevision, value) => store.writeStepMemo(runId, key, expectedRevision, value),
+    readMemoOf: (otherRun, key) => store.readStepMemo(otherRun, key),
   });
 
   return {
