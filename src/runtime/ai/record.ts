@@ -86,6 +86,7 @@ export const aiStepRecordSchema = z.object({
   /** The parsed answer when the output contract is a JSON schema. */
   value: z.unknown().optional(),
   confidence: z.number().optional(),
+  stop_reason: z.string().default('other'),
   usage: usageSchema,
   cost_usd: z.number(),
   latency_ms: z.number(),

@@ -76,6 +76,12 @@ describe('ai.invoke', () => {
         model: 'claude-default',
         stop_reason: 'end_turn',
         usage: { input_tokens: 42, output_tokens: 7 },
+        // Not in the price table: no cost is claimed.
+        cost_usd: 0,
+        attempts: 1,
+        repairs: 0,
+        cached: false,
+        fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
       },
     });
     expect(fake.requests).toHaveLength(1);
@@ -97,8 +103,10 @@ describe('ai.invoke', () => {
     expect(fake.requests[0]?.body?.max_tokens).toBe(1024);
     expect(fake.requests[0]?.body?.system).toEqual([]);
 
-    await executor.run(harness.context, params({ prompt: 'Hi', max_tokens: 100_000 }));
-    expect(fake.requests[1]?.body?.max_tokens).toBe(2000);
+    const over = await failure(executor.run(harness.context, params({ prompt: 'Hi', max_tokens: 100_000 })));
+    expect(over.code).toBe('PARAMETER');
+    expect(over.message).toContain('max_tokens is 100000; the most allowed is 2000');
+    expect(fake.requests).toHaveLength(1);
   });
 
   it('refuses a missing or empty prompt and unknown parameters', () => {
