@@ -13,6 +13,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { AitwsError } from '../../errors.js';
+import { canonicalJson } from './canonical.js';
 
 export type JsonValue =
   | null
@@ -175,27 +176,12 @@ export interface ExecutionSnapshot {
   readonly replay_status: ReplayStatus;
 }
 
-// TODO(issue #17): switch to src/runtime/ai/canonical.ts once it lands; this is the same rule
-// (RFC 8785 for JSON values: keys sorted by UTF-16 code unit, no whitespace, ES number form).
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw notJson(`the number ${String(value)}`);
-    return JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return `[${value.map((item: unknown) => canonicalJson(item)).join(',')}]`;
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const entries = Object.entries(value).filter(([, item]) => item !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  throw notJson(`a value of type ${typeof value}`);
-}
-
-function notJson(what: string): AitwsError {
-  return new AitwsError('VALIDATION', `A snapshot can only hash JSON values, not ${what}.`);
-}
-
+/**
+ * sha256, bare lowercase hex, of the value's canonical JSON: the same bytes `fingerprint()` hashes,
+ * without its `sha256:` prefix. The schema's hash fields are described as "SHA-256 of ..." and its
+ * example holds bare digests, and every hash in a snapshot is sha256 anyway, so the prefix would
+ * only be something each consumer has to strip before comparing with a plain `sha256sum`.
+ */
 export function hashJson(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex');
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../../src/runtime/ai/canonical.js';
 import {
   buildSnapshot,
-  canonicalJson,
   type ExecutionSnapshot,
   hashJson,
   type JsonValue,
@@ -173,7 +173,7 @@ describe('buildSnapshot', () => {
     expect(canonicalJson({ b: [1, 'x', null], a: { d: true, c: 1.5 } })).toBe(
       '{"a":{"c":1.5,"d":true},"b":[1,"x",null]}',
     );
-    expect(() => canonicalJson({ n: Number.NaN })).toThrow(/only hash JSON values/);
+    expect(() => canonicalJson({ n: Number.NaN })).toThrow(/cannot represent the number NaN/);
   });
 
   it('refuses values the schema would reject, naming the field', () => {
