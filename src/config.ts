@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { type AccessPolicy, DEFAULTABLE_PRIVILEGES, isPrivilege } from './access/privileges.js';
+import { AI_ENV_SHAPE, AI_VARIABLES, type AiConfig, aiConfig } from './config-ai.js';
 import { DEFAULT_LIMITS, type Limits } from './document/types.js';
 import { AitwsError } from './errors.js';
 import { DEFAULT_LIBRARY_LIMITS, type LibraryLimits } from './session/names.js';
@@ -98,6 +99,7 @@ const EnvSchema = z.object({
     .min(32, 'must be at least 32 characters (openssl rand -hex 32)')
     .optional(),
   AITWS_PUBLIC_URL: z.url().optional(),
+  ...AI_ENV_SHAPE,
 });
 
 /** `${secret:NAME}` values come from AITWS_SECRET_<NAME> (or files in AITWS_SECRETS_DIR). */
@@ -155,6 +157,8 @@ export interface RuntimeConfig {
   readonly workerConcurrency: number;
   /** The signed webhook (POST /hooks/…): undefined when AITWS_WEBHOOK_SECRET is unset. */
   readonly webhooks: { readonly secret: string; readonly baseUrl: string } | undefined;
+  /** AI steps: budget, prices, what the Anthropic provider may receive, cache and token limits. */
+  readonly ai: AiConfig;
 }
 
 export interface Config {
@@ -290,6 +294,7 @@ const PART_VARIABLES: Readonly<Record<ConfigPart, readonly EnvName[]>> = {
     'AITWS_WORKER_CONCURRENCY',
     'AITWS_WEBHOOK_SECRET',
     'AITWS_PUBLIC_URL',
+    ...AI_VARIABLES,
   ],
 };
 
@@ -382,6 +387,7 @@ export function loadConfig(
               secret: e.AITWS_WEBHOOK_SECRET,
               baseUrl: (e.AITWS_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
             },
+      ai: aiConfig(e),
     },
   };
 }

@@ -17,6 +17,7 @@ import { checkLimits } from './budget.js';
 import type { ProviderCompliance } from './classification.js';
 import { ensembleSchema } from './ensemble.js';
 import { checkFallback, type ModelFallbacks } from './fallback.js';
+import { classificationProblems } from './preflight-classification.js';
 import { defaultPriceTable, formatUsd, type PriceTable } from './pricing.js';
 
 export const CAPABILITIES = [
@@ -164,8 +165,8 @@ export interface AiPreflightOptions {
 }
 
 /**
- * Capability, fallback, ensemble and limit problems of every `ai.invoke` action, in action order
- * then field order. Each field the action does not write is left alone; template values
+ * Capability, fallback, ensemble, data classification and limit problems of every `ai.invoke`
+ * action, in action order then field order. Each field the action does not write is left alone; template values
  * (`{{ ... }}`) in these fields are not rendered at pre-flight and are taken as written.
  */
 export function preflightAi(
@@ -201,7 +202,16 @@ function checkAction(site: AiActionSite, options: AiPreflightOptions): Preflight
   ))
     push('fallback', found.message);
   for (const other of fallback ?? []) servedProblem(options.registry, capability, other, 'fallback', push);
-  ensembleProblems(params.ensemble, options.registry, capability, push);
+  const ensemble = ensembleProblems(params.ensemble, options.registry, capability, push);
+  const reached = [
+    primary,
+    ...[...(fallback ?? []), ...ensemble].map((other) => options.registry.check(capability, other)),
+  ];
+  classificationProblems(
+    params,
+    reached.flatMap((found) => (found instanceof AitwsError ? [] : [found.provider.compliance])),
+    push,
+  );
   const limits = checkLimits(
     params,
     options.maxTokensCap === undefined ? {} : { maxTokensCap: options.maxTokensCap },
@@ -223,21 +233,23 @@ function servedProblem(
   if (found instanceof AitwsError) push(field, found.message);
 }
 
+/** The ensemble's models, once each (none when it is absent or malformed). */
 function ensembleProblems(
   value: TomlValue | undefined,
   registry: ProviderRegistry,
   capability: string,
   push: (field: string, message: string) => void,
-): void {
-  if (value === undefined) return;
+): string[] {
+  if (value === undefined) return [];
   const parsed = ensembleSchema.safeParse(value);
   if (!parsed.success) {
     for (const issue of parsed.error.issues)
       push(['ensemble', ...issue.path.map(String)].join('.'), `ensemble: ${issue.message}`);
-    return;
+    return [];
   }
-  for (const model of new Set(parsed.data.models))
-    servedProblem(registry, capability, model, 'ensemble.models', push);
+  const models = [...new Set(parsed.data.models)];
+  for (const model of models) servedProblem(registry, capability, model, 'ensemble.models', push);
+  return models;
 }
 
 /** Output alone (max_tokens at the output rate) already over the ceiling can never pass. */
