@@ -40,7 +40,10 @@ export class Accounting {
   readonly attempts: AttemptEntry[] = [];
   inputTokens = 0;
   outputTokens = 0;
+  /** What the answers cost at list price, asked or replayed alike (so a replay's output matches). */
   cost = 0;
+  /** What was spent now: requests actually sent (the workspace is charged this). */
+  freshCost = 0;
   latency = 0;
   fresh = 0;
 
@@ -49,16 +52,18 @@ export class Accounting {
   add(result: CallResult): void {
     this.inputTokens += result.usage.input_tokens;
     this.outputTokens += result.usage.output_tokens;
-    this.latency += result.cached ? 0 : result.latency_ms;
-    if (result.cached) return;
-    this.fresh += 1;
+    this.latency += result.latency_ms;
     const usage = {
       inputTokens: result.usage.input_tokens,
       outputTokens: result.usage.output_tokens,
       cacheWriteTokens: 0,
       cacheReadTokens: 0,
     };
-    this.cost += this.prices.find(result.model) === undefined ? 0 : costOf(result.model, usage, this.prices);
+    const cost = this.prices.find(result.model) === undefined ? 0 : costOf(result.model, usage, this.prices);
+    this.cost += cost;
+    if (result.cached) return;
+    this.fresh += 1;
+    this.freshCost += cost;
   }
 }
 

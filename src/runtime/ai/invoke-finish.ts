@@ -64,7 +64,7 @@ export async function finishStep(
   if (deps.budget !== undefined && accounting.fresh > 0)
     await deps.budget.charge(
       context.channel.workspace,
-      accounting.cost,
+      accounting.freshCost,
       `${context.idempotencyKey}#g${result.generation}`,
     );
   if (deps.drift !== undefined) await countDrift(context, params, record, deps.drift, deps.scope);
@@ -142,7 +142,11 @@ async function writeRecord(context: ActionContext, record: AiStepRecord): Promis
   );
 }
 
-/** What later steps read: `{{ steps.Classify.output.value.label }}`, `output.text`, `output.confidence`. */
+/**
+ * What later steps read: `{{ steps.Classify.output.value.label }}`, `output.text`,
+ * `output.confidence`. Only what the answer itself determines: a cached replay must give the same
+ * output, so whether it was cached and how long it took stay in the AI record.
+ */
 export function outputOf(record: AiStepRecord): JsonObject {
   return {
     text: record.response_text,
@@ -154,7 +158,6 @@ export function outputOf(record: AiStepRecord): JsonObject {
     cost_usd: record.cost_usd,
     attempts: record.attempts.length,
     repairs: record.repairs,
-    cached: record.cached,
     fingerprint: record.fingerprint,
   };
 }

@@ -17,6 +17,8 @@ export interface PreparedPrompt {
   readonly events: readonly SafetyViolationEvent[];
   /** A safety rule asked for a person to look at the answer before the run goes on. */
   readonly routeToHuman: boolean;
+  /** Set when a rule blocks the prompt: thrown once the violations have been raised as events. */
+  readonly blocked?: AitwsError;
 }
 
 export function preparePrompt(
@@ -66,8 +68,13 @@ function applySafety(planned: PlannedPrompt, policy: SafetyPolicy): PreparedProm
     context: input.context.map((block) => ({ ...block, text: screen(block.text) })),
     user: screen(input.user),
   };
-  if (events.some((event) => event.decision === 'block')) throw blocked('input', events);
-  return { planned: { ...planned, input: screened }, events, routeToHuman };
+  const refusal = events.some((event) => event.decision === 'block') ? blocked('input', events) : undefined;
+  return {
+    planned: { ...planned, input: screened },
+    events,
+    routeToHuman,
+    ...(refusal === undefined ? {} : { blocked: refusal }),
+  };
 }
 
 /** Names kinds and counts, never the text that matched. */

@@ -71,6 +71,7 @@ export async function invokeAi(
   const prepared = preparePrompt(params, examples, contract?.instruction);
   for (const event of prepared.events)
     await context.emit('safety.violation', { ...event, action: context.action });
+  if (prepared.blocked !== undefined) throw prepared.blocked;
   const input = prepared.planned.input;
   assertDispatchAllowed({
     classifications: params.data_classification,

@@ -80,7 +80,6 @@ describe('ai.invoke', () => {
         cost_usd: 0,
         attempts: 1,
         repairs: 0,
-        cached: false,
         fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
       },
     });
