@@ -155,12 +155,13 @@ function outputTokensOf(value: TomlValue | undefined, options: RunCostOptions): 
 }
 
 /**
- * Repairs happen only on an output contract: without `output` or `repair` an action has one attempt;
- * with either, `repair.max_iterations` or its default, the maximum when it is malformed.
+ * Repairs happen only on an output contract, as in the executor: without `output` an action has one
+ * attempt; with it, `repair.max_iterations` or its default, the maximum when that is malformed.
  */
 function repairIterations(params: TomlTable): number {
   const { repair, output } = params;
-  if (repair === undefined) return output === undefined ? 0 : REPAIR_LIMITS.defaultMaxIterations;
+  if (output === undefined) return 0;
+  if (repair === undefined) return REPAIR_LIMITS.defaultMaxIterations;
   if (!isTable(repair)) return REPAIR_LIMITS.maxIterations;
   if (repair.max_iterations === undefined) return REPAIR_LIMITS.defaultMaxIterations;
   const count = integerOf(repair.max_iterations);

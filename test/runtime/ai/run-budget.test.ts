@@ -64,6 +64,7 @@ max_context_tokens = 1000
 max_tokens = 2000
 model = "model-a"
 fallback = ["model-b"]
+output = { regex = "^.+$" }
 repair = { max_iterations = 2 }
 
 [[stages]]
@@ -107,7 +108,7 @@ describe('estimateRunCost', () => {
     expect(estimate.unpriced).toEqual([{ where: 'handlers[Escalate]', model: 'mystery-1' }]);
   });
 
-  it('takes templates as written, the cap for max_tokens over it or unreadable, and contract repairs', () => {
+  it('takes templates as written, the cap for max_tokens over it or unreadable, and repairs only with a contract', () => {
     const document = parseDocument(`
 [[stages]]
 name = "S"
@@ -118,11 +119,11 @@ with = { prompt = "{{ inputs.text }}", max_tokens = 100000, output = { regex = "
 [[stages.actions]]
 name = "Templated"
 type = "ai.invoke"
-with = { prompt = "{{ inputs.text }}", max_tokens = "{{ inputs.n }}", repair = { max_iterations = 99 } }
+with = { prompt = "{{ inputs.text }}", max_tokens = "{{ inputs.n }}", output = { regex = "^ok$" }, repair = { max_iterations = 99 } }
 [[stages.actions]]
 name = "Chained"
 type = "ai.invoke"
-with = { prompt = "{{ inputs.text }}", model = "model-b", max_tokens = 10 }
+with = { prompt = "{{ inputs.text }}", model = "model-b", max_tokens = 10, repair = { max_iterations = 3 } }
 `);
     const estimate = estimateRunCost(document, {
       ...OPTIONS,
