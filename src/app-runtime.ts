@@ -4,11 +4,14 @@
  * provider, plugins), secrets, chat and events. app.ts wires the result into the dispatcher.
  */
 import path from 'node:path';
+import { buildAiServices } from './app-ai.js';
 import type { ModelProvider } from './assistant/provider.js';
 import { createAnthropicProvider } from './assistant/provider-anthropic.js';
 import type { Config } from './config.js';
 import type { Logger } from './logging.js';
 import type { Metrics } from './metrics.js';
+import { writeRunSnapshot } from './runtime/ai/run-snapshot.js';
+import type { AiServices } from './runtime/ai/services.js';
 import { ChatRelay } from './runtime/chat-relay.js';
 import { EventRouter } from './runtime/events.js';
 import type { VersionSource } from './runtime/events-version.js';
@@ -86,10 +89,19 @@ function providers(config: Config, logger: Logger): (model?: string) => ModelPro
   };
 }
 
-async function executors(config: Config, logger: Logger): Promise<Executor[]> {
+async function executors(config: Config, logger: Logger, ai: AiServices): Promise<Executor[]> {
   const extra: Executor[] = [
     humanApprovalExecutor,
-    createAiInvokeExecutor({ providerFor: providers(config, logger) }),
+    createAiInvokeExecutor({
+      registry: ai.registry,
+      prices: ai.prices,
+      maxTokensCap: config.runtime.ai.maxTokensCap,
+      cache: ai.cache,
+      cacheTtlSeconds: ai.cacheTtlSeconds,
+      ...(ai.budget === undefined ? {} : { budget: ai.budget }),
+      drift: ai.drift,
+      feedback: ai.feedback,
+    }),
   ];
   const builtins = builtinExecutors({
     http: { maxResponseBytes: config.runtime.httpMaxResponseBytes },
@@ -141,7 +153,9 @@ export async function buildRuntime(options: RuntimeSetupOptions): Promise<Runtim
   const secrets = environmentSecrets(secretEnv, config.runtime.secretsDir);
   const chat = new ChatRelay(logger);
   let router: EventRouter | undefined;
+  const ai = buildAiServices(config, options.dataDir ?? config.dataDir, providers(config, logger));
   const raise = async (run: RunRecord, event: RuntimeEvent): Promise<void> => {
+    if (FINAL_EVENTS.has(event.type)) await snapshot(store, run, logger);
     if (router === undefined) logger.debug({ runId: run.id, event: event.type }, 'runtime event (no router)');
     else await router.raise(run, event);
   };
@@ -163,7 +177,7 @@ export async function buildRuntime(options: RuntimeSetupOptions): Promise<Runtim
     now,
   };
   const progress = new RunProgress({ store, chat, logger, now });
-  const registry = executorRegistry(await executors(config, logger));
+  const registry = executorRegistry(await executors(config, logger, ai.services));
   const runtime = new Runtime({
     store,
     queue,
@@ -172,6 +186,7 @@ export async function buildRuntime(options: RuntimeSetupOptions): Promise<Runtim
     executors: registry,
     secrets,
     services,
+    ai: ai.services,
     engine: {
       maxOutputBytes: config.runtime.maxOutputBytes,
       watchMs: kind === 'file' ? 250 : 1000,
@@ -212,8 +227,25 @@ export async function buildRuntime(options: RuntimeSetupOptions): Promise<Runtim
       await scheduler.close();
       await queue.close();
       await store.close();
+      await ai.close();
     },
   };
+}
+
+const FINAL_EVENTS: ReadonlySet<string> = new Set([
+  'run.succeeded',
+  'run.failed',
+  'run.cancelled',
+  'run.timed_out',
+]);
+
+/** Every finished run leaves its execution snapshot; a failure to write one never fails the run. */
+async function snapshot(store: RunStore, run: RunRecord, logger: Logger): Promise<void> {
+  try {
+    await writeRunSnapshot(store, run);
+  } catch (error) {
+    logger.warn({ err: error, runId: run.id }, 'the execution snapshot could not be written');
+  }
 }
 
 const RETENTION_EVERY_MS = 3600_000;

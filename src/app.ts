@@ -13,6 +13,7 @@ import type { FileAccess, Invocation } from './commands/types.js';
 import type { Config } from './config.js';
 import type { Logger } from './logging.js';
 import type { CommandMetrics } from './metrics.js';
+import { AI_FILE_FOLDERS } from './runtime/ai/store-file.js';
 import type { EventRouter } from './runtime/events.js';
 import { storedVersions, type VersionSource } from './runtime/events-version.js';
 import { RUN_FILE_FOLDERS } from './runtime/run-store-file.js';
@@ -161,7 +162,7 @@ function consoleFiles(fileRoot: string, options: CoreOptions): FileAccess {
   // A data dir that holds the working directory itself (--data-dir .) keeps only its own
   // folders off limits; everything else there is the user's.
   const reserved = isInside(dataDir, root)
-    ? [...FILE_STORE_FOLDERS, ...ACCESS_FILE_FOLDERS, ...RUN_FILE_FOLDERS].map((folder) =>
+    ? [...FILE_STORE_FOLDERS, ...ACCESS_FILE_FOLDERS, ...RUN_FILE_FOLDERS, ...AI_FILE_FOLDERS].map((folder) =>
         path.join(dataDir, folder),
       )
     : [dataDir];

@@ -7,6 +7,7 @@ import { AUDIT_USAGE, auditCommand } from './cli/audit-command.js';
 import { CONSOLE_USAGE, consoleCommand } from './cli/console-command.js';
 import { FMT_USAGE, fmtCommand } from './cli/fmt-command.js';
 import { SERVE_USAGE, serveCommand } from './cli/serve-command.js';
+import { SNAPSHOT_USAGE, snapshotCommand } from './cli/snapshot-command.js';
 import { type Environment, stdio } from './cli/subcommand.js';
 import { VALIDATE_USAGE, validateCommand } from './cli/validate-command.js';
 import { EXIT_UNREADABLE } from './cli/validate-files.js';
@@ -24,6 +25,7 @@ ${FMT_USAGE}
 ${SERVE_USAGE}
 ${WORKER_USAGE}
 ${AUDIT_USAGE}
+${SNAPSHOT_USAGE}
   discord commands                print the Discord application commands payload (JSON)
   discord register [--guild ID]   register the commands with Discord (bulk overwrite)
   help                            this text
@@ -51,6 +53,8 @@ async function run(subcommand: string, args: readonly string[], env: Environment
       return workerCommand(args, env);
     case 'discord':
       return discordCommand(args, env);
+    case 'snapshot':
+      return snapshotCommand(args, env);
     case 'audit':
       return auditCommand(args, env);
     case 'help':

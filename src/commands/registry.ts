@@ -21,6 +21,7 @@ import { loadCommand } from './builtin/load.js';
 import { membersCommand } from './builtin/members.js';
 import { redoCommand } from './builtin/redo.js';
 import { removeCommand } from './builtin/remove.js';
+import { replayCommand } from './builtin/replay.js';
 import { restoreCommand } from './builtin/restore.js';
 import { resultsCommand } from './builtin/results.js';
 import { retryCommand } from './builtin/retry.js';
@@ -61,6 +62,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   jobsCommand,
   cancelCommand,
   retryCommand,
+  replayCommand,
   emitCommand,
   hooksCommand,
   submitCommand,

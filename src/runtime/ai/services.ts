@@ -16,7 +16,8 @@ export interface AiServices {
   readonly cache: AiResponseCache;
   /** How long a cached response lasts when the action does not say (`cache_ttl`). */
   readonly cacheTtlSeconds: number;
-  readonly budget: WorkspaceBudget;
+  /** Absent when no budget is configured (AITWS_AI_BUDGET_USD): spending is not limited. */
+  readonly budget?: WorkspaceBudget;
   readonly drift: DriftStore;
   readonly feedback: FeedbackStore;
   readonly preflight: AiPreflightOptions;
