@@ -5,6 +5,7 @@
  */
 import { AUDIT_USAGE, auditCommand } from './cli/audit-command.js';
 import { CONSOLE_USAGE, consoleCommand } from './cli/console-command.js';
+import { FEEDBACK_USAGE, feedbackCommand } from './cli/feedback-command.js';
 import { FMT_USAGE, fmtCommand } from './cli/fmt-command.js';
 import { SERVE_USAGE, serveCommand } from './cli/serve-command.js';
 import { SNAPSHOT_USAGE, snapshotCommand } from './cli/snapshot-command.js';
@@ -26,6 +27,7 @@ ${SERVE_USAGE}
 ${WORKER_USAGE}
 ${AUDIT_USAGE}
 ${SNAPSHOT_USAGE}
+${FEEDBACK_USAGE}
   discord commands                print the Discord application commands payload (JSON)
   discord register [--guild ID]   register the commands with Discord (bulk overwrite)
   help                            this text
@@ -53,6 +55,8 @@ async function run(subcommand: string, args: readonly string[], env: Environment
       return workerCommand(args, env);
     case 'discord':
       return discordCommand(args, env);
+    case 'feedback':
+      return feedbackCommand(args, env);
     case 'snapshot':
       return snapshotCommand(args, env);
     case 'audit':

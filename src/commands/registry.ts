@@ -12,6 +12,7 @@ import { createCommand } from './builtin/create.js';
 import { diffCommand } from './builtin/diff.js';
 import { discardCommand } from './builtin/discard.js';
 import { emitCommand } from './builtin/emit.js';
+import { feedbackCommand } from './builtin/feedback.js';
 import { grantCommand } from './builtin/grant.js';
 import { createHelpCommand } from './builtin/help.js';
 import { historyCommand } from './builtin/history.js';
@@ -59,6 +60,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   runCommand,
   statusCommand,
   resultsCommand,
+  feedbackCommand,
   jobsCommand,
   cancelCommand,
   retryCommand,
