@@ -14,13 +14,18 @@
  * Only fenced blocks are examples here; samples quoted inline in prose (the `--json` object, the
  * sample's three warnings) are checked by the tests of those features (test/console/).
  */
+
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PRIVILEGES } from '../src/access/privileges.js';
 import { COMMANDS } from '../src/commands/registry.js';
+import type { TomlValue } from '../src/document/types.js';
+import { aiInvokeParams } from '../src/runtime/ai/invoke-params.js';
+import { checkAiInvoke } from '../src/runtime/executors/ai-invoke.js';
 import { type CliResult, jsonLines, runCli } from './support/cli.js';
 import { REPO_ROOT, SAMPLE_TOML } from './support/paths.js';
 
@@ -68,6 +73,7 @@ const CHECKED = {
     block.language === 'text' && block.lines[0]?.startsWith('aitws console') === true,
   ciCommands: (block: Block) => block.heading === CI_HEADING && block.language === 'sh',
   ciStep: (block: Block) => block.heading === CI_HEADING && block.language === 'yaml',
+  aiStep: (block: Block) => block.language === 'toml' && block.lines[0] === '[stages.actions.with]',
 } satisfies Record<string, (block: Block) => boolean>;
 
 function onlyBlock(check: (block: Block) => boolean): Block {
@@ -413,5 +419,19 @@ describe('Who can do what', () => {
       if (escalation?.condition === undefined) continue;
       expect(rows.get(escalation.privilege)?.[0]).toContain(escalation.condition);
     }
+  });
+});
+
+it('the AI step example is a with table ai.invoke accepts as written, with no pre-flight problem', () => {
+  const parsed = parseToml(onlyBlock(CHECKED.aiStep).lines.join('\n')) as {
+    stages: { actions: { with: Record<string, TomlValue> } };
+  };
+  const table = parsed.stages.actions.with;
+  expect(checkAiInvoke(table)).toEqual([]);
+  expect(aiInvokeParams.parse(table)).toMatchObject({
+    execution_mode: 'strict',
+    escalate_below: 0.7,
+    fallback: ['claude-haiku-4-5'],
+    cache: true,
   });
 });
