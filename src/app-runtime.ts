@@ -89,7 +89,7 @@ function providers(config: Config, logger: Logger): (model?: string) => ModelPro
   };
 }
 
-async function executors(config: Config, logger: Logger, ai: AiServices): Promise<Executor[]> {
+async function executors(config: Config, ai: AiServices): Promise<Executor[]> {
   const extra: Executor[] = [
     humanApprovalExecutor,
     createAiInvokeExecutor({
@@ -177,7 +177,7 @@ export async function buildRuntime(options: RuntimeSetupOptions): Promise<Runtim
     now,
   };
   const progress = new RunProgress({ store, chat, logger, now });
-  const registry = executorRegistry(await executors(config, logger, ai.services));
+  const registry = executorRegistry(await executors(config, ai.services));
   const runtime = new Runtime({
     store,
     queue,

@@ -16,6 +16,7 @@ import { joinPath } from '../document/tree.js';
 import type { AitwsDocument } from '../document/types.js';
 import { validateDocument } from '../document/validate.js';
 import type { Finding } from '../errors.js';
+import { type AiPreflightOptions, preflightAi } from './ai/capabilities.js';
 import type { ExecutorRegistry } from './executor.js';
 import { compilePlan } from './plan.js';
 import type { ExecutionPlan, PreflightProblem } from './plan-types.js';
@@ -29,7 +30,6 @@ import { inDocumentOrder, problem } from './preflight-report.js';
 import { checkSecrets } from './preflight-secrets.js';
 import { checkTemplates } from './preflight-templates.js';
 import type { SecretSource } from './secrets.js';
-import { type AiPreflightOptions, preflightAi } from './ai/capabilities.js';
 
 export interface PreflightOptions {
   readonly executors: ExecutorRegistry;

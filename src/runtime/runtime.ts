@@ -9,11 +9,11 @@ import type { AitwsDocument } from '../document/types.js';
 import { AitwsError } from '../errors.js';
 import { encodeDocument } from '../session/codec-values.js';
 import type { ChannelKey } from '../session/port.js';
+import type { AiServices } from './ai/services.js';
 import { type EngineOptions, processJob, RETRY_MEMO } from './engine.js';
 import type { ExecutorRegistry } from './executor.js';
 import type { PreflightProblem } from './plan-types.js';
 import { type PreflightOptions, preflight } from './preflight.js';
-import type { AiServices } from './ai/services.js';
 import type { RunQueue } from './queue-port.js';
 import type { RunServices } from './run-services.js';
 import {

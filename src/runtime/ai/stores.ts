@@ -79,7 +79,10 @@ export interface FeedbackStore {
   /** One rating per person, run and action: a second one replaces the first. */
   add(scope: WorkflowScope, entry: FeedbackEntry): Promise<void>;
   /** Newest first, at most `limit`. */
-  list(scope: WorkflowScope, options: { readonly action?: string; readonly limit: number }): Promise<FeedbackEntry[]>;
+  list(
+    scope: WorkflowScope,
+    options: { readonly action?: string; readonly limit: number },
+  ): Promise<FeedbackEntry[]>;
   /** Every entry of every channel and workflow, oldest first (the JSON Lines export). */
   all(): AsyncIterable<FeedbackEntry & WorkflowScope>;
 }
