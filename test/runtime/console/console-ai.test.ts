@@ -87,4 +87,62 @@ describe('an AI step in the console', () => {
       replay_status: { replayed: true, replay_count: 1, match_status: 'exact_match' },
     });
   });
+
+  it('a low-confidence answer waits for a reviewer; /approve RUN lets the run go on with it', async () => {
+    const env = {
+      ANTHROPIC_API_KEY: 'sk-ant-test',
+      ANTHROPIC_BASE_URL: fake.url,
+      AITWS_ADMINS: 'console:ada',
+    };
+    fake.enqueue(answer('{"label":"question","confidence":0.4}'));
+    const escalating = WORKFLOW.map((line) =>
+      line.replace('output = {', 'escalate_below = 0.7, approvers = ["Reviewer"], output = {'),
+    );
+    const first = await runCli(['console', '--json', '--user', 'ada'], {
+      cwd: dir,
+      env,
+      input: `${[
+        ...escalating,
+        '/add roles name="Reviewer" privileges=["read", "approve"]',
+        '/grant bob Reviewer',
+        '/run ticket="how do I log in?"',
+      ].join('\n')}\n`,
+    });
+    const id = String(commandLines(jsonLines(first.stdout)).at(-1)?.data.run_id);
+    expect(first.stdout).toContain('confidence 0.4 is below 0.7');
+    expect(first.stdout).not.toContain('Label: question');
+
+    const approved = await runCli(['console', '--json', '--user', 'bob'], {
+      cwd: dir,
+      env,
+      input: `/approve ${id}\n`,
+    });
+    expect(approved.stdout, approved.stdout).toContain('Label: question');
+    const after = await runCli(['console', '--json', '--user', 'ada'], {
+      cwd: dir,
+      env,
+      input: `/status ${id}\n`,
+    });
+    const status = commandLines(jsonLines(after.stdout)).at(-1);
+    expect(status?.data).toMatchObject({ state: 'succeeded' });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('refuses a run that could cost more than the workspace has left, before anything is asked', async () => {
+    const env = {
+      ANTHROPIC_API_KEY: 'sk-ant-test',
+      ANTHROPIC_BASE_URL: fake.url,
+      AITWS_AI_BUDGET_USD: '0.001',
+    };
+    const result = await runCli(['console', '--json', '--user', 'ada'], {
+      cwd: dir,
+      env,
+      input: `${[...WORKFLOW, '/run ticket="x"'].join('\n')}\n`,
+    });
+    const run = commandLines(jsonLines(result.stdout)).at(-1);
+    expect(run?.ok).toBe(false);
+    expect(run?.data).toMatchObject({ error: { code: 'BUDGET_EXHAUSTED' } });
+    expect(run?.text).toMatch(/may cost up to \$0\.\d+; the workspace has \$0\.001\d* left this month/);
+    expect(fake.requests).toHaveLength(0);
+  });
 });
