@@ -53,6 +53,9 @@ export const LIFECYCLE_EVENTS: readonly string[] = [
   'run.timed_out',
   'approval.requested',
   'approval.timeout',
+  // AI steps (src/runtime/ai/invoke*.ts).
+  'safety.violation',
+  'drift_detected',
 ];
 export const DEFAULT_MAX_DEPTH = 5;
 /** How long an event id is remembered: far longer than any sender retries, or the webhook's 5-minute window. */

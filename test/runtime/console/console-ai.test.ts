@@ -145,4 +145,28 @@ describe('an AI step in the console', () => {
     expect(run?.text).toMatch(/may cost up to \$0\.\d+; the workspace has \$0\.001\d* left this month/);
     expect(fake.requests).toHaveLength(0);
   });
+
+  it('drift_detected fires the triggers that handle it', async () => {
+    const env = { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: fake.url };
+    fake.enqueue(answer('prose, not JSON'), answer('{"label":"bug","confidence":0.9}'));
+    const drifting = WORKFLOW.map((line) =>
+      line.replace(
+        'output = {',
+        'drift = { metric = "validation_failure_rate", threshold = 0.5, min_samples = 1 }, output = {',
+      ),
+    );
+    const result = await runCli(['console', '--json', '--user', 'ada'], {
+      cwd: dir,
+      env,
+      input: `${[
+        ...drifting,
+        '/add events name="Drift" type="drift_detected"',
+        '/add handlers name="Warn" action="chat.notify" with={ text = "Drift in {{ inputs.action }}: {{ inputs.metric }} {{ inputs.value }}" }',
+        '/add triggers name="OnDrift" event="Drift" handler="Warn"',
+        '/run ticket="x"',
+      ].join('\n')}\n`,
+    });
+    expect(commandLines(jsonLines(result.stdout)).at(-1)?.ok, result.stdout).toBe(true);
+    expect(result.stdout).toContain('Drift in Classify: validation_failure_rate 1');
+  });
 });
