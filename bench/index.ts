@@ -1,4 +1,5 @@
 /** `npm run bench`: every benchmark the issues ask for, one after another, in one process. */
+import { benchAi } from './ai.js';
 import { benchAssistant } from './assistant.js';
 import { benchConsoleAdd, benchDocument } from './core.js';
 import { benchDiscord } from './discord.js';
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<void>> = {
   'discord-http': benchDiscord,
   assistant: benchAssistant,
   runtime: benchRuntime,
+  ai: benchAi,
 };
 
 const only = process.argv.slice(2);

@@ -83,6 +83,8 @@ function recordOf(context: ActionContext, result: StepResult): AiStepRecord {
     configured_model: result.primary,
     execution_mode: envelope.execution_mode,
     control: controlOf(envelope.control),
+    correlation_id: envelope.correlation_id,
+    origin: { ...envelope.origin },
     fingerprint: result.fingerprint,
     input: JSON.parse(JSON.stringify(input)) as Record<string, unknown>,
     system: input.system,

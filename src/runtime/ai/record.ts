@@ -76,6 +76,18 @@ export const aiStepRecordSchema = z.object({
     seed: z.number().optional(),
     stop: z.array(z.string()).optional(),
   }),
+  /** The envelope's correlation id (the step's idempotency key) and where the call came from. */
+  correlation_id: z.string().default(''),
+  origin: z
+    .object({
+      platform: z.string(),
+      workspace: z.string(),
+      channel: z.string(),
+      run: z.string(),
+      action: z.string(),
+      attempt: z.number(),
+    })
+    .optional(),
   /** Fingerprint of the first request (the one a cache or replay looks up). */
   fingerprint: z.string(),
   /** The envelope's input payload as sent (system, formatting, context blocks, user). */
