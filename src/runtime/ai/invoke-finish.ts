@@ -15,6 +15,7 @@ import type { Accounting, Answer, EnsembleAnswer } from './invoke-answer.js';
 import type { AiInvokeParams } from './invoke-params.js';
 import type { PreparedPrompt } from './invoke-prompt.js';
 import { type AiStepRecord, aiRecordKey, readAiStepRecord } from './record.js';
+import type { SafetyViolationEvent } from './safety.js';
 import type { DriftStore, DriftSummary, WorkflowScope, WorkspaceBudget } from './stores.js';
 
 export interface StepResult {
@@ -24,6 +25,8 @@ export interface StepResult {
   readonly envelope: InvocationEnvelope;
   readonly fingerprint: string;
   readonly prepared: PreparedPrompt;
+  /** The answer's safety findings (the prompt's are in `prepared`). */
+  readonly outputEvents: readonly SafetyViolationEvent[];
   readonly answer: Answer;
   readonly switches: readonly FallbackSwitch[];
   readonly ensemble?: Omit<EnsembleAnswer, 'answer'> & { readonly vote: string };
@@ -101,7 +104,7 @@ function recordOf(context: ActionContext, result: StepResult): AiStepRecord {
     cached: accounting.fresh === 0,
     truncations: prepared.planned.truncations,
     trimmed: prepared.planned.trimmed.map((entry) => ({ block: entry.block, action: entry.action })),
-    safety: prepared.events.map((event) => ({
+    safety: [...prepared.events, ...result.outputEvents].map((event) => ({
       kind: event.kind,
       stage: event.stage,
       decision: event.decision,
