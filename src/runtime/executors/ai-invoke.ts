@@ -6,7 +6,9 @@
  */
 import type { ModelProvider } from '../../assistant/provider.js';
 import type { TomlValue } from '../../document/types.js';
+import { AitwsError } from '../../errors.js';
 import { anthropicProvider, ProviderRegistry } from '../ai/capabilities.js';
+import { applyDeterminism } from '../ai/envelope.js';
 import { type InvokeDependencies, invokeAi } from '../ai/invoke.js';
 import { type AiInvokeParams, aiInvokeParams, DEFAULT_AI_MAX_TOKENS_CAP } from '../ai/invoke-params.js';
 import { defaultPriceTable } from '../ai/pricing.js';
@@ -77,5 +79,28 @@ export function checkAiInvoke(parameters: ActionParameters): readonly ParameterP
     (params.output.schema === undefined) === (params.output.regex === undefined)
   )
     problems.push({ field: 'with.output', message: 'output needs exactly one of schema or regex.' });
+  const sampling = ['execution_mode', 'seed', 'temperature', 'top_p'];
+  const rendered = sampling.some((field) => hasTemplate(parameters[field]));
+  const mode = rendered ? undefined : determinismProblem(params);
+  if (mode !== undefined) problems.push({ field: 'with.execution_mode', message: mode });
   return problems;
+}
+
+/** `strict` without a seed, or with a temperature, is refused before the run, not at the step. */
+function determinismProblem(params: AiInvokeParams): string | undefined {
+  try {
+    applyDeterminism(
+      {
+        max_tokens: params.max_tokens,
+        ...(params.temperature === undefined ? {} : { temperature: params.temperature }),
+        ...(params.top_p === undefined ? {} : { top_p: params.top_p }),
+        ...(params.seed === undefined ? {} : { seed: params.seed }),
+      },
+      params.execution_mode,
+    );
+    return undefined;
+  } catch (error) {
+    if (error instanceof AitwsError) return `${error.message} ${error.hint ?? ''}`.trim();
+    throw error;
+  }
 }

@@ -35,7 +35,7 @@ const SCHEMA =
 const WORKFLOW = [
   '/create name="Triage" version="1.0.0"',
   '/add stages name="Sort" order=1',
-  `/add stages.actions stage="Sort" name="Classify" type="ai.invoke" with={ prompt = "Classify: {{ inputs.ticket }}", model = "claude-sonnet-4-5", execution_mode = "strict", seed = 7, output = { schema = '${SCHEMA}' } }`,
+  `/add stages.actions stage="Sort" name="Classify" type="ai.invoke" with={ prompt = "Classify: {{ inputs.ticket }}", model = "claude-sonnet-5", execution_mode = "strict", seed = 7, output = { schema = '${SCHEMA}' } }`,
   '/add stages.actions stage="Sort" name="Post" type="chat.notify" with={ text = "Label: {{ steps.Classify.output.value.label }}" }',
 ];
 
@@ -61,7 +61,7 @@ describe('an AI step in the console', () => {
     expect(first.stdout).toContain('Label: bug');
     expect(fake.requests).toHaveLength(2);
     // Strict mode: temperature 0 on the wire.
-    expect(fake.requests[0]?.body).toMatchObject({ model: 'claude-sonnet-4-5', temperature: 0 });
+    expect(fake.requests[0]?.body).toMatchObject({ model: 'claude-sonnet-5', temperature: 0 });
 
     const printed = await runCli(['snapshot', id, '--data-dir', path.join(dir, '.aitws')], { cwd: dir, env });
     expect(printed.stderr).toBe('');
@@ -69,7 +69,7 @@ describe('an AI step in the console', () => {
     expect(snapshotErrors(snapshot)).toEqual([]);
     expect(snapshot).toMatchObject({
       run_id: id,
-      config: { model: { id: 'claude-sonnet-4-5' }, execution_mode: 'strict', temperature: 0, seed: 7 },
+      config: { model: { id: 'claude-sonnet-5' }, execution_mode: 'strict', temperature: 0, seed: 7 },
       metrics: { ai_calls_count: 1, iterations: 2, repairs: 1 },
       replay_status: { replayed: false, match_status: 'not_replayed' },
     });

@@ -2,7 +2,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelProvider } from '../../../src/assistant/provider.js';
 import { createAnthropicProvider } from '../../../src/assistant/provider-anthropic.js';
 import { AitwsError } from '../../../src/errors.js';
-import { type AiInvokeParams, createAiInvokeExecutor } from '../../../src/runtime/executors/ai-invoke.js';
+import {
+  type AiInvokeParams,
+  checkAiInvoke,
+  createAiInvokeExecutor,
+} from '../../../src/runtime/executors/ai-invoke.js';
 import { answer, apiError, type FakeAnthropic, startFakeAnthropic } from '../../support/fake-anthropic.js';
 import { createActionHarness } from './context.js';
 
@@ -151,5 +155,27 @@ describe('ai.invoke', () => {
     setTimeout(() => controller.abort(new AitwsError('CANCELLED', 'Cancelled.')), 20);
     const error = await failure(pending);
     expect(error.code).toBe('CANCELLED');
+  });
+});
+
+describe('ai.invoke pre-flight check', () => {
+  it('refuses before the run what the step would refuse: strict without a seed, review without approvers, a misspelt field', () => {
+    expect(checkAiInvoke({ prompt: 'x', execution_mode: 'strict' })).toEqual([
+      { field: 'with.execution_mode', message: expect.stringContaining('requires a seed') },
+    ]);
+    expect(
+      checkAiInvoke({ prompt: 'x', execution_mode: 'strict', seed: 7, temperature: 0.5 })[0]?.message,
+    ).toContain('strict mode requires temperature 0');
+    expect(checkAiInvoke({ prompt: 'x', escalate_below: 0.7 })).toEqual([
+      { field: 'with.approvers', message: expect.stringContaining('approvers') },
+    ]);
+    expect(checkAiInvoke({ prompt: 'x', temprature: 1 }).map((problem) => problem.field)).toEqual(['with']);
+    expect(checkAiInvoke({ execution_mode: 'strict', seed: 7 })).toEqual([
+      { field: 'with.prompt', message: 'ai.invoke needs a prompt.' },
+    ]);
+    // Templates are rendered at run time, so they are not judged as written.
+    expect(
+      checkAiInvoke({ prompt: '{{ inputs.q }}', seed: '{{ inputs.seed }}', execution_mode: 'strict' }),
+    ).toEqual([]);
   });
 });
