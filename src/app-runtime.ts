@@ -89,7 +89,7 @@ function providers(config: Config, logger: Logger): (model?: string) => ModelPro
   };
 }
 
-async function executors(config: Config, ai: AiServices): Promise<Executor[]> {
+async function executors(config: Config, ai: AiServices, metrics?: Metrics): Promise<Executor[]> {
   const extra: Executor[] = [
     humanApprovalExecutor,
     createAiInvokeExecutor({
@@ -101,6 +101,7 @@ async function executors(config: Config, ai: AiServices): Promise<Executor[]> {
       ...(ai.budget === undefined ? {} : { budget: ai.budget }),
       drift: ai.drift,
       feedback: ai.feedback,
+      ...(metrics === undefined ? {} : { metrics }),
     }),
   ];
   const builtins = builtinExecutors({
@@ -177,7 +178,7 @@ export async function buildRuntime(options: RuntimeSetupOptions): Promise<Runtim
     now,
   };
   const progress = new RunProgress({ store, chat, logger, now });
-  const registry = executorRegistry(await executors(config, ai.services));
+  const registry = executorRegistry(await executors(config, ai.services, options.metrics));
   const runtime = new Runtime({
     store,
     queue,

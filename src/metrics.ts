@@ -15,7 +15,25 @@ export interface RuntimeMetrics {
   approvalDecided(seconds: number): void;
 }
 
-export interface Metrics extends CommandMetrics, RuntimeMetrics {
+/** One AI step's answer (src/runtime/ai/invoke-finish.ts). */
+export interface AiStepFacts {
+  readonly model: string;
+  /** Requests sent to the model now (journal, cache and replay answers are not). */
+  readonly requests: number;
+  readonly answeredWithout: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** USD spent now. */
+  readonly costUsd: number;
+  readonly repairs: number;
+  readonly escalated: boolean;
+}
+
+export interface AiMetrics {
+  aiStep(facts: AiStepFacts): void;
+}
+
+export interface Metrics extends CommandMetrics, RuntimeMetrics, AiMetrics {
   readonly registry: Registry;
   /** Reports the run queue's depth on every scrape. */
   watchQueue(counts: () => Promise<{ waiting: number; delayed: number; active: number }>): void;
@@ -38,8 +56,10 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
   const runtime = runtimeMetrics(registry);
+  const ai = aiMetrics(registry);
   return {
     registry,
+    ...ai,
     observeCommand(command, ok, seconds) {
       commands.inc({ command, outcome: ok ? 'ok' : 'error' });
       duration.observe({ command }, seconds);
@@ -87,6 +107,49 @@ function runtimeMetrics(registry: Registry): RuntimeMetrics & Pick<Metrics, 'wat
     approvalDecided: (seconds) => approvals.observe(seconds),
     watchQueue: (source) => {
       counts = source;
+    },
+  };
+}
+
+/** Labelled by model only: per-workflow figures are drift telemetry's (the drift store). */
+function aiMetrics(registry: Registry): AiMetrics {
+  const counter = (name: string, help: string, labelNames: readonly string[]) =>
+    new Counter({ name, help, labelNames, registers: [registry] });
+  const requests = counter(
+    'aitws_ai_requests_total',
+    'Model requests by AI steps, by model and whether the model was asked (model) or the journal, cache or a replay answered (recorded)',
+    ['model', 'source'],
+  );
+  const tokens = counter(
+    'aitws_ai_tokens_total',
+    'Tokens of model requests sent now, by model and direction (input, output)',
+    ['model', 'direction'],
+  );
+  const cost = counter(
+    'aitws_ai_cost_usd_total',
+    'USD spent on model requests sent now, by model (price table)',
+    ['model'],
+  );
+  const repairs = counter(
+    'aitws_ai_repairs_total',
+    'Repair re-prompts after an answer broke its output contract, by model',
+    ['model'],
+  );
+  const escalations = counter(
+    'aitws_ai_escalations_total',
+    'AI answers sent to people for review, by model',
+    ['model'],
+  );
+  return {
+    aiStep(facts) {
+      const { model } = facts;
+      if (facts.requests > 0) requests.inc({ model, source: 'model' }, facts.requests);
+      if (facts.answeredWithout > 0) requests.inc({ model, source: 'recorded' }, facts.answeredWithout);
+      if (facts.inputTokens > 0) tokens.inc({ model, direction: 'input' }, facts.inputTokens);
+      if (facts.outputTokens > 0) tokens.inc({ model, direction: 'output' }, facts.outputTokens);
+      if (facts.costUsd > 0) cost.inc({ model }, facts.costUsd);
+      if (facts.repairs > 0) repairs.inc({ model }, facts.repairs);
+      if (facts.escalated) escalations.inc({ model });
     },
   };
 }

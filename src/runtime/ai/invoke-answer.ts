@@ -46,6 +46,8 @@ export class Accounting {
   freshCost = 0;
   latency = 0;
   fresh = 0;
+  freshInputTokens = 0;
+  freshOutputTokens = 0;
 
   constructor(private readonly prices: PriceTable) {}
 
@@ -64,6 +66,8 @@ export class Accounting {
     if (result.cached) return;
     this.fresh += 1;
     this.freshCost += cost;
+    this.freshInputTokens += result.usage.input_tokens;
+    this.freshOutputTokens += result.usage.output_tokens;
   }
 }
 

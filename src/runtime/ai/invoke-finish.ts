@@ -5,6 +5,7 @@
  * people to review when its confidence is too low or a safety rule asked for it.
  */
 import { AitwsError } from '../../errors.js';
+import type { AiMetrics } from '../../metrics.js';
 import type { ActionContext, ActionOutcome } from '../executor.js';
 import { humanApprovalExecutor } from '../executors/human-approval.js';
 import { approvalParams } from '../executors/human-approval-params.js';
@@ -39,6 +40,7 @@ export interface StepResult {
 
 export interface FinishDependencies {
   readonly budget?: WorkspaceBudget;
+  readonly metrics?: AiMetrics;
   readonly drift?: DriftStore;
   readonly scope: WorkflowScope;
 }
@@ -71,6 +73,17 @@ export async function finishStep(
       `${context.idempotencyKey}#g${result.generation}`,
     );
   if (deps.drift !== undefined) await countDrift(context, params, record, deps.drift, deps.scope);
+  deps.metrics?.aiStep({
+    model: record.model,
+    requests: accounting.fresh,
+    answeredWithout: accounting.attempts.length - accounting.fresh,
+    inputTokens: accounting.freshInputTokens,
+    outputTokens: accounting.freshOutputTokens,
+    costUsd: accounting.freshCost,
+    // A step answered wholly from its journal (a resume, a cached replay) repeats no work.
+    repairs: accounting.fresh === 0 ? 0 : record.repairs,
+    escalated: accounting.fresh > 0 && record.escalated,
+  });
   if (record.escalated) return escalate(context, params, record);
   return { kind: 'done', output: outputOf(record) };
 }

@@ -5,6 +5,7 @@
  * answers to people (invoke-finish.ts).
  */
 import { AitwsError } from '../../errors.js';
+import type { AiMetrics } from '../../metrics.js';
 import { RETRY_MEMO } from '../engine-steps.js';
 import type { ActionContext, ActionOutcome } from '../executor.js';
 import { assertWithinCeiling } from './budget.js';
@@ -35,6 +36,7 @@ export interface InvokeDependencies extends RequestDependencies {
   readonly cacheTtlSeconds?: number;
   readonly budget?: WorkspaceBudget;
   readonly drift?: DriftStore;
+  readonly metrics?: AiMetrics;
   /** Milliseconds, for latencies; injectable for tests. */
   readonly clock?: () => number;
 }
@@ -98,6 +100,7 @@ export async function invokeAi(
     return await finishStep(context, params, result, {
       ...(deps.budget === undefined ? {} : { budget: deps.budget }),
       ...(deps.drift === undefined ? {} : { drift: deps.drift }),
+      ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
       scope: planned.scope,
     });
   } catch (error) {

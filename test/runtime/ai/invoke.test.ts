@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelProvider } from '../../../src/assistant/provider.js';
 import { createAnthropicProvider } from '../../../src/assistant/provider-anthropic.js';
 import { AitwsError } from '../../../src/errors.js';
+import { createMetrics } from '../../../src/metrics.js';
 import { MemoryWorkspaceBudget } from '../../../src/runtime/ai/budget.js';
 import { anthropicProvider, ProviderRegistry } from '../../../src/runtime/ai/capabilities.js';
 import { aiRecordKey, readAiStepRecord } from '../../../src/runtime/ai/record.js';
@@ -370,5 +371,27 @@ describe('ai.invoke: escalation', () => {
       output: { value: { label: 'bug' }, confidence: 0.4, review: { decision: 'approved' } },
     });
     expect(fake.requests).toHaveLength(1);
+  });
+});
+
+describe('ai.invoke: metrics', () => {
+  it('counts requests, tokens, cost, repairs and escalations by model; recorded answers apart', async () => {
+    const metrics = createMetrics();
+    const registry = new ProviderRegistry([
+      anthropicProvider({ defaultModel: 'claude-sonnet-4-5', connect: provider, allows: ['PUBLIC'] }),
+    ]);
+    const executor = createAiInvokeExecutor({ registry, maxTokensCap: 4000, metrics }) as Executor;
+    const harness = await createActionHarness({ action: 'Classify' });
+    fake.enqueue(answer('nope'), answer('{"label":"bug","confidence":0.9}'));
+    const values = { prompt: 'Classify', output: { schema: LABEL_SCHEMA } };
+    await executor.run(harness.context, executor.params.parse(values));
+    // The same step again: answered from its journal.
+    await executor.run(harness.context, executor.params.parse(values));
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('aitws_ai_requests_total{model="claude-sonnet-4-5",source="model"} 2');
+    expect(text).toContain('aitws_ai_requests_total{model="claude-sonnet-4-5",source="recorded"} 2');
+    expect(text).toContain('aitws_ai_repairs_total{model="claude-sonnet-4-5"} 1');
+    expect(text).toMatch(/aitws_ai_cost_usd_total\{model="claude-sonnet-4-5"\} 0\.0\d+/);
+    expect(text).toMatch(/aitws_ai_tokens_total\{model="claude-sonnet-4-5",direction="output"\} \d+/);
   });
 });
