@@ -7,6 +7,8 @@
  * `::replay` memo; when its snapshot is written it is compared with the original's and the result
  * is recorded on the original's `replay_status`.
  */
+import { isTable } from '../../document/tree.js';
+import type { AitwsDocument } from '../../document/types.js';
 import { isFinal, type JsonObject, type RunRecord, type RunStore, type StepRecord } from '../run-store.js';
 import { type AiStepRecord, aiRecordKey, readAiStepRecord, SNAPSHOT_MEMO_KEY } from './record.js';
 import {
@@ -52,7 +54,7 @@ export async function snapshotOfRun(
   options: RunSnapshotOptions = {},
 ): Promise<ExecutionSnapshot> {
   const succeeded = (await store.steps(run.id)).filter((step) => step.state === 'succeeded');
-  const aiSteps = await aiStepsOf(store, run.id, succeeded);
+  const aiSteps = await aiStepsOf(store, run.id, succeeded.filter(mayBeAi(run.document)));
   const first = aiSteps[0]?.record;
   const control = first?.control;
   const outputs: JsonObject = {};
@@ -96,6 +98,22 @@ async function aiStepsOf(store: RunStore, runId: string, steps: readonly StepRec
     found.push({ step, record, input: isObject(input) ? input : {} });
   }
   return found;
+}
+
+/**
+ * Only steps whose action is an `ai.invoke` can have an AI record, so a run of a thousand other
+ * actions costs no thousand memo reads when it finishes. Handlers are looked at whatever they run.
+ */
+function mayBeAi(document: AitwsDocument): (step: StepRecord) => boolean {
+  const keys = new Set<string>();
+  const stages = Array.isArray(document.stages) ? document.stages : [];
+  for (const stage of stages) {
+    if (!isTable(stage) || !Array.isArray(stage.actions)) continue;
+    for (const action of stage.actions)
+      if (isTable(action) && action.type === 'ai.invoke')
+        keys.add(`${String(stage.name)}/${String(action.name)}`);
+  }
+  return (step) => step.key.startsWith('handler:') || keys.has(step.key.replace(/#\d+$/, ''));
 }
 
 function isObject(value: JsonObject[string] | undefined): value is JsonObject {

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AitwsDocument } from '../../../src/document/types.js';
 import { canonicalJson } from '../../../src/runtime/ai/canonical.js';
 import { aiRecordKey, REPLAY_MEMO_KEY, SNAPSHOT_MEMO_KEY } from '../../../src/runtime/ai/record.js';
 import {
@@ -77,7 +78,7 @@ async function storeRun(
     id,
     channel: { platform: 'console', workspace: 'local', channel: 'snap' },
     workflow: { name: 'triage', version: 3, hash: `sha256:${'ab'.repeat(32)}` },
-    document: richDocument(),
+    document: documentOf(steps),
     inputs: { ticket: 'Printer on fire', tags: ['hardware'] },
     state: 'queued',
     attempt: 0,
@@ -96,6 +97,21 @@ async function storeRun(
   const stored = await store.read(id);
   if (stored === null) throw new Error(`run ${id} was not stored`);
   return stored;
+}
+
+/** The workflow the steps come from: a step with an AI record is an ai.invoke action. */
+function documentOf(steps: readonly StepSpec[]): AitwsDocument {
+  const stages = new Map<string, { name: string; type: string }[]>();
+  for (const step of steps) {
+    const [stage = '', action = ''] = step.key.replace(/#\d+$/, '').split('/');
+    const actions = stages.get(stage) ?? [];
+    actions.push({ name: action, type: step.ai === undefined ? 'transform' : 'ai.invoke' });
+    stages.set(stage, actions);
+  }
+  return {
+    ...richDocument(),
+    stages: [...stages].map(([name, actions], index) => ({ name, order: index + 1, actions })),
+  };
 }
 
 async function journal(store: RunStore, id: string, step: StepSpec): Promise<void> {
