@@ -11,6 +11,7 @@ import { AitwsError } from '../../../src/errors.js';
 import { createMetrics } from '../../../src/metrics.js';
 import { MemoryWorkspaceBudget } from '../../../src/runtime/ai/budget.js';
 import { anthropicProvider, ProviderRegistry } from '../../../src/runtime/ai/capabilities.js';
+import { MemoryFeedbackStore } from '../../../src/runtime/ai/feedback-store.js';
 import { aiRecordKey, readAiStepRecord } from '../../../src/runtime/ai/record.js';
 import { MemoryAiResponseCache, MemoryDriftStore } from '../../../src/runtime/ai/store-memory.js';
 import type { Executor } from '../../../src/runtime/executor.js';
@@ -393,5 +394,64 @@ describe('ai.invoke: metrics', () => {
     expect(text).toContain('aitws_ai_repairs_total{model="claude-sonnet-4-5"} 1');
     expect(text).toMatch(/aitws_ai_cost_usd_total\{model="claude-sonnet-4-5"\} 0\.0\d+/);
     expect(text).toMatch(/aitws_ai_tokens_total\{model="claude-sonnet-4-5",direction="output"\} \d+/);
+  });
+});
+
+describe('ai.invoke: envelope, prompt plan and feedback examples', () => {
+  it('records the envelope (origin, correlation id, control, input) and trims context to max_context_tokens', async () => {
+    const chosen = setup();
+    const harness = await createActionHarness({ action: 'Brief' });
+    fake.enqueue(answer('ok'));
+    await run(chosen, harness, {
+      prompt: 'Brief me',
+      max_tokens: 200,
+      max_context_tokens: 60,
+      context: [
+        { id: 'old', value: 'a'.repeat(400) },
+        { id: 'new', value: 'recent news' },
+      ],
+    });
+    const record = await recordOf(harness);
+    expect(record).toMatchObject({
+      correlation_id: `${harness.runId}/${harness.stepKey}`,
+      origin: { platform: 'console', run: harness.runId, action: 'Brief', attempt: 1 },
+      control: { max_tokens: 200 },
+      truncations: 1,
+      trimmed: [{ block: 'old', action: 'dropped' }],
+    });
+    const sent = fake.requests[0]?.raw ?? '';
+    expect(sent).toContain('recent news');
+    expect(sent).not.toContain('aaaa');
+  });
+
+  it('feedback = { examples = N } puts the best-rated earlier answers into the prompt', async () => {
+    const feedback = new MemoryFeedbackStore();
+    const scope = { channel: 'console:local:runs', workflow: 'test' };
+    const by = { id: 'U1', name: 'Ada' };
+    const rate = (run: string, output: string, rating: 'good' | 'bad') =>
+      feedback.add(scope, {
+        run,
+        action: 'Reply',
+        rating,
+        output,
+        prompt: 'p',
+        by,
+        at: '2026-01-01T00:00:00Z',
+      });
+    await rate('r1', 'A warm, short answer.', 'good');
+    await rate('r2', 'A rude answer.', 'bad');
+    const registry = new ProviderRegistry([
+      anthropicProvider({ defaultModel: 'claude-sonnet-4-5', connect: provider }),
+    ]);
+    const executor = createAiInvokeExecutor({ registry, maxTokensCap: 4000, feedback }) as Executor;
+    const harness = await createActionHarness({ action: 'Reply' });
+    fake.enqueue(answer('ok'));
+    await executor.run(
+      harness.context,
+      executor.params.parse({ prompt: 'Answer the customer', feedback: { examples: 3 } }),
+    );
+    const sent = fake.requests[0]?.raw ?? '';
+    expect(sent).toContain('A warm, short answer.');
+    expect(sent).not.toContain('A rude answer.');
   });
 });

@@ -169,4 +169,28 @@ describe('an AI step in the console', () => {
     expect(commandLines(jsonLines(result.stdout)).at(-1)?.ok, result.stdout).toBe(true);
     expect(result.stdout).toContain('Drift in Classify: validation_failure_rate 1');
   });
+
+  it('a live replay asks the model again and records how the outputs compare', async () => {
+    const env = { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: fake.url };
+    fake.enqueue(answer('{"label":"bug","confidence":0.91}'));
+    const first = await runCli(['console', '--json', '--user', 'ada'], {
+      cwd: dir,
+      env,
+      input: `${[...WORKFLOW, '/run ticket="the app crashes"'].join('\n')}\n`,
+    });
+    const id = String(commandLines(jsonLines(first.stdout)).at(-1)?.data.run_id);
+    // The model now answers differently: the same shape, another label and confidence.
+    fake.enqueue(answer('{"label":"question","confidence":0.5}'));
+    const replay = await runCli(['console', '--json', '--user', 'ada'], {
+      cwd: dir,
+      env,
+      input: `/replay ${id} mode=live threshold=0.99\n`,
+    });
+    expect(commandLines(jsonLines(replay.stdout)).at(-1)?.ok, replay.stdout).toBe(true);
+    expect(fake.requests).toHaveLength(2);
+    const after = await runCli(['snapshot', id, '--data-dir', path.join(dir, '.aitws')], { cwd: dir, env });
+    expect(JSON.parse(after.stdout)).toMatchObject({
+      replay_status: { replayed: true, replay_count: 1, match_status: 'partial_match' },
+    });
+  });
 });
