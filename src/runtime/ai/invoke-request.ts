@@ -7,7 +7,9 @@
  */
 import type { ModelProvider, ModelRequest } from '../../assistant/provider.js';
 import { AitwsError } from '../../errors.js';
+import { encodeDocument } from '../../session/codec-values.js';
 import type { ActionContext } from '../executor.js';
+import { secretReferences } from '../secrets.js';
 import { type AiLimits, assertWithinCeiling, checkLimits } from './budget.js';
 import { DEFAULT_CAPABILITY, type ProviderRegistry, type Resolution } from './capabilities.js';
 import { assertDispatchAllowed } from './classification.js';
@@ -62,6 +64,7 @@ export async function planRequest(
     await context.emit('safety.violation', { ...event, action: context.action });
   if (prepared.blocked !== undefined) throw prepared.blocked;
   const input = prepared.planned.input;
+  assertNoSecretValues(context, textsOf(input));
   assertDispatchAllowed({
     classifications: params.data_classification,
     compliance: resolution.provider.compliance,
@@ -96,6 +99,32 @@ export async function planRequest(
     request,
   };
 }
+
+/**
+ * The value of a secret the workflow uses never goes to the model, however it got into the prompt
+ * (an earlier step's output echoing a header it was sent, an input someone pasted).
+ */
+function assertNoSecretValues(context: ActionContext, texts: readonly string[]): void {
+  for (const name of secretReferences(JSON.stringify(encodeDocument(context.document)))) {
+    let value: string;
+    try {
+      value = context.secret(name);
+    } catch {
+      continue;
+    }
+    if (value.length >= MIN_SECRET_LENGTH && texts.some((text) => text.includes(value)))
+      throw new AitwsError(
+        'FORBIDDEN',
+        `${context.action}: the prompt holds the value of the secret ${name}, and secrets never go to a model. Nothing was sent.`,
+        {
+          hint: 'Keep the secret out of what the step sends: leave it out of the earlier output or input it comes from.',
+        },
+      );
+  }
+}
+
+/** Shorter values would match by chance (and are masked nowhere else either). */
+const MIN_SECRET_LENGTH = 4;
 
 function limitsOf(context: ActionContext, params: AiInvokeParams, maxTokensCap: number): AiLimits {
   const checked = checkLimits(params, { maxTokensCap });

@@ -186,6 +186,22 @@ describe('ai.invoke: what may leave', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('never sends the value of a secret the workflow uses, however it got into the prompt', async () => {
+    const chosen = setup(['PUBLIC', 'PII']);
+    const harness = await createActionHarness({
+      action: 'Summarise',
+      secrets: { CRM_TOKEN: 'crm-7f3a9c1e' },
+      document: {
+        stages: [{ name: 'S', actions: [{ name: 'Fetch', with: { token: '${secret:CRM_TOKEN}' } }] }],
+      },
+    });
+    const error = await failure(run(chosen, harness, { prompt: 'The fetch said: auth crm-7f3a9c1e ok' }));
+    expect(error.code).toBe('FORBIDDEN');
+    expect(error.message).toContain('secret CRM_TOKEN');
+    expect(error.message).not.toContain('crm-7f3a9c1e');
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('refuses a declared data classification the provider does not allow', async () => {
     const chosen = setup(['PUBLIC', 'PII']);
     const harness = await createActionHarness({ action: 'Triage' });
