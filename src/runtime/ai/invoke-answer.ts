@@ -84,8 +84,9 @@ export async function answerWith(
   setup: AnswerSetup,
   accounting: Accounting,
   model: string,
-  seed?: number,
+  member?: { readonly index: number; readonly seed?: number },
 ): Promise<{ outcome: RepairOutcome; stopReason: string }> {
+  const seed = member?.seed;
   const followUps: { assistant: string; user: string }[] = [];
   const cachedFlags: boolean[] = [];
   let stopReason = 'other';
@@ -95,10 +96,18 @@ export async function answerWith(
     check: checkerOf(setup),
     attempt: async (prompt, iteration) => {
       if (prompt !== undefined) followUps.push({ assistant: prompt.previousText, user: prompt.message });
-      const first = iteration === 0 && model === setup.primary && seed === undefined;
+      const first = iteration === 0 && model === setup.primary && member === undefined;
+      // Each ensemble member is its own request (even on one model without seeds), so a resumed
+      // step reads back every member's own answer and the vote comes out the same.
       const requestFingerprint = first
         ? setup.fingerprint
-        : fingerprint({ of: setup.fingerprint, model, seed: seed ?? null, followUps });
+        : fingerprint({
+            of: setup.fingerprint,
+            model,
+            member: member?.index ?? null,
+            seed: seed ?? null,
+            followUps,
+          });
       const request: ModelRequest = { ...setup.request, followUps: [...followUps] };
       const result = await journaledCall(setup.source, model, requestFingerprint, request);
       accounting.add(result);
@@ -176,7 +185,10 @@ export async function answerByEnsemble(
   const result = await runEnsemble(
     spec,
     async (member) => {
-      const { outcome, stopReason } = await answerWith(setup, accounting, member.model, member.seed);
+      const { outcome, stopReason } = await answerWith(setup, accounting, member.model, {
+        index: member.index,
+        ...(member.seed === undefined ? {} : { seed: member.seed }),
+      });
       if (!outcome.ok) throw new Error(`output contract: ${outcome.lastErrors.join('; ')}`);
       const answer = answerOf(member.model, outcome, stopReason);
       answers.set(member.index, answer);

@@ -312,6 +312,27 @@ describe('ai.invoke: ensembles, limits, budget and drift', () => {
     expect(record?.ensemble?.reason).toContain('2 of 3 agreed');
   });
 
+  it('an ensemble without seeds on one model resumes to the same vote from its journal', async () => {
+    const chosen = setup();
+    const harness = await createActionHarness({ action: 'Vote' });
+    fake.enqueue(
+      answer('{"label":"question","confidence":0.9}'),
+      answer('{"label":"bug","confidence":0.6}'),
+      answer('{"label":"question","confidence":0.7}'),
+    );
+    const values = {
+      prompt: 'Classify',
+      output: { schema: LABEL_SCHEMA },
+      ensemble: { members: 3, models: ['claude-sonnet-4-5'], vote: 'field:label' },
+    };
+    const first = await run(chosen, harness, values);
+    const resumed = await run(chosen, harness, values);
+    expect(fake.requests).toHaveLength(3);
+    expect(resumed).toEqual(first);
+    expect(resumed).toMatchObject({ output: { value: { label: 'question' } } });
+    expect((await recordOf(harness))?.ensemble?.reason).toContain('2 of 3 agreed');
+  });
+
   it('charges the workspace budget once per step and counts drift; a crossed threshold raises drift_detected', async () => {
     const chosen = setup();
     for (let index = 0; index < 2; index += 1) {
