@@ -7,6 +7,7 @@ import { AUDIT_USAGE, auditCommand } from './cli/audit-command.js';
 import { CONSOLE_USAGE, consoleCommand } from './cli/console-command.js';
 import { FEEDBACK_USAGE, feedbackCommand } from './cli/feedback-command.js';
 import { FMT_USAGE, fmtCommand } from './cli/fmt-command.js';
+import { KEYS_USAGE, keysCommand } from './cli/keys-command.js';
 import { SERVE_USAGE, serveCommand } from './cli/serve-command.js';
 import { SNAPSHOT_USAGE, snapshotCommand } from './cli/snapshot-command.js';
 import { type Environment, stdio } from './cli/subcommand.js';
@@ -28,6 +29,7 @@ ${WORKER_USAGE}
 ${AUDIT_USAGE}
 ${SNAPSHOT_USAGE}
 ${FEEDBACK_USAGE}
+${KEYS_USAGE}
   discord commands                print the Discord application commands payload (JSON)
   discord register [--guild ID]   register the commands with Discord (bulk overwrite)
   help                            this text
@@ -55,6 +57,8 @@ async function run(subcommand: string, args: readonly string[], env: Environment
       return workerCommand(args, env);
     case 'discord':
       return discordCommand(args, env);
+    case 'keys':
+      return keysCommand(args, env);
     case 'feedback':
       return feedbackCommand(args, env);
     case 'snapshot':
