@@ -5,8 +5,9 @@
  * digest; the payload is a layer blob and the signature an annotation on that layer, in an OCI
  * image manifest tagged `sha256-<hex>.sig` in the artifact's repository (tag-based discovery).
  */
-import { createHash, type KeyObject, sign, verify } from 'node:crypto';
+import { type KeyObject, sign, verify } from 'node:crypto';
 import { AitwsError } from '../errors.js';
+import { isDigest, sha256Digest } from './digest.js';
 import { type Blob, type Descriptor, type Digest, type ImageManifest, MEDIA_TYPES } from './types.js';
 
 export const COSIGN_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
@@ -15,16 +16,6 @@ export const COSIGN_SIGNATURE_TYPE = 'cosign container image signature';
 export const OCI_IMAGE_CONFIG = 'application/vnd.oci.image.config.v1+json';
 /** Go's zero time: what go-containerregistry writes for history; fixed so nothing leaks a clock. */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
-
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
-
-export function isDigest(value: string): value is Digest {
-  return DIGEST.test(value);
-}
-
-export function sha256Digest(bytes: Uint8Array): Digest {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
 
 function requireDigest(value: string): Digest {
   if (!isDigest(value))

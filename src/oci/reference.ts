@@ -5,20 +5,16 @@
  * registry it lives in, never depend on a default. Nor is a missing tag read as `latest`.
  */
 import { AitwsError } from '../errors.js';
-import type { Digest, Reference } from './types.js';
+import { isDigest } from './digest.js';
+import type { Reference } from './types.js';
 
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
 const HOST = new RegExp(`^(?:\\[[0-9A-Fa-f:.]+\\]|${LABEL}(?:\\.${LABEL})*)(?::(\\d{1,5}))?$`);
 /** The distribution spec's path component. */
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const MAX_REPOSITORY = 255;
 const EXAMPLE = 'e.g. localhost:5000/team/workflow:1.0 or ghcr.io/org/workflow@sha256:…';
-
-export function isDigest(text: string): text is Digest {
-  return DIGEST.test(text);
-}
 
 /** Loopback registries are the only ones spoken to over plain HTTP without being told to. */
 export function isLoopbackRegistry(registry: string): boolean {

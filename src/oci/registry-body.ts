@@ -1,14 +1,4 @@
-/**
- * Registry response bodies: read up to a cap (the stream is cancelled past it, so a hostile or
- * broken registry cannot make aitws buffer without end), and the sha256 digests they are checked by.
- */
-import { createHash } from 'node:crypto';
 import { AitwsError } from '../errors.js';
-import type { Digest } from './types.js';
-
-export function sha256Digest(bytes: Uint8Array): Digest {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
 
 /** The body's bytes, failing with HTTP_RESPONSE_TOO_LARGE as soon as it passes `maxBytes`. */
 export async function readCapped(response: Response, maxBytes: number, what: string): Promise<Uint8Array> {

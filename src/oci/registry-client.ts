@@ -5,9 +5,10 @@
  * in registry-http.ts.
  */
 import { AitwsError } from '../errors.js';
+import { sha256Digest } from './digest.js';
 import { formatReference, manifestKey } from './reference.js';
 import { type AttachedReferrer, attachReferrer, listReferrers, type ReferrerList } from './referrers.js';
-import { readCapped, sha256Digest } from './registry-body.js';
+import { readCapped } from './registry-body.js';
 import { RegistryHttp, type RegistryHttpOptions } from './registry-http.js';
 import { digestMismatch, parseManifest, storedManifest } from './registry-manifest.js';
 import type { Blob, Descriptor, Digest, ImageIndex, Reference, StoredManifest } from './types.js';

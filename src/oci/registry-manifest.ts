@@ -5,8 +5,7 @@
  * pulled manifest is never re-serialised.
  */
 import { AitwsError } from '../errors.js';
-import { isDigest } from './reference.js';
-import { sha256Digest } from './registry-body.js';
+import { isDigest, sha256Digest } from './digest.js';
 import {
   type Descriptor,
   type ImageIndex,

@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   COSIGN_SIGNATURE_ANNOTATION,
   type SignatureCheck,
-  sha256Digest,
   signatureManifest,
   signatureTag,
   signBlob,
@@ -19,6 +18,7 @@ import {
   verifyBlob,
   verifySignatures,
 } from '../../src/oci/cosign.js';
+import { sha256Digest } from '../../src/oci/digest.js';
 import { generateKeyPair, readPrivateKey, readPublicKey } from '../../src/oci/keys.js';
 import type { Blob, Descriptor, Digest, ImageManifest } from '../../src/oci/types.js';
 

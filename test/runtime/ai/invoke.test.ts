@@ -192,7 +192,7 @@ describe('ai.invoke: what may leave', () => {
       action: 'Summarise',
       secrets: { CRM_TOKEN: 'crm-7f3a9c1e' },
       document: {
-        stages: [{ name: 'S', actions: [{ name: 'Fetch', with: { token: '${secret:CRM_TOKEN}' } }] }],
+        stages: [{ name: 'S', actions: [{ name: 'Fetch', with: { token: `\${secret:CRM_TOKEN}` } }] }],
       },
     });
     const error = await failure(run(chosen, harness, { prompt: 'The fetch said: auth crm-7f3a9c1e ok' }));
