@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { missingRedisPrerequisite } from './redis.js';
+import { registryBinary, skopeoBinary } from './registry.js';
 
 /**
  * Vitest prints an error thrown here with its stack and a serialised copy, which buries the one
@@ -19,6 +20,13 @@ function stop(line: string): never {
 export default function setup(): void {
   const missing = missingRedisPrerequisite();
   if (missing !== undefined) stop(missing);
+  for (const find of [registryBinary, skopeoBinary]) {
+    try {
+      find();
+    } catch (error) {
+      stop(error instanceof Error ? error.message : String(error));
+    }
+  }
 
   const root = path.resolve(import.meta.dirname, '../..');
   // The package's own build script, as `npm start` runs it: incremental, so an up-to-date dist/
