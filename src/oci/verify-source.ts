@@ -3,9 +3,10 @@
  * Both hand over manifests and blobs only after checking them against their digests, so a
  * tampered blob shows up as an error the verifier turns into a failed check.
  *
- * A layout is read as aitws writes it (referrers beside the artifact, found by `subject`) and as
- * `skopeo copy --all` leaves it after copying the referrers tag (`sha256-<hex>`, an image index
- * whose manifests are the referrers) and the signature tags (`sha256-<hex>.sig`).
+ * A layout's referrers are the manifests beside the artifact whose `subject` it is (as aitws
+ * writes them, and as `skopeo copy docker://REPO@DIGEST oci:DIR` leaves each one), or those of a
+ * referrers-tag index (`sha256-<hex>`) when a tool copied that; signatures are found by their
+ * cosign tags (`sha256-<hex>.sig`). skopeo 1.9 copies no referrers by itself.
  */
 import path from 'node:path';
 import { AitwsError } from '../errors.js';
@@ -32,6 +33,8 @@ export interface VerifySource {
 }
 
 export const LAYOUT_PREFIX = 'oci-layout:';
+/** cosign's tag-based attachments and the referrers tag: never a referrer's own entry. */
+const COSIGN_TAG = /^sha256-[0-9a-f]{64}(\.sig|\.att|\.sbom)?$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
 /** `oci-layout:DIR[:TAG]`; undefined when the text is not a layout reference. */
@@ -87,11 +90,7 @@ export async function layoutSource(dir: string, tag?: string): Promise<VerifySou
     referrers: async (digest) => {
       const found = new Map<string, Descriptor>();
       for (const entry of index.manifests) {
-        if (
-          entry.mediaType !== MEDIA_TYPES.manifest ||
-          entry.annotations?.[ANNOTATIONS.refName] !== undefined
-        )
-          continue;
+        if (entry.mediaType !== MEDIA_TYPES.manifest || COSIGN_TAG.test(refNameOf(entry))) continue;
         const stored = await read(entry);
         if ('subject' in stored.manifest && stored.manifest.subject?.digest === digest)
           found.set(entry.digest, entry);
@@ -115,7 +114,7 @@ function artifactEntry(index: ImageIndex, tag: string | undefined, dir: string):
   // Without a tag, the one tagged entry that is neither a signature nor a referrers index.
   const candidates =
     tag === undefined
-      ? named.filter((entry) => !/^sha256-[0-9a-f]{64}(\.sig|\.att|\.sbom)?$/.test(refNameOf(entry)))
+      ? named.filter((entry) => !COSIGN_TAG.test(refNameOf(entry)))
       : named.filter((entry) => refNameOf(entry) === tag);
   if (candidates.length === 1) return candidates[0] as Descriptor;
   const tags = named.map(refNameOf).sort().join(', ') || 'none';

@@ -134,7 +134,8 @@ async function checkLayers(run: Run, manifest: ImageManifest): Promise<Uint8Arra
     }
   }
   if (toml === undefined) {
-    run.add(fail(`workflow TOML: no ${WORKFLOW_TOML_TITLE} layer could be read`));
+    if (!manifest.layers.some((layer) => layer.mediaType === MEDIA_TYPES.workflowToml))
+      run.add(fail(`workflow TOML: the artifact has no ${WORKFLOW_TOML_TITLE} layer`));
     return undefined;
   }
   const claimed = manifest.annotations?.[ANNOTATIONS.contentHash];
