@@ -8,11 +8,14 @@ import { CONSOLE_USAGE, consoleCommand } from './cli/console-command.js';
 import { FEEDBACK_USAGE, feedbackCommand } from './cli/feedback-command.js';
 import { FMT_USAGE, fmtCommand } from './cli/fmt-command.js';
 import { KEYS_USAGE, keysCommand } from './cli/keys-command.js';
+import { PACKAGE_USAGE, packageCommand } from './cli/package-command.js';
+import { PULL_USAGE, pullCommand } from './cli/pull-command.js';
 import { SERVE_USAGE, serveCommand } from './cli/serve-command.js';
 import { SNAPSHOT_USAGE, snapshotCommand } from './cli/snapshot-command.js';
 import { type Environment, stdio } from './cli/subcommand.js';
 import { VALIDATE_USAGE, validateCommand } from './cli/validate-command.js';
 import { EXIT_UNREADABLE } from './cli/validate-files.js';
+import { VERIFY_USAGE, verifyCommand } from './cli/verify-command.js';
 import { packageVersion } from './cli/version.js';
 import { WORKER_USAGE, workerCommand } from './cli/worker-command.js';
 import { loadConfig } from './config.js';
@@ -30,6 +33,9 @@ ${AUDIT_USAGE}
 ${SNAPSHOT_USAGE}
 ${FEEDBACK_USAGE}
 ${KEYS_USAGE}
+${PACKAGE_USAGE}
+${VERIFY_USAGE}
+${PULL_USAGE}
   discord commands                print the Discord application commands payload (JSON)
   discord register [--guild ID]   register the commands with Discord (bulk overwrite)
   help                            this text
@@ -57,6 +63,12 @@ async function run(subcommand: string, args: readonly string[], env: Environment
       return workerCommand(args, env);
     case 'discord':
       return discordCommand(args, env);
+    case 'package':
+      return packageCommand(args, env);
+    case 'verify':
+      return verifyCommand(args, env);
+    case 'pull':
+      return pullCommand(args, env);
     case 'keys':
       return keysCommand(args, env);
     case 'feedback':
