@@ -3,6 +3,7 @@ import { benchAi } from './ai.js';
 import { benchAssistant } from './assistant.js';
 import { benchConsoleAdd, benchDocument } from './core.js';
 import { benchDiscord } from './discord.js';
+import { benchOci } from './oci.js';
 import { benchRedisAdd } from './redis.js';
 import { benchRuntime } from './runtime.js';
 import { benchSlack } from './slack.js';
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<void>> = {
   assistant: benchAssistant,
   runtime: benchRuntime,
   ai: benchAi,
+  oci: benchOci,
 };
 
 const only = process.argv.slice(2);
