@@ -7,14 +7,18 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildRuntime, type RuntimeSetup } from '../../src/app-runtime.js';
 import { runChannel, runCommand } from '../../src/cli/run-command.js';
 import { parseInputs } from '../../src/cli/run-inputs.js';
+import { loadConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/logging.js';
 import { generateKeyPair, writeKeyPair } from '../../src/oci/keys.js';
 import { buildPackage } from '../../src/oci/package.js';
 import { writePackageLayout } from '../../src/oci/package-publish.js';
 import { FileRunStore } from '../../src/runtime/run-store-file.js';
 import { closedPort } from '../support/ports.js';
+import { type RedisServer, startRedis, waitFor } from '../support/redis.js';
 
 let dir: string;
 
@@ -33,16 +37,18 @@ interface Ran {
 
 const dataDir = (): string => path.join(dir, 'data');
 
-async function run(...args: string[]): Promise<Ran> {
+async function runIn(env: Record<string, string>, args: readonly string[]): Promise<Ran> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCommand(
     [...args, '--data-dir', dataDir(), '--user', 'ada'],
-    { LOG_LEVEL: 'silent' },
+    { LOG_LEVEL: 'silent', ...env },
     { out: (line) => out.push(line), err: (line) => err.push(line) },
   );
   return { code, out, err };
 }
+
+const run = (...args: string[]): Promise<Ran> => runIn({}, args);
 
 async function file(name: string, text: string): Promise<string> {
   const where = path.join(dir, name);
@@ -271,5 +277,69 @@ describe('aitws run REF (an OCI layout)', () => {
     const ran = await run(await packaged());
     expect(ran.code).toBe(2);
     expect(ran.err[0]).toContain('give --key PUB');
+  });
+});
+
+describe('aitws run with REDIS_URL (the workers run it)', () => {
+  let redis: RedisServer;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  beforeEach(() => {
+    env = { REDIS_URL: redis.url, AITWS_REDIS_PREFIX: `t-run-${Math.random().toString(36).slice(2, 8)}` };
+  });
+
+  async function worker(): Promise<RuntimeSetup> {
+    const config = loadConfig(env, ['storage', 'limits', 'log', 'assistant', 'runtime']);
+    const runs = await buildRuntime({ config, logger: silentLogger });
+    await runs.work(1);
+    return runs;
+  }
+
+  it('without --wait, exits 0 once queued; a worker runs it later', async () => {
+    const ran = await runIn(env, [
+      await file('greeting.toml', GREETING),
+      '--input',
+      'who=Ada',
+      '--input',
+      'count=1',
+    ]);
+    expect(ran.err).toEqual([]);
+    expect(ran.code).toBe(0);
+    const id = runIdOf(ran.out);
+    expect(ran.out.at(-1)).toContain('aitws worker');
+    const runs = await worker();
+    try {
+      expect((await runs.runtime.store.read(id))?.inputs).toEqual({ who: 'Ada', count: 1 });
+      await waitFor(async () => (await runs.runtime.store.read(id))?.state === 'succeeded', 10_000);
+    } finally {
+      await runs.close();
+    }
+  });
+
+  it('with --wait, follows the run a worker works on to its end', async () => {
+    const runs = await worker();
+    try {
+      const ran = await runIn(env, [
+        await file('greeting.toml', GREETING),
+        '--wait',
+        '--input',
+        'who=Bo',
+        '--input',
+        'count=2',
+      ]);
+      expect(ran.err).toEqual([]);
+      expect(ran.code).toBe(0);
+      const id = runIdOf(ran.out);
+      expect(ran.out).toContain('  ✓ Build / Shape: {"message":"Hello Bo","count":2}');
+      expect(ran.out.at(-1)).toMatch(new RegExp(`^Run ${id} succeeded in .+ \\(2 of 2 actions\\)$`));
+    } finally {
+      await runs.close();
+    }
   });
 });
