@@ -10,6 +10,7 @@ import { FMT_USAGE, fmtCommand } from './cli/fmt-command.js';
 import { KEYS_USAGE, keysCommand } from './cli/keys-command.js';
 import { PACKAGE_USAGE, packageCommand } from './cli/package-command.js';
 import { PULL_USAGE, pullCommand } from './cli/pull-command.js';
+import { RUN_USAGE, runCommand } from './cli/run-command.js';
 import { SERVE_USAGE, serveCommand } from './cli/serve-command.js';
 import { SNAPSHOT_USAGE, snapshotCommand } from './cli/snapshot-command.js';
 import { type Environment, stdio } from './cli/subcommand.js';
@@ -36,6 +37,7 @@ ${KEYS_USAGE}
 ${PACKAGE_USAGE}
 ${VERIFY_USAGE}
 ${PULL_USAGE}
+${RUN_USAGE}
   discord commands                print the Discord application commands payload (JSON)
   discord register [--guild ID]   register the commands with Discord (bulk overwrite)
   help                            this text
@@ -67,6 +69,8 @@ async function run(subcommand: string, args: readonly string[], env: Environment
       return packageCommand(args, env);
     case 'verify':
       return verifyCommand(args, env);
+    case 'run':
+      return runCommand(args, env);
     case 'pull':
       return pullCommand(args, env);
     case 'keys':
