@@ -192,6 +192,7 @@ export function buildCore(options: CoreOptions): Core {
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(events === undefined ? {} : { runtime: events.runtime, events: events.router }),
     ...(config.runtime.webhooks === undefined ? {} : { webhooks: config.runtime.webhooks }),
+    packaging: config.runtime.packaging,
     ...(options.fileRoot === undefined ? {} : { files: consoleFiles(options.fileRoot, options) }),
   });
   const dispatcher =

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { type AccessPolicy, DEFAULTABLE_PRIVILEGES, isPrivilege } from './access/privileges.js';
 import { AI_ENV_SHAPE, AI_VARIABLES, type AiConfig, aiConfig } from './config-ai.js';
+import { OCI_ENV_SHAPE, OCI_VARIABLES, type PackagingSettings, packagingConfig } from './config-oci.js';
 import { DEFAULT_LIMITS, type Limits } from './document/types.js';
 import { AitwsError } from './errors.js';
 import { DEFAULT_LIBRARY_LIMITS, type LibraryLimits } from './session/names.js';
@@ -100,6 +101,7 @@ const EnvSchema = z.object({
     .optional(),
   AITWS_PUBLIC_URL: z.url().optional(),
   ...AI_ENV_SHAPE,
+  ...OCI_ENV_SHAPE,
 });
 
 /** `${secret:NAME}` values come from AITWS_SECRET_<NAME> (or files in AITWS_SECRETS_DIR). */
@@ -159,6 +161,8 @@ export interface RuntimeConfig {
   readonly webhooks: { readonly secret: string; readonly baseUrl: string } | undefined;
   /** AI steps: budget, prices, what the Anthropic provider may receive, cache and token limits. */
   readonly ai: AiConfig;
+  /** /package: the signing key and where the registry credentials are. */
+  readonly packaging: PackagingSettings;
 }
 
 export interface Config {
@@ -295,6 +299,7 @@ const PART_VARIABLES: Readonly<Record<ConfigPart, readonly EnvName[]>> = {
     'AITWS_WEBHOOK_SECRET',
     'AITWS_PUBLIC_URL',
     ...AI_VARIABLES,
+    ...OCI_VARIABLES,
   ],
 };
 
@@ -388,6 +393,7 @@ export function loadConfig(
               baseUrl: (e.AITWS_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
             },
       ai: aiConfig(e),
+      packaging: packagingConfig(e),
     },
   };
 }

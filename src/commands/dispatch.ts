@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { AccessPolicy } from '../access/privileges.js';
 import { AccessControl } from '../access/service.js';
 import type { Assistant } from '../assistant/assistant.js';
+import type { PackagingSettings } from '../config-oci.js';
 import { maskSecrets } from '../document/redact.js';
 import type { Limits } from '../document/types.js';
 import type { WebhookSettings } from '../http/hooks-sign.js';
@@ -48,6 +49,7 @@ export interface DispatcherDeps {
   readonly runtime?: Runtime;
   readonly events?: EventRouter;
   readonly webhooks?: WebhookSettings;
+  readonly packaging?: PackagingSettings;
 }
 
 export interface Dispatcher {

@@ -71,6 +71,7 @@ export function contextFor(
     ...(deps.runtime === undefined ? {} : { runtime: deps.runtime }),
     ...(deps.events === undefined ? {} : { events: deps.events }),
     ...(deps.webhooks === undefined ? {} : { webhooks: deps.webhooks }),
+    ...(deps.packaging === undefined ? {} : { packaging: deps.packaging }),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Privilege } from '../access/privileges.js';
 import type { AccessControl, Caller } from '../access/service.js';
 import type { Assistant } from '../assistant/assistant.js';
+import type { PackagingSettings } from '../config-oci.js';
 import type { Limits, TomlValue } from '../document/types.js';
 import type { WebhookSettings } from '../http/hooks-sign.js';
 import type { EventRouter } from '../runtime/events.js';
@@ -95,6 +96,8 @@ export interface CommandContext {
   readonly events?: EventRouter;
   /** The signed webhook's secret and public URL; absent when webhooks are off. */
   readonly webhooks?: WebhookSettings;
+  /** /package's signing key and registry credentials. */
+  readonly packaging?: PackagingSettings;
 }
 
 /** What decides a command's privilege beyond its name. */

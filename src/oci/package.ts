@@ -8,7 +8,9 @@
  * manifests, never in the artifact), so the same file always gives the same artifact digest.
  *
  * A file has no review behind it: its provenance names no approvers (`required: 0`), and the
- * referrers say so in the `dev.aitws.approval` annotation. Approvals come from a channel's review.
+ * referrers say so in the `dev.aitws.approval` annotation. A channel's approved version (`/package`)
+ * comes with its `approval`: the approvers go into the artifact's annotations, the provenance (with
+ * the audit entries of that review) and the referrers' annotation.
  */
 import { createPublicKey, type KeyObject, sign } from 'node:crypto';
 import { contentHash } from '../access/content-hash.js';
@@ -16,7 +18,7 @@ import { isTable, parseDocument, stringifyDocument, validateDocument } from '../
 import type { AitwsDocument, Limits } from '../document/types.js';
 import { AitwsError, formatFinding } from '../errors.js';
 import { ProviderRegistry } from '../runtime/ai/capabilities.js';
-import { ANNOTATIONS } from './annotations.js';
+import { ANNOTATIONS, type Approver } from './annotations.js';
 import {
   type ArtifactFile,
   buildWorkflowArtifact,
@@ -29,7 +31,14 @@ import { signatureManifest } from './cosign.js';
 import { canonicalManifestBytes, describeBlob, sha256Digest } from './digest.js';
 import { dsseSign, envelopeBytes } from './dsse.js';
 import { keyId } from './keys.js';
-import { buildProvenance, IN_TOTO_MEDIA_TYPE, SLSA_PROVENANCE_TYPE } from './provenance.js';
+import {
+  buildProvenance,
+  IN_TOTO_MEDIA_TYPE,
+  type ProvenanceApprover,
+  type ProvenanceAuditEntry,
+  type ProvenanceInput,
+  SLSA_PROVENANCE_TYPE,
+} from './provenance.js';
 import { buildSbom, registryProviderOf } from './sbom.js';
 import { type Blob, type Digest, type ImageManifest, MEDIA_TYPES, type StoredManifest } from './types.js';
 
@@ -40,6 +49,19 @@ export const NO_APPROVAL = 'none: packaged from a file; approvals are recorded o
 export const PREDICATE_TYPE_ANNOTATION = 'in-toto.io/predicate-type';
 /** The fixed time used when neither --created nor SOURCE_DATE_EPOCH says otherwise. */
 export const DEFAULT_CREATED = '1970-01-01T00:00:00Z';
+
+/** The review that approved the packaged version (a channel's `lastApproved` and its audit entries). */
+export interface PackageApproval {
+  /** The channel's version number that was approved. */
+  readonly version: number;
+  /** RFC 3339, when the review reached its quorum. */
+  readonly at: string;
+  readonly by: readonly Approver[];
+  /** The review's quorum (change_management.required_approvals). */
+  readonly required: number;
+  /** The review's entries in the audit trail (submission, votes, decision), oldest first. */
+  readonly audit: readonly ProvenanceAuditEntry[];
+}
 
 export interface PackageInput {
   /** The workflow file as read; validated, then written as canonical TOML. */
@@ -54,6 +76,10 @@ export interface PackageInput {
   readonly licenses?: string;
   readonly limits?: Limits;
   readonly registry?: ProviderRegistry;
+  /** Absent: approved by nobody, which the referrers say with `noApproval`. */
+  readonly approval?: PackageApproval;
+  /** The referrers' `dev.aitws.approval` without an approval; NO_APPROVAL (a file) by default. */
+  readonly noApproval?: string;
 }
 
 export type PartRole = 'artifact' | 'sbom' | 'provenance' | 'signature';
@@ -126,6 +152,9 @@ export function buildPackage(input: PackageInput): WorkflowPackage {
     compliance: { registry },
     files,
     ...optionalFields(input),
+    ...(input.approval === undefined
+      ? {}
+      : { approvals: { by: input.approval.by, at: input.approval.at, version: input.approval.version } }),
   });
   const sbom = buildSbom({
     document,
@@ -209,7 +238,7 @@ function referrer(
     config: EMPTY_CONFIG,
     layers: [layer],
     subject: artifact.descriptor,
-    annotations: { [ANNOTATIONS.created]: input.created, [APPROVAL_ANNOTATION]: NO_APPROVAL },
+    annotations: { [ANNOTATIONS.created]: input.created, [APPROVAL_ANNOTATION]: approvalLine(input) },
   };
   return {
     role,
@@ -234,8 +263,8 @@ function provenanceReferrer(
   }));
   const provenance = buildProvenance({
     subjects: [{ name: input.name, digest: artifact.digest }],
-    // A file has no review: version 1 of itself, approved by nobody (required: 0).
-    workflow: { ...workflow, approvedVersion: 1 },
+    ...approvalFacts(input),
+    workflow: { ...workflow, approvedVersion: input.approval?.version ?? 1 },
     ...(input.source === undefined
       ? {}
       : {
@@ -245,8 +274,6 @@ function provenanceReferrer(
           },
         }),
     materials,
-    approval: { approvers: [], approvedAt: input.created, required: 0 },
-    audit: [],
     // Derived from the artifact, not random: a rebuild must give the same provenance bytes.
     run: {
       invocationId: `${artifact.digest}@${input.created}`,
@@ -266,4 +293,31 @@ function provenanceReferrer(
     annotations: { [PREDICATE_TYPE_ANNOTATION]: SLSA_PROVENANCE_TYPE },
   });
   return referrer('provenance', 'provenance', artifact, layer, bytes, input, IN_TOTO_MEDIA_TYPE);
+}
+
+/** `v4 approved by Ann, Abe at 2026-…`: what a referrer says of the approval it carries. */
+export function approvalLine(input: Pick<PackageInput, 'approval' | 'noApproval'>): string {
+  const { approval } = input;
+  if (approval === undefined) return input.noApproval ?? NO_APPROVAL;
+  return `v${approval.version} approved by ${approval.by.map((person) => person.name).join(', ')} at ${approval.at}`;
+}
+
+/** Each approver with the time of their last vote to approve, when the audit entries show it. */
+function approversOf(approval: PackageApproval): ProvenanceApprover[] {
+  return approval.by.map((person) => {
+    const votes = approval.audit.filter((entry) => entry.kind === 'approve' && entry.actor.id === person.id);
+    const at = votes.at(-1)?.at;
+    return { id: person.id, name: person.name, ...(at === undefined ? {} : { at }) };
+  });
+}
+
+function approvalFacts(input: PackageInput): Pick<ProvenanceInput, 'approval' | 'audit'> {
+  const { approval } = input;
+  // A file has no review: version 1 of itself, approved by nobody (required: 0).
+  if (approval === undefined)
+    return { approval: { approvers: [], approvedAt: input.created, required: 0 }, audit: [] };
+  return {
+    approval: { approvers: approversOf(approval), approvedAt: approval.at, required: approval.required },
+    audit: approval.audit,
+  };
 }
