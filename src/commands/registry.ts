@@ -20,6 +20,7 @@ import { hooksCommand } from './builtin/hooks.js';
 import { jobsCommand } from './builtin/jobs.js';
 import { loadCommand } from './builtin/load.js';
 import { membersCommand } from './builtin/members.js';
+import { packageCommand } from './builtin/package.js';
 import { redoCommand } from './builtin/redo.js';
 import { removeCommand } from './builtin/remove.js';
 import { replayCommand } from './builtin/replay.js';
@@ -65,6 +66,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   cancelCommand,
   retryCommand,
   replayCommand,
+  packageCommand,
   emitCommand,
   hooksCommand,
   submitCommand,
