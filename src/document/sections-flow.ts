@@ -199,13 +199,39 @@ export const FLOW_SECTIONS: readonly SectionSpec[] = [
   {
     name: 'version_control',
     kind: 'table',
-    description: 'Where the workflow definition itself is versioned.',
+    description:
+      'Where the workflow definition itself is versioned: /push commits the approved version there, /pull loads it back.',
     fields: [
-      { name: 'system', type: 'string', description: 'Version control system.', example: 'git' },
-      { name: 'url', type: 'url', description: 'Repository URL.' },
+      {
+        name: 'system',
+        type: 'string',
+        description: 'Version control system.',
+        example: 'git',
+        knownValues: ['git'],
+      },
+      {
+        name: 'repository',
+        type: 'url',
+        description: `Repository URL (https://; git:// and http:// only on loopback); credentials as ${SECRET_REF} in its user part.`,
+        example: 'https://github.com/example/workflow.git',
+      },
+      { name: 'url', type: 'url', description: 'Older name of repository, read when that is not set.' },
       { name: 'branch', type: 'string', description: 'Branch holding the workflow.', example: 'main' },
+      {
+        name: 'path',
+        type: 'string',
+        description: 'File in the repository holding the canonical TOML (default workflow.toml).',
+        example: 'workflows/triage.toml',
+      },
+      {
+        name: 'token',
+        type: 'string',
+        description: `Access token for HTTPS, as a ${SECRET_REF} reference; sent as the password.`,
+        secret: true,
+      },
     ],
-    example: '/add version_control system="git" url="https://github.com/example/workflow.git" branch="main"',
+    example:
+      '/add version_control system="git" repository="https://github.com/example/workflow.git" branch="main" path="workflow.toml"',
   },
   {
     name: 'change_management',
