@@ -3,88 +3,108 @@
  * subcommand (src/cli/*-command.ts) reads and validates only the variables it uses, so `PORT=abc`
  * stops `serve` with a clear message and never the console.
  */
-import { AUDIT_USAGE, auditCommand } from './cli/audit-command.js';
-import { CONSOLE_USAGE, consoleCommand } from './cli/console-command.js';
-import { FEEDBACK_USAGE, feedbackCommand } from './cli/feedback-command.js';
-import { FMT_USAGE, fmtCommand } from './cli/fmt-command.js';
-import { KEYS_USAGE, keysCommand } from './cli/keys-command.js';
-import { PACKAGE_USAGE, packageCommand } from './cli/package-command.js';
-import { PULL_USAGE, pullCommand } from './cli/pull-command.js';
-import { RUN_USAGE, runCommand } from './cli/run-command.js';
-import { SERVE_USAGE, serveCommand } from './cli/serve-command.js';
-import { SNAPSHOT_USAGE, snapshotCommand } from './cli/snapshot-command.js';
 import { type Environment, stdio } from './cli/subcommand.js';
-import { VALIDATE_USAGE, validateCommand } from './cli/validate-command.js';
 import { EXIT_UNREADABLE } from './cli/validate-files.js';
-import { VERIFY_USAGE, verifyCommand } from './cli/verify-command.js';
 import { packageVersion } from './cli/version.js';
-import { WORKER_USAGE, workerCommand } from './cli/worker-command.js';
 import { loadConfig } from './config.js';
 import { AitwsError } from './errors.js';
 
-const USAGE = `Usage: aitws <command> [options]
+type Runner = (args: readonly string[], env: Environment) => Promise<number> | number;
+
+interface Subcommand {
+  readonly usage: string;
+  readonly run: Runner;
+}
+
+/**
+ * Each subcommand is imported when it is run (or when `help` lists them all), so `aitws validate`
+ * does not load the runtime, the console does not load the OCI and SBOM libraries, and nobody
+ * loads discord.js (about a second) unless they ask for it. In the order `help` lists them.
+ */
+const SUBCOMMANDS: Readonly<Record<string, () => Promise<Subcommand>>> = {
+  console: async () => {
+    const m = await import('./cli/console-command.js');
+    return { usage: m.CONSOLE_USAGE, run: m.consoleCommand };
+  },
+  validate: async () => {
+    const m = await import('./cli/validate-command.js');
+    return { usage: m.VALIDATE_USAGE, run: m.validateCommand };
+  },
+  fmt: async () => {
+    const m = await import('./cli/fmt-command.js');
+    return { usage: m.FMT_USAGE, run: m.fmtCommand };
+  },
+  serve: async () => {
+    const m = await import('./cli/serve-command.js');
+    return { usage: m.SERVE_USAGE, run: m.serveCommand };
+  },
+  worker: async () => {
+    const m = await import('./cli/worker-command.js');
+    return { usage: m.WORKER_USAGE, run: m.workerCommand };
+  },
+  audit: async () => {
+    const m = await import('./cli/audit-command.js');
+    return { usage: m.AUDIT_USAGE, run: m.auditCommand };
+  },
+  snapshot: async () => {
+    const m = await import('./cli/snapshot-command.js');
+    return { usage: m.SNAPSHOT_USAGE, run: m.snapshotCommand };
+  },
+  feedback: async () => {
+    const m = await import('./cli/feedback-command.js');
+    return { usage: m.FEEDBACK_USAGE, run: m.feedbackCommand };
+  },
+  keys: async () => {
+    const m = await import('./cli/keys-command.js');
+    return { usage: m.KEYS_USAGE, run: m.keysCommand };
+  },
+  package: async () => {
+    const m = await import('./cli/package-command.js');
+    return { usage: m.PACKAGE_USAGE, run: m.packageCommand };
+  },
+  verify: async () => {
+    const m = await import('./cli/verify-command.js');
+    return { usage: m.VERIFY_USAGE, run: m.verifyCommand };
+  },
+  pull: async () => {
+    const m = await import('./cli/pull-command.js');
+    return { usage: m.PULL_USAGE, run: m.pullCommand };
+  },
+  run: async () => {
+    const m = await import('./cli/run-command.js');
+    return { usage: m.RUN_USAGE, run: m.runCommand };
+  },
+  discord: async () => ({ usage: DISCORD_USAGE, run: discordCommand }),
+};
+
+const DISCORD_USAGE = `  discord commands                print the Discord application commands payload (JSON)
+  discord register [--guild ID]   register the commands with Discord (bulk overwrite)`;
+
+async function usage(): Promise<string> {
+  const loaded = await Promise.all(Object.values(SUBCOMMANDS).map((load) => load()));
+  return `Usage: aitws <command> [options]
 
 Commands:
-${CONSOLE_USAGE}
-${VALIDATE_USAGE}
-${FMT_USAGE}
-${SERVE_USAGE}
-${WORKER_USAGE}
-${AUDIT_USAGE}
-${SNAPSHOT_USAGE}
-${FEEDBACK_USAGE}
-${KEYS_USAGE}
-${PACKAGE_USAGE}
-${VERIFY_USAGE}
-${PULL_USAGE}
-${RUN_USAGE}
-  discord commands                print the Discord application commands payload (JSON)
-  discord register [--guild ID]   register the commands with Discord (bulk overwrite)
+${loaded.map((subcommand) => subcommand.usage).join('\n')}
   help                            this text
   --version                       the version of aitws
 
 Environment: AITWS_DATA_DIR (default .aitws), REDIS_URL, AITWS_ADMINS, LOG_LEVEL, AITWS_MAX_* limits. See README.md.`;
+}
 
 async function discordCommand(args: readonly string[], env: Environment): Promise<number> {
-  // Loaded on demand: discord.js takes about a second to import.
   const { discordCli } = await import('./adapters/discord/cli.js');
   return discordCli([...args], loadConfig(env, ['discord', 'log']), stdio);
 }
 
 async function run(subcommand: string, args: readonly string[], env: Environment): Promise<number> {
+  const load = Object.hasOwn(SUBCOMMANDS, subcommand) ? SUBCOMMANDS[subcommand] : undefined;
+  if (load !== undefined) return (await load()).run(args, env);
   switch (subcommand) {
-    case 'console':
-      return consoleCommand(args, env);
-    case 'validate':
-      return validateCommand(args, env);
-    case 'fmt':
-      return fmtCommand(args, env);
-    case 'serve':
-      return serveCommand(args, env);
-    case 'worker':
-      return workerCommand(args, env);
-    case 'discord':
-      return discordCommand(args, env);
-    case 'package':
-      return packageCommand(args, env);
-    case 'verify':
-      return verifyCommand(args, env);
-    case 'run':
-      return runCommand(args, env);
-    case 'pull':
-      return pullCommand(args, env);
-    case 'keys':
-      return keysCommand(args, env);
-    case 'feedback':
-      return feedbackCommand(args, env);
-    case 'snapshot':
-      return snapshotCommand(args, env);
-    case 'audit':
-      return auditCommand(args, env);
     case 'help':
     case '--help':
     case '-h':
-      stdio.out(USAGE);
+      stdio.out(await usage());
       return 0;
     case 'version':
     case '--version':
@@ -92,7 +112,7 @@ async function run(subcommand: string, args: readonly string[], env: Environment
       stdio.out(packageVersion());
       return 0;
     default:
-      stdio.err(`aitws: unknown command "${subcommand}"\n\n${USAGE}`);
+      stdio.err(`aitws: unknown command "${subcommand}"\n\n${await usage()}`);
       return EXIT_UNREADABLE;
   }
 }
@@ -108,7 +128,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT_UNREADABLE;
     }
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      stdio.err(`aitws: ${error.message}\n\n${USAGE}`);
+      stdio.err(`aitws: ${error.message}\n\n${await usage()}`);
       return EXIT_UNREADABLE;
     }
     throw error;
