@@ -21,6 +21,8 @@ import { jobsCommand } from './builtin/jobs.js';
 import { loadCommand } from './builtin/load.js';
 import { membersCommand } from './builtin/members.js';
 import { packageCommand } from './builtin/package.js';
+import { pullCommand } from './builtin/pull.js';
+import { pushCommand } from './builtin/push.js';
 import { redoCommand } from './builtin/redo.js';
 import { removeCommand } from './builtin/remove.js';
 import { replayCommand } from './builtin/replay.js';
@@ -48,6 +50,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   showCommand,
   validateCommand,
   loadCommand,
+  pullCommand,
   saveCommand,
   savedCommand,
   undoCommand,
@@ -67,6 +70,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   retryCommand,
   replayCommand,
   packageCommand,
+  pushCommand,
   emitCommand,
   hooksCommand,
   submitCommand,
