@@ -100,6 +100,9 @@ export class BullRunQueue implements RunQueue {
   async process(processor: RunProcessor, options: { readonly concurrency: number }): Promise<void> {
     if (this.worker !== undefined) throw new Error('BullRunQueue.process was already called');
     await checkNoEviction(this.client);
+    // Closed while the check ran (a console whose input ended at once): a worker started now
+    // would hold a connection nothing closes, and the process would never exit.
+    if (this.closing !== undefined) return;
     this.workerTemplate = workerTemplateClient(this.options.connection, this.clientOptions());
     const worker = new Worker<RunJobData, void, 'run'>(
       this.queueName,

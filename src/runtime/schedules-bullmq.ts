@@ -55,6 +55,7 @@ export class BullScheduler implements Scheduler {
   readonly #queue: Queue<TickData, void, string>;
   #worker: Worker<TickData, void, string> | undefined;
   #workerTemplate: RedisClient | undefined;
+  #closed = false;
 
   constructor(options: BullSchedulerOptions) {
     this.#options = options;
@@ -74,6 +75,8 @@ export class BullScheduler implements Scheduler {
   }
 
   async sync(channel: ChannelKey, document: AitwsDocument | null): Promise<void> {
+    // A sync that starts after close has nothing to write with; the next process syncs again.
+    if (this.#closed) return;
     const index = this.#indexKey(channel);
     const wanted = channelSchedules(document);
     const names = new Set(wanted.map((schedule) => schedule.trigger));
@@ -118,6 +121,9 @@ export class BullScheduler implements Scheduler {
     if (this.#worker !== undefined) throw new Error('BullScheduler.work was already called');
     // An evicted tick job is a schedule that silently stops.
     await checkNoEviction(this.#client);
+    // Closed while the check ran (a console whose input ended at once): a worker started now
+    // would hold a connection nothing closes, and the process would never exit.
+    if (this.#closed) return;
     this.#workerTemplate = workerTemplateClient(this.#options.connection, this.#clientOptions());
     const worker = new Worker<TickData, void, string>(this.#queueName, (job) => this.#tick(job, fire), {
       connection: this.#workerTemplate,
@@ -142,6 +148,7 @@ export class BullScheduler implements Scheduler {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#worker?.close();
     await this.#queue.close();
     await closeRedisClient(this.#client);
