@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { MASK, maskSecrets } from '../document/redact.js';
 import type { AitwsDocument } from '../document/types.js';
 import { AitwsError } from '../errors.js';
-import { encodeDocument } from '../session/codec-values.js';
 import type { ChannelKey } from '../session/port.js';
 import type { AiServices } from './ai/services.js';
 import { type EngineOptions, processJob, RETRY_MEMO } from './engine.js';
@@ -24,7 +23,7 @@ import {
   type RunStore,
   type WorkflowRef,
 } from './run-store.js';
-import type { SecretSource } from './secrets.js';
+import { documentSecretNames, type SecretSource } from './secrets.js';
 
 export interface RuntimeOptions {
   readonly store: RunStore;
@@ -207,7 +206,7 @@ export class Runtime {
    */
   mask(run: RunRecord, text: string): string {
     let masked = text;
-    for (const name of secretNames(run.document)) {
+    for (const name of documentSecretNames(run.document)) {
       const value = this.#options.secrets.get(name);
       if (value !== undefined && value.length >= 4) masked = masked.split(value).join(MASK);
     }
@@ -251,14 +250,6 @@ export class Runtime {
   #now(): string {
     return this.#options.services.now().toISOString();
   }
-}
-
-function secretNames(document: AitwsDocument): Set<string> {
-  const names = new Set<string>();
-  const text = JSON.stringify(encodeDocument(document));
-  for (const match of text.matchAll(/\$\{secret:([A-Za-z0-9_.-]+)\}/g))
-    if (match[1] !== undefined) names.add(match[1]);
-  return names;
 }
 
 function sameChannel(a: ChannelKey, b: ChannelKey): boolean {

@@ -8,7 +8,9 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AitwsDocument } from '../document/types.js';
 import { AitwsError } from '../errors.js';
+import { encodeDocument } from '../session/codec-values.js';
 
 export interface SecretSource {
   has(name: string): boolean;
@@ -44,6 +46,11 @@ export function secretReferences(text: string): string[] {
     if (!names.includes(name)) names.push(name);
   }
   return names;
+}
+
+/** Every secret a document refers to, anywhere in it. */
+export function documentSecretNames(document: AitwsDocument): Set<string> {
+  return new Set(secretReferences(JSON.stringify(encodeDocument(document))));
 }
 
 type Environment = Readonly<Record<string, string | undefined>>;

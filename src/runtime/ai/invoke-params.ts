@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { isDuration, parseDuration } from '../../document/duration.js';
 import { dataClassificationSchema } from './classification.js';
 import { ensembleSchema } from './ensemble.js';
+import { EXECUTION_MODES } from './envelope.js';
 import { NORMALISE_STEPS } from './normalise.js';
 import { safetyPolicySchema } from './safety.js';
 
@@ -107,7 +108,7 @@ export const aiInvokeParams = z.strictObject({
   top_p: decimal.pipe(z.number().gt(0).max(1)).optional(),
   seed: wholeNumber.optional(),
   stop: z.array(z.string().min(1)).max(8).optional(),
-  execution_mode: z.enum(['strict', 'seeded', 'logged', 'default']).default('default'),
+  execution_mode: z.enum(EXECUTION_MODES).default('default'),
   context: z.array(contextBlock).max(100).default([]),
   formatting: z.array(z.string()).max(50).default([]),
   max_context_tokens: positiveCount.optional(),

@@ -6,7 +6,7 @@
  * routing to a person are kept for the record).
  */
 import { AitwsError } from '../../errors.js';
-import type { JsonValue } from '../run-store.js';
+import { toJsonValue } from '../executors/shared.js';
 import type { AiContextParam, AiInvokeParams } from './invoke-params.js';
 import { embed, parseNormalise } from './normalise.js';
 import { type ContextBlock, type PlannedPrompt, type PromptInput, planPrompt } from './prompt-plan.js';
@@ -45,7 +45,7 @@ export function preparePrompt(
 function contextBlock(block: AiContextParam, steps: ReturnType<typeof parseNormalise>): ContextBlock {
   return {
     id: block.id,
-    text: embed(toJson(block.value), steps),
+    text: embed(toJsonValue(block.value, `with.context.${block.id}.value`), steps),
     provenance: { kind: block.source, ref: block.ref ?? block.id },
     ...(block.salience === undefined ? {} : { salience: block.salience }),
   };
@@ -90,19 +90,4 @@ export function blocked(stage: 'input' | 'output', events: readonly SafetyViolat
         ? 'Remove that content from the inputs, or set the policy to "redact" or "warn" for it.'
         : 'Change the prompt, or set the policy to "warn" or "route-to-human" for it.',
   });
-}
-
-/** Rendered `with` values are TOML values: dates and big integers become JSON text. */
-function toJson(value: unknown): JsonValue {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(toJson);
-  if (typeof value === 'object') {
-    const result: { [key: string]: JsonValue } = {};
-    for (const [key, item] of Object.entries(value)) result[key] = toJson(item);
-    return result;
-  }
-  return String(value);
 }

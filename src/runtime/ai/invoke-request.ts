@@ -7,14 +7,14 @@
  */
 import type { ModelProvider, ModelRequest } from '../../assistant/provider.js';
 import { AitwsError } from '../../errors.js';
-import { encodeDocument } from '../../session/codec-values.js';
 import type { ActionContext } from '../executor.js';
-import { secretReferences } from '../secrets.js';
+import { documentSecretNames } from '../secrets.js';
 import { type AiLimits, assertWithinCeiling, checkLimits } from './budget.js';
 import { DEFAULT_CAPABILITY, type ProviderRegistry, type Resolution } from './capabilities.js';
 import { assertDispatchAllowed } from './classification.js';
 import { buildEnvelope, type InvocationEnvelope } from './envelope.js';
 import { feedbackExamples } from './feedback-examples.js';
+import { feedbackScope } from './feedback-store.js';
 import type { AiInvokeParams } from './invoke-params.js';
 import { type PreparedPrompt, preparePrompt } from './invoke-prompt.js';
 import { compileOutputContract, type OutputContract } from './output-contract.js';
@@ -53,7 +53,7 @@ export async function planRequest(
   const primary = resolution.model ?? providerFor(undefined).model;
   const limits = limitsOf(context, params, deps.maxTokensCap);
   const contract = contractOf(params);
-  const scope = { channel: channelText(context), workflow: context.workflow.name };
+  const scope = feedbackScope(context.channel, context.workflow.name);
   const count = params.feedback?.examples ?? 0;
   const examples =
     deps.feedback === undefined || count === 0
@@ -105,7 +105,7 @@ export async function planRequest(
  * (an earlier step's output echoing a header it was sent, an input someone pasted).
  */
 function assertNoSecretValues(context: ActionContext, texts: readonly string[]): void {
-  for (const name of secretReferences(JSON.stringify(encodeDocument(context.document)))) {
+  for (const name of documentSecretNames(context.document)) {
     let value: string;
     try {
       value = context.secret(name);
@@ -203,9 +203,4 @@ function requestOf(
 
 function textsOf(input: PromptInput): string[] {
   return [input.system, ...input.formatting, ...input.context.map((block) => block.text), input.user];
-}
-
-export function channelText(context: ActionContext): string {
-  const { platform, workspace, channel } = context.channel;
-  return `${platform}:${workspace}:${channel}`;
 }

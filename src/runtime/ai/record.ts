@@ -15,6 +15,7 @@
  */
 import { z } from 'zod';
 import type { JsonObject } from '../run-store.js';
+import { EXECUTION_MODES } from './envelope.js';
 
 /** `generation`: the run's /retry count, so a retried step asks the model again rather than replaying its failure. */
 export function callMemoKey(stepKey: string, fingerprint: string, generation = 0): string {
@@ -68,7 +69,7 @@ export const aiStepRecordSchema = z.object({
   model: z.string(),
   /** The model the action asked for (before any fallback). */
   configured_model: z.string(),
-  execution_mode: z.enum(['strict', 'seeded', 'logged', 'default']),
+  execution_mode: z.enum(EXECUTION_MODES),
   control: z.object({
     max_tokens: z.number(),
     temperature: z.number().optional(),

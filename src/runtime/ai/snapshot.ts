@@ -14,6 +14,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AitwsError } from '../../errors.js';
 import { canonicalJson } from './canonical.js';
+import { EXECUTION_MODES, type ExecutionMode } from './envelope.js';
 
 export type JsonValue =
   | null
@@ -23,9 +24,7 @@ export type JsonValue =
   | readonly JsonValue[]
   | { readonly [key: string]: JsonValue };
 
-/** aiwg's execution modes; strict means temperature 0 (enforced by the determinism envelope, not here). */
-export const EXECUTION_MODES = ['strict', 'seeded', 'logged', 'default'] as const;
-export type ExecutionMode = (typeof EXECUTION_MODES)[number];
+export { EXECUTION_MODES, type ExecutionMode } from './envelope.js';
 
 /** The schema's `replay_status.match_status` vocabulary. */
 export const MATCH_STATUSES = [

@@ -5,7 +5,6 @@
  * `{{ steps.Classify.output.value.label }}`.
  */
 import type { ModelProvider } from '../../assistant/provider.js';
-import type { TomlValue } from '../../document/types.js';
 import { AitwsError } from '../../errors.js';
 import { anthropicProvider, ProviderRegistry } from '../ai/capabilities.js';
 import { applyDeterminism } from '../ai/envelope.js';
@@ -13,6 +12,7 @@ import { type InvokeDependencies, invokeAi } from '../ai/invoke.js';
 import { type AiInvokeParams, aiInvokeParams, DEFAULT_AI_MAX_TOKENS_CAP } from '../ai/invoke-params.js';
 import { defaultPriceTable } from '../ai/pricing.js';
 import type { ActionParameters, Executor, ParameterProblem } from '../executor.js';
+import { holdsAnyTemplate } from './shared.js';
 
 export type { AiInvokeParams } from '../ai/invoke-params.js';
 export { DEFAULT_AI_MAX_TOKENS, DEFAULT_AI_MAX_TOKENS_CAP } from '../ai/invoke-params.js';
@@ -45,18 +45,14 @@ export function createAiInvokeExecutor(options: AiInvokeOptions): Executor<AiInv
   };
 }
 
-function hasTemplate(value: TomlValue | undefined): boolean {
-  if (typeof value === 'string') return value.includes('{{');
-  if (Array.isArray(value)) return value.some(hasTemplate);
-  return false;
-}
-
 /**
  * The parameters as written, templates left out (they are rendered at run time), so a misspelt
  * field or a bad contract stops the run before it starts.
  */
 export function checkAiInvoke(parameters: ActionParameters): readonly ParameterProblem[] {
-  const literal = Object.fromEntries(Object.entries(parameters).filter(([, value]) => !hasTemplate(value)));
+  const literal = Object.fromEntries(
+    Object.entries(parameters).filter(([, value]) => !holdsAnyTemplate(value)),
+  );
   const parsed = aiInvokeParams.safeParse({ prompt: '-', ...literal });
   if (!parsed.success)
     return parsed.error.issues.map((issue) => ({
@@ -80,7 +76,7 @@ export function checkAiInvoke(parameters: ActionParameters): readonly ParameterP
   )
     problems.push({ field: 'with.output', message: 'output needs exactly one of schema or regex.' });
   const sampling = ['execution_mode', 'seed', 'temperature', 'top_p'];
-  const rendered = sampling.some((field) => hasTemplate(parameters[field]));
+  const rendered = sampling.some((field) => holdsAnyTemplate(parameters[field]));
   const mode = rendered ? undefined : determinismProblem(params);
   if (mode !== undefined) problems.push({ field: 'with.execution_mode', message: mode });
   return problems;

@@ -2,9 +2,10 @@
 import { z } from 'zod';
 import { findRole } from '../../access/privileges.js';
 import { parseDuration } from '../../document/duration.js';
-import type { AitwsDocument, TomlValue } from '../../document/types.js';
+import type { AitwsDocument } from '../../document/types.js';
 import { AitwsError } from '../../errors.js';
 import type { ActionParameters, ParameterProblem } from '../executor.js';
+import { holdsAnyTemplate } from './shared.js';
 
 export const DEFAULT_APPROVAL_TIMEOUT = '1h';
 
@@ -50,12 +51,6 @@ export const approvalParams = z
 
 export type ApprovalParams = z.output<typeof approvalParams>;
 
-function hasTemplate(value: TomlValue | undefined): boolean {
-  if (typeof value === 'string') return value.includes('{{');
-  if (Array.isArray(value)) return value.some(hasTemplate);
-  return false;
-}
-
 /**
  * Before anything runs: the parameters (those without templates) parse, and every approver is a
  * role the document defines (a misspelt role would leave the step waiting for nobody).
@@ -64,7 +59,9 @@ export function checkApproval(
   parameters: ActionParameters,
   document: AitwsDocument,
 ): readonly ParameterProblem[] {
-  const literal = Object.fromEntries(Object.entries(parameters).filter(([, value]) => !hasTemplate(value)));
+  const literal = Object.fromEntries(
+    Object.entries(parameters).filter(([, value]) => !holdsAnyTemplate(value)),
+  );
   const parsed = approvalParams.safeParse({ approvers: ['-'], ...literal });
   const problems: ParameterProblem[] = parsed.success
     ? []
@@ -82,7 +79,7 @@ export function checkApproval(
     approvers.forEach((role, index) => {
       if (
         typeof role === 'string' &&
-        !hasTemplate(role) &&
+        !holdsAnyTemplate(role) &&
         role.trim() !== '' &&
         findRole(document, role) === undefined
       )

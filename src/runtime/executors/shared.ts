@@ -28,6 +28,11 @@ export function holdsTemplate(value: TomlValue | undefined): boolean {
   return typeof value === 'string' && value.includes('{{');
 }
 
+/** The same for a value that may be a list of them (`approvers = ["{{ inputs.team }}"]`). */
+export function holdsAnyTemplate(value: TomlValue | undefined): boolean {
+  return Array.isArray(value) ? value.some(holdsAnyTemplate) : holdsTemplate(value);
+}
+
 /** A problem for each key of `with` that the executor does not take (a typo runs nothing). */
 export function unknownParameters(
   parameters: ActionParameters,
