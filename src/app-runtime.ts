@@ -32,7 +32,7 @@ import { Runtime } from './runtime/runtime.js';
 import type { ScheduleFire, Scheduler } from './runtime/schedules.js';
 import { BullScheduler } from './runtime/schedules-bullmq.js';
 import { TimerScheduler } from './runtime/schedules-timers.js';
-import { environmentSecrets, secretVariable } from './runtime/secrets.js';
+import { configuredSecrets, type SecretSource } from './runtime/secrets.js';
 import type { InteractionStore } from './session/interaction-port.js';
 import { createRedisClient } from './session/redis-client.js';
 
@@ -50,6 +50,8 @@ export interface RuntimeSetup {
   readonly kind: 'redis' | 'file';
   /** Cron triggers of the channels' runnable versions (in-process timers, or BullMQ schedulers). */
   readonly scheduler: Scheduler;
+  /** Where `${secret:…}` values come from; commands that reach a service use the same source. */
+  readonly secrets: SecretSource;
   /**
    * Builds the event router over the stores of the core (dedupe claims, runnable versions) and
    * routes the runs' events (lifecycle and `emit`) and the schedules' ticks to it.
@@ -148,10 +150,7 @@ export async function buildRuntime(options: RuntimeSetupOptions): Promise<Runtim
   const { config, logger } = options;
   const now = options.now ?? (() => new Date());
   const { store, queue, kind } = backend(options);
-  const secretEnv = Object.fromEntries(
-    Object.entries(config.runtime.secretVariables).map(([name, value]) => [secretVariable(name), value]),
-  );
-  const secrets = environmentSecrets(secretEnv, config.runtime.secretsDir);
+  const secrets = configuredSecrets(config.runtime);
   const chat = new ChatRelay(logger);
   let router: EventRouter | undefined;
   const ai = buildAiServices(config, options.dataDir ?? config.dataDir, providers(config, logger));
@@ -203,6 +202,7 @@ export async function buildRuntime(options: RuntimeSetupOptions): Promise<Runtim
     chat,
     queue,
     kind,
+    secrets,
     ready: async () => {
       try {
         await queue.counts();

@@ -18,6 +18,7 @@ import type { EventRouter } from './runtime/events.js';
 import { storedVersions, type VersionSource } from './runtime/events-version.js';
 import { RUN_FILE_FOLDERS } from './runtime/run-store-file.js';
 import type { Scheduler } from './runtime/schedules.js';
+import { configuredSecrets } from './runtime/secrets.js';
 import { ACCESS_FILE_FOLDERS, FileAccessStore } from './session/access-file.js';
 import type { AccessStore } from './session/access-port.js';
 import { RedisAccessStore } from './session/access-redis.js';
@@ -193,6 +194,7 @@ export function buildCore(options: CoreOptions): Core {
     ...(events === undefined ? {} : { runtime: events.runtime, events: events.router }),
     ...(config.runtime.webhooks === undefined ? {} : { webhooks: config.runtime.webhooks }),
     packaging: config.runtime.packaging,
+    secrets: options.runs?.secrets ?? configuredSecrets(config.runtime),
     ...(options.fileRoot === undefined ? {} : { files: consoleFiles(options.fileRoot, options) }),
   });
   const dispatcher =

@@ -16,6 +16,7 @@ import type { Logger } from '../logging.js';
 import type { CommandMetrics } from '../metrics.js';
 import type { EventRouter } from '../runtime/events.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { SecretSource } from '../runtime/secrets.js';
 import type { AccessStore } from '../session/access-port.js';
 import { Drafts } from '../session/drafts.js';
 import type { InteractionStore } from '../session/interaction-port.js';
@@ -50,6 +51,7 @@ export interface DispatcherDeps {
   readonly events?: EventRouter;
   readonly webhooks?: WebhookSettings;
   readonly packaging?: PackagingSettings;
+  readonly secrets?: SecretSource;
 }
 
 export interface Dispatcher {

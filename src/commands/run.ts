@@ -72,6 +72,8 @@ export function contextFor(
     ...(deps.events === undefined ? {} : { events: deps.events }),
     ...(deps.webhooks === undefined ? {} : { webhooks: deps.webhooks }),
     ...(deps.packaging === undefined ? {} : { packaging: deps.packaging }),
+    ...(deps.secrets === undefined ? {} : { secrets: deps.secrets }),
+    logger: deps.logger,
   };
 }
 

@@ -4,8 +4,10 @@ import type { Assistant } from '../assistant/assistant.js';
 import type { PackagingSettings } from '../config-oci.js';
 import type { Limits, TomlValue } from '../document/types.js';
 import type { WebhookSettings } from '../http/hooks-sign.js';
+import type { Logger } from '../logging.js';
 import type { EventRouter } from '../runtime/events.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { SecretSource } from '../runtime/secrets.js';
 import type { Drafts } from '../session/drafts.js';
 import type { InteractionStore } from '../session/interaction-port.js';
 import type { ChannelKey } from '../session/port.js';
@@ -98,6 +100,13 @@ export interface CommandContext {
   readonly webhooks?: WebhookSettings;
   /** /package's signing key and registry credentials. */
   readonly packaging?: PackagingSettings;
+  /**
+   * The workers' `${secret:…}` values (the runtime's own source), for commands that reach a
+   * service on the channel's behalf: /push, /pull, registry credentials. Never shown.
+   */
+  readonly secrets?: SecretSource;
+  /** For what a command does after its effect stands and cannot fail on (an approval's commit). */
+  readonly logger?: Logger;
 }
 
 /** What decides a command's privilege beyond its name. */

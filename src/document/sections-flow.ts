@@ -200,7 +200,7 @@ export const FLOW_SECTIONS: readonly SectionSpec[] = [
     name: 'version_control',
     kind: 'table',
     description:
-      'Where the workflow definition itself is versioned: /push commits the approved version there, /pull loads it back.',
+      'Where the workflow definition itself is versioned: an approval (or /push) commits the approved version there, /pull loads it back.',
     fields: [
       {
         name: 'system',
@@ -228,6 +228,13 @@ export const FLOW_SECTIONS: readonly SectionSpec[] = [
         type: 'string',
         description: `Access token for HTTPS, as a ${SECRET_REF} reference; sent as the password.`,
         secret: true,
+      },
+      {
+        name: 'commit_on_approval',
+        type: 'boolean',
+        description:
+          'Commit each approved version there as soon as it is approved (default true); /push commits on demand.',
+        example: 'true',
       },
     ],
     example:

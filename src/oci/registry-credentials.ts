@@ -8,7 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { SECRET_REF } from '../document/sections-setup.js';
 import { AitwsError } from '../errors.js';
+import { isSecretName, type SecretSource, secretMissing } from '../runtime/secrets.js';
 
 export interface RegistryCredentials {
   readonly username: string;
@@ -108,4 +110,28 @@ function decodeAuth(auth: string, registry: string, file: string): RegistryCrede
   if (colon <= 0)
     throw new AitwsError('CONFIG', `The entry for ${registry} in ${file} is not base64 of "user:password".`);
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** `${secret:NAME}` exactly, as `/package creds=` and `--creds` take it. */
+const SECRET_CREDS = /^\$\{secret:([^}]+)\}$/;
+
+/**
+ * Credentials named by a `${secret:NAME}` whose value is `USER:PASSWORD` (skopeo's `--creds`
+ * shape; a registry token goes in the password). Only a reference is accepted, never the
+ * credentials themselves: they would stay in the channel's history or the shell's.
+ */
+export function secretCredentials(reference: string, secrets: SecretSource): RegistryCredentials {
+  const name = SECRET_CREDS.exec(reference.trim())?.[1];
+  if (name === undefined)
+    throw new AitwsError('USAGE', 'Registry credentials are given as a secret reference, never as text.', {
+      hint: `Write creds=${SECRET_REF}, with the secret NAME holding USER:PASSWORD (for a token, USER:TOKEN).`,
+    });
+  const value = isSecretName(name) ? secrets.get(name) : undefined;
+  if (value === undefined) throw secretMissing(name, secrets);
+  const colon = value.indexOf(':');
+  if (colon <= 0)
+    throw new AitwsError('CONFIG', `The secret "${name}" is not of the form USER:PASSWORD.`, {
+      hint: 'Store the registry user, a colon and the password or token.',
+    });
+  return { username: value.slice(0, colon), password: value.slice(colon + 1) };
 }

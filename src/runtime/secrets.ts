@@ -55,6 +55,17 @@ export function documentSecretNames(document: AitwsDocument): Set<string> {
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
+/** The secrets the configuration names: AITWS_SECRET_* read once at start, and the secrets directory. */
+export function configuredSecrets(settings: {
+  readonly secretVariables: Readonly<Record<string, string>>;
+  readonly secretsDir?: string | undefined;
+}): SecretSource {
+  const env = Object.fromEntries(
+    Object.entries(settings.secretVariables).map(([name, value]) => [secretVariable(name), value]),
+  );
+  return environmentSecrets(env, settings.secretsDir);
+}
+
 /**
  * Secrets from `env` and, when `dir` is given, from files in it. A file is read at most once (its
  * value, or its absence, is kept) and loses one trailing newline, which editors and `echo` add.

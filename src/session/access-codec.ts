@@ -30,6 +30,8 @@ const AUDIT_KINDS = {
   rejected: 'rejected',
   void: 'void',
   refused: 'refused',
+  push: 'push',
+  package: 'package',
 } as const satisfies { [K in AuditKind]: K };
 const REVIEW_STATES = {
   pending: 'pending',

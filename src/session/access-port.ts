@@ -91,7 +91,11 @@ export type AuditKind =
   | 'approved'
   | 'rejected'
   | 'void'
-  | 'refused';
+  | 'refused'
+  /** The runnable version committed to the `[version_control]` repository (on approval or /push). */
+  | 'push'
+  /** The runnable version signed and pushed to an OCI registry (/package). */
+  | 'package';
 
 export interface AuditEntryInput {
   readonly at: string;

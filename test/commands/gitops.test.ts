@@ -9,10 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConfinedFiles } from '../../src/adapters/console/files.js';
-import { createPullCommand } from '../../src/commands/builtin/pull.js';
-import { createPushCommand } from '../../src/commands/builtin/push.js';
 import { createDispatcher, type Dispatcher } from '../../src/commands/dispatch.js';
-import { COMMANDS } from '../../src/commands/registry.js';
 import type { Reply } from '../../src/commands/reply.js';
 import { stringifyDocument } from '../../src/document/index.js';
 import { DEFAULT_LIMITS } from '../../src/document/types.js';
@@ -54,7 +51,6 @@ function draftOf(d: Dispatcher) {
 }
 
 function dispatcher(): Dispatcher {
-  const ours = new Set(['push', 'pull']);
   const sessions = new MemorySessionStore();
   const d = createDispatcher({
     sessions,
@@ -64,11 +60,7 @@ function dispatcher(): Dispatcher {
     files: createConfinedFiles(dir, DEFAULT_LIMITS.documentBytes),
     limits: DEFAULT_LIMITS,
     logger: silentLogger,
-    commands: [
-      ...COMMANDS.filter((command) => !ours.has(command.name)),
-      createPushCommand({ secrets }),
-      createPullCommand({ secrets }),
-    ],
+    secrets: secrets(),
   });
   stores.set(d, sessions);
   return d;
@@ -96,21 +88,24 @@ async function channel(versionControl: string): Promise<Dispatcher> {
   return d;
 }
 
-async function approved(d: Dispatcher): Promise<void> {
+/** The reply to the deciding approval: where the commit on approval says what it did. */
+async function approved(d: Dispatcher): Promise<Reply> {
   await ok(d, PEOPLE.dev, '/submit for git');
   await ok(d, PEOPLE.approver1, '/approve');
-  await ok(d, PEOPLE.approver2, '/approve');
+  return ok(d, PEOPLE.approver2, '/approve');
 }
 
-function gitSection(repository: string, file = 'workflows/access.toml'): string {
-  return `system = "git"\nrepository = "${repository}"\nbranch = "main"\npath = "${file}"`;
+function gitSection(repository: string, file = 'workflows/access.toml', onApproval = true): string {
+  const section = `system = "git"\nrepository = "${repository}"\nbranch = "main"\npath = "${file}"`;
+  return onApproval ? section : `${section}\ncommit_on_approval = false`;
 }
 
 describe('/push', () => {
   it('commits the approved version with its version, hash and approvers in the message', async () => {
     const repository = await daemon.createRepository('push');
-    const d = await channel(gitSection(repository));
+    const d = await channel(gitSection(repository, 'workflows/access.toml', false));
     await approved(d);
+    expect(await daemon.gitIn('push', ['branch', '--list'])).toBe('');
     const reply = await ok(d, PEOPLE.dev, '/push');
     const data = reply.data as { version: number; hash: string; commit: string; changed: boolean };
     expect(data.changed).toBe(true);
@@ -126,11 +121,39 @@ describe('/push', () => {
     const again = await ok(d, PEOPLE.dev, '/push');
     expect((again.data as { changed: boolean }).changed).toBe(false);
     expect((await daemon.gitIn('push', ['rev-list', '--count', 'main'])).trim()).toBe('1');
+    const audit = textOf(await ok(d, PEOPLE.admin, '/audit'));
+    expect(audit).toContain(`commit ${data.commit.slice(0, 12)} to workflows/access.toml on main`);
+  });
+
+  it('commits by itself when a review approves, and says so under the approval', async () => {
+    const repository = await daemon.createRepository('on-approval');
+    const d = await channel(gitSection(repository));
+    const decided = await approved(d);
+    const head = (await daemon.gitIn('on-approval', ['rev-parse', 'main'])).trim();
+    expect(head).toMatch(/^[0-9a-f]{40}$/);
+    expect(textOf(decided)).toContain(`Committed v`);
+    expect(textOf(decided)).toContain(`workflows/access.toml on main of ${repository}: ${head.slice(0, 12)}`);
+    const subject = (await daemon.gitIn('on-approval', ['log', '--format=%s', '-1', 'main'])).trim();
+    expect(subject).toMatch(/^aitws: Access scenarios v\d+ sha256:[0-9a-f]{64} approved by Ann, Abe$/);
+    const again = await ok(d, PEOPLE.dev, '/push');
+    expect((again.data as { changed: boolean }).changed).toBe(false);
+  });
+
+  it('keeps the approval when the commit on approval fails, and says why without the secret', async () => {
+    const url = `http://aitws:\${secret:git_password}@127.0.0.1:${daemon.port}/none.git`;
+    const d = await channel(gitSection(url));
+    const decided = await approved(d);
+    expect(textOf(decided)).toContain('Approved by Ann and Abe');
+    expect(textOf(decided)).toContain('Not committed to Git:');
+    expect(textOf(decided)).toContain('/push tries again');
+    expect(JSON.stringify(decided)).not.toContain(SECRET);
+    const run = await ok(d, PEOPLE.dev, '/review');
+    expect(textOf(run)).toContain('approved');
   });
 
   it('pushes nothing before an approval, and only with execute', async () => {
     const repository = await daemon.createRepository('unapproved');
-    const d = await channel(gitSection(repository));
+    const d = await channel(gitSection(repository, 'workflows/access.toml', false));
     expect(errorCodeOf(await say(d, PEOPLE.dev, '/push'))).toBe('NOT_APPROVED');
     await approved(d);
     expect(errorCodeOf(await say(d, PEOPLE.viewer, '/push'))).toBe('FORBIDDEN');

@@ -13,10 +13,11 @@ import { readFileAtHead } from '../../gitops/git-sync.js';
 import { maskUrl } from '../../gitops/git-url.js';
 import { commitChange, unchanged } from '../draft.js';
 import { success } from '../reply.js';
+import { gitTargetOf } from '../runs/git-handoff.js';
 import type { CommandDefinition } from '../types.js';
 import { compareVersions } from './diff.js';
 import { rejectUnknownParams } from './params.js';
-import { type GitCommandOptions, gitTargetOf } from './push.js';
+import type { GitCommandOptions } from './push.js';
 
 export function createPullCommand(options: GitCommandOptions = {}): CommandDefinition {
   return {
@@ -31,7 +32,7 @@ export function createPullCommand(options: GitCommandOptions = {}): CommandDefin
     examples: ['/pull'],
     async run(context) {
       rejectUnknownParams(context.command.params, [], this.usage);
-      const { control } = await gitTargetOf(context, options);
+      const { control } = await gitTargetOf(context);
       const { branch, path } = control.target;
       const head = await readFileAtHead(control.target, options.git);
       const where = `${path}@${head.commit.slice(0, 12)} (${branch} of ${maskUrl(control.shown)})`;

@@ -10,6 +10,7 @@ import type { Review, Vote, VoteChoice } from '../../session/access-port.js';
 import { auditEntry, recordDone } from '../draft.js';
 import { privateAnswer, type Reply, success } from '../reply.js';
 import { reviewButtons, reviewLine } from '../review-text.js';
+import { commitOnApproval } from '../runs/git-handoff.js';
 import { runVoteTarget, voteOnRun } from '../runs/run-vote.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 
@@ -114,6 +115,7 @@ async function vote(context: CommandContext, choice: VoteChoice): Promise<Reply>
     }),
   );
   if (outcome.kind === 'counted') await auditVote(context, cast, outcome.review);
+  if (outcome.kind === 'counted' && outcome.review.state === 'approved') await commitOnApproval(context);
   const record = await context.access.read(channel);
   // Votes cast at the same moment may land in either order; each reply shows the review as it
   // stands now, so whichever replaces the message last still says where the review is.
