@@ -40,6 +40,7 @@ export type ErrorCode =
   // The runtime's: a run that cannot start, a step that failed and why.
   | 'PREFLIGHT'
   | 'NOT_APPROVED'
+  | 'NOT_VERIFIED'
   | 'NO_RUN'
   | 'RUN_FINISHED'
   | 'PARAMETER'

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
+import { SECRET_REF } from '../document/sections-setup.js';
 import { AitwsError } from '../errors.js';
 import { isRfc3339 } from '../oci/annotations.js';
 import type { ArtifactFile } from '../oci/artifact.js';
@@ -17,7 +18,6 @@ import { readPrivateKey } from '../oci/keys.js';
 import { buildPackage, defaultCreated } from '../oci/package.js';
 import { type PublishedLine, pushPackage, writePackageLayout } from '../oci/package-publish.js';
 import { parseReference } from '../oci/reference.js';
-import { dockerConfigCredentials } from '../oci/registry-auth.js';
 import { RegistryClient } from '../oci/registry-client.js';
 import { MEDIA_TYPES } from '../oci/types.js';
 import { parseLayoutReference } from '../oci/verify-source.js';
@@ -25,9 +25,10 @@ import type { Output } from '../output.js';
 import { readTextFile } from '../text-file.js';
 import { EXIT_OK, EXIT_UNREADABLE } from './document-files.js';
 import { type Environment, stdio } from './subcommand.js';
-import { guarded } from './verify-command.js';
+import { credentialsFor, guarded } from './verify-command.js';
 
 export const PACKAGE_USAGE = `  package FILE --ref HOST/REPO:TAG --key KEYFILE [--output oci-layout:DIR] [--plain-http]
+          [--credentials '${SECRET_REF}']
           [--source URL] [--revision REV] [--license SPDX] [--created RFC3339] [--file PATH]...
                                   sign and push a workflow as an OCI artifact with SBOM and
                                   provenance (or write an OCI layout); created defaults to
@@ -38,6 +39,7 @@ const OPTIONS = {
   key: { type: 'string' },
   output: { type: 'string' },
   'plain-http': { type: 'boolean', default: false },
+  credentials: { type: 'string' },
   source: { type: 'string' },
   revision: { type: 'string' },
   license: { type: 'string' },
@@ -123,7 +125,7 @@ export async function packageCommand(
     else {
       const client = new RegistryClient({
         plainHttp: values['plain-http'],
-        credentials: dockerConfigCredentials({ env: { ...env } }),
+        credentials: credentialsFor(reference.registry, values.credentials, env),
       });
       lines = await pushPackage(client, { ...reference, tag }, pkg);
     }

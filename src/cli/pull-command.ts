@@ -5,13 +5,14 @@
  */
 import { open } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { SECRET_REF } from '../document/sections-setup.js';
 import { AitwsError } from '../errors.js';
 import type { Output } from '../output.js';
 import { EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE } from './document-files.js';
 import { type Environment, stdio } from './subcommand.js';
 import { guarded, verifyAndReport } from './verify-command.js';
 
-export const PULL_USAGE = `  pull REF --key PUB [--output FILE] [--policy FILE] [--force] [--plain-http]
+export const PULL_USAGE = `  pull REF --key PUB [--output FILE] [--policy FILE] [--force] [--plain-http] [--credentials '${SECRET_REF}']
                                   verify a workflow artifact, then write its TOML (default workflow.toml)`;
 
 const DEFAULT_OUTPUT = 'workflow.toml';
@@ -47,6 +48,7 @@ export async function pullCommand(
         output: { type: 'string' },
         policy: { type: 'string' },
         force: { type: 'boolean', default: false },
+        credentials: { type: 'string' },
         'plain-http': { type: 'boolean', default: false },
       },
       allowPositionals: true,
@@ -64,6 +66,7 @@ export async function pullCommand(
         key: values.key,
         plainHttp: values['plain-http'],
         ...(values.policy === undefined ? {} : { policy: values.policy }),
+        ...(values.credentials === undefined ? {} : { credentials: values.credentials }),
       },
       env,
       io,

@@ -16,6 +16,7 @@ import { buildRuntime, type RuntimeSetup } from '../app-runtime.js';
 import { type ConfigPart, loadConfig } from '../config.js';
 import { parseDocument } from '../document/index.js';
 import { inert } from '../document/inert-text.js';
+import { SECRET_REF } from '../document/sections-setup.js';
 import { isTable } from '../document/tree.js';
 import type { AitwsDocument, Limits } from '../document/types.js';
 import { AitwsError } from '../errors.js';
@@ -32,6 +33,7 @@ import { type Environment, stdio } from './subcommand.js';
 import { guarded, verifyAndReport } from './verify-command.js';
 
 export const RUN_USAGE = `  run FILE|REF [--input k=v ...] [--wait] [--key PUB] [--policy FILE] [--plain-http]
+          [--credentials '${SECRET_REF}']
           [--user NAME] [--data-dir DIR]
                                   run a workflow file, or a verified artifact (REF needs --key),
                                   without a chat; exit 0 succeeded, 1 failed, 2 refused,
@@ -51,6 +53,7 @@ const OPTIONS = {
   key: { type: 'string' },
   policy: { type: 'string' },
   'plain-http': { type: 'boolean', default: false },
+  credentials: { type: 'string' },
   user: { type: 'string' },
   'data-dir': { type: 'string' },
 } as const;
@@ -113,7 +116,12 @@ async function fromReference(
     io.err(`aitws run: ${inert(ref)} is not a file, so it is an artifact: give --key PUB to verify it.`);
     return EXIT_UNREADABLE;
   }
-  const request = { ref, key: values.key, plainHttp: values['plain-http'] };
+  const request = {
+    ref,
+    key: values.key,
+    plainHttp: values['plain-http'],
+    ...(values.credentials === undefined ? {} : { credentials: values.credentials }),
+  };
   const result = await verifyAndReport(
     values.policy === undefined ? request : { ...request, policy: values.policy },
     env,

@@ -4,12 +4,14 @@
  * policy or reference). REF is a registry reference or `oci-layout:DIR[:TAG]`.
  */
 import { parseArgs } from 'node:util';
+import { SECRET_REF } from '../document/sections-setup.js';
 import { AitwsError } from '../errors.js';
 import { readPublicKey } from '../oci/keys.js';
 import { type Policy, readPolicy } from '../oci/policy.js';
 import { parseReference } from '../oci/reference.js';
-import { dockerConfigCredentials } from '../oci/registry-auth.js';
+import { type CredentialSource, dockerConfigCredentials, explicitCredentials } from '../oci/registry-auth.js';
 import { RegistryClient } from '../oci/registry-client.js';
+import { secretCredentials } from '../oci/registry-credentials.js';
 import { formatCheck, type VerifyResult, verifyArtifact } from '../oci/verify.js';
 import {
   layoutSource,
@@ -18,10 +20,11 @@ import {
   type VerifySource,
 } from '../oci/verify-source.js';
 import type { Output } from '../output.js';
+import { environmentSecrets } from '../runtime/secrets.js';
 import { EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE } from './document-files.js';
 import { type Environment, stdio } from './subcommand.js';
 
-export const VERIFY_USAGE = `  verify REF --key PUB [--policy FILE] [--plain-http]
+export const VERIFY_USAGE = `  verify REF --key PUB [--policy FILE] [--plain-http] [--credentials '${SECRET_REF}']
                                   check a workflow artifact (registry or oci-layout:DIR[:TAG]):
                                   digests, signatures, SBOM, provenance, policy; exit 0 ok, 1 failed`;
 
@@ -44,11 +47,34 @@ export async function guarded(name: string, io: Output, body: () => Promise<numb
   }
 }
 
-export async function openSource(ref: string, plainHttp: boolean, env: Environment): Promise<VerifySource> {
+/**
+ * `--credentials '${SECRET_REF}'`: the secret (AITWS_SECRET_NAME, or a file in AITWS_SECRETS_DIR)
+ * holds USER:PASSWORD for this registry only; without it, the Docker config's entry.
+ */
+export function credentialsFor(
+  registry: string,
+  credentials: string | undefined,
+  env: Environment,
+): CredentialSource {
+  if (credentials === undefined) return dockerConfigCredentials({ env: { ...env } });
+  const secrets = environmentSecrets(env, env.AITWS_SECRETS_DIR);
+  return explicitCredentials(registry, secretCredentials(credentials, secrets));
+}
+
+export async function openSource(
+  ref: string,
+  plainHttp: boolean,
+  env: Environment,
+  credentials?: string,
+): Promise<VerifySource> {
   const layout = parseLayoutReference(ref);
   if (layout !== undefined) return layoutSource(layout.dir, layout.tag);
-  const client = new RegistryClient({ plainHttp, credentials: dockerConfigCredentials({ env: { ...env } }) });
-  return registrySource(client, parseReference(ref));
+  const reference = parseReference(ref);
+  const client = new RegistryClient({
+    plainHttp,
+    credentials: credentialsFor(reference.registry, credentials, env),
+  });
+  return registrySource(client, reference);
 }
 
 export interface VerifyRequest {
@@ -56,6 +82,8 @@ export interface VerifyRequest {
   readonly key: string;
   readonly policy?: string;
   readonly plainHttp: boolean;
+  /** `${secret:NAME}` of the registry's USER:PASSWORD. */
+  readonly credentials?: string;
 }
 
 /** Verifies and prints one line per check. */
@@ -67,7 +95,7 @@ export async function verifyAndReport(
   const publicKey = await readPublicKey(request.key);
   const policy: Policy | undefined =
     request.policy === undefined ? undefined : await readPolicy(request.policy);
-  const source = await openSource(request.ref, request.plainHttp, env);
+  const source = await openSource(request.ref, request.plainHttp, env, request.credentials);
   const result = await verifyArtifact(source, {
     publicKey,
     keyName: request.key,
@@ -88,6 +116,7 @@ export async function verifyCommand(
       options: {
         key: { type: 'string' },
         policy: { type: 'string' },
+        credentials: { type: 'string' },
         'plain-http': { type: 'boolean', default: false },
       },
       allowPositionals: true,
@@ -105,6 +134,7 @@ export async function verifyCommand(
         key: values.key,
         plainHttp: values['plain-http'],
         ...(values.policy === undefined ? {} : { policy: values.policy }),
+        ...(values.credentials === undefined ? {} : { credentials: values.credentials }),
       },
       env,
       io,

@@ -112,7 +112,7 @@ function decodeAuth(auth: string, registry: string, file: string): RegistryCrede
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** `${secret:NAME}` exactly, as `/package creds=` and `--creds` take it. */
+/** `${secret:NAME}` exactly, as `credentials=` (chat) and `--credentials` (the command line) take it. */
 const SECRET_CREDS = /^\$\{secret:([^}]+)\}$/;
 
 /**
@@ -124,7 +124,7 @@ export function secretCredentials(reference: string, secrets: SecretSource): Reg
   const name = SECRET_CREDS.exec(reference.trim())?.[1];
   if (name === undefined)
     throw new AitwsError('USAGE', 'Registry credentials are given as a secret reference, never as text.', {
-      hint: `Write creds=${SECRET_REF}, with the secret NAME holding USER:PASSWORD (for a token, USER:TOKEN).`,
+      hint: `Write credentials=${SECRET_REF}, with the secret NAME holding USER:PASSWORD (for a token, USER:TOKEN).`,
     });
   const value = isSecretName(name) ? secrets.get(name) : undefined;
   if (value === undefined) throw secretMissing(name, secrets);

@@ -14,6 +14,7 @@ import { verifyCommand } from '../../src/cli/verify-command.js';
 import { writeKeyPair } from '../../src/oci/keys.js';
 import type { Output } from '../../src/output.js';
 import { skopeo, startRegistry, type TestRegistry } from '../support/registry.js';
+import { startTokenServer } from '../support/registry-token.js';
 
 let registry: TestRegistry;
 let dir: string;
@@ -38,10 +39,11 @@ interface Ran {
 async function run(
   command: (args: readonly string[], env: Record<string, string>, io: Output) => Promise<number>,
   args: string[],
+  env: Record<string, string> = {},
 ): Promise<Ran> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await command(args, {}, { out: (line) => out.push(line), err: (line) => err.push(line) });
+  const code = await command(args, env, { out: (line) => out.push(line), err: (line) => err.push(line) });
   return { code, out, err };
 }
 
@@ -148,5 +150,43 @@ describe('aitws package, verify, pull', () => {
     const refused = await run(packageCommand, [file('broken.toml'), '--ref', ref, '--key', file('key.key')]);
     expect(refused.code).toBe(2);
     expect(refused.err[0]).toMatch(/error\(s\); nothing was packaged/);
+  });
+
+  it('takes registry credentials from a secret with --credentials, never as text', async () => {
+    const password = 'cli-registry-password';
+    const tokens = await startTokenServer({ users: { robot: password } });
+    const guarded = await startRegistry({ tokenAuth: tokens });
+    try {
+      const ref = `${guarded.host}/team/guarded:1.0`;
+      const env = { AITWS_SECRET_REGISTRY: `robot:${password}` };
+      const credentials = ['--credentials', '$' + '{secret:registry}'];
+      const anonymous = await packageTo(ref);
+      expect(anonymous.code).toBe(2);
+      const pushed = await run(
+        packageCommand,
+        [file('ai.toml'), '--ref', ref, '--key', file('key.key'), ...credentials],
+        env,
+      );
+      expect(pushed.code, pushed.err.join('\n')).toBe(0);
+      const verified = await run(verifyCommand, [ref, '--key', file('key.pub'), ...credentials], env);
+      expect(verified.code).toBe(0);
+      expect(tokens.requests.filter((request) => request.user === 'robot').length).toBeGreaterThan(0);
+      const typed = await run(verifyCommand, [
+        ref,
+        '--key',
+        file('key.pub'),
+        '--credentials',
+        `robot:${password}`,
+      ]);
+      expect(typed.code).toBe(2);
+      expect(typed.err.join('\n')).toContain('secret reference');
+      expect(typed.err.join('\n')).not.toContain(password);
+      const missing = await run(verifyCommand, [ref, '--key', file('key.pub'), ...credentials]);
+      expect(missing.code).toBe(2);
+      expect(missing.err.join('\n')).toContain('AITWS_SECRET_REGISTRY');
+    } finally {
+      await guarded.stop();
+      await tokens.stop();
+    }
   });
 });

@@ -52,7 +52,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'aitws-package-'));
   keys = await writeKeyPair(path.join(dir, 'team'));
   // An empty Docker config folder: the test registry asks for no credentials.
-  settings = { signingKey: path.join(dir, 'team.key'), dockerConfig: dir };
+  settings = { signingKey: path.join(dir, 'team.key'), dockerConfig: dir, registries: [registry.host] };
 });
 
 afterAll(async () => {
@@ -226,7 +226,7 @@ describe('/package', () => {
     expect(reply.ok).toBe(false);
     expect(errorCodeOf(reply)).toBe('NOT_AVAILABLE');
     expect(textOf(reply)).toContain('AITWS_SIGNING_KEY');
-    const noKey = await channel({ signingKey: undefined, dockerConfig: dir });
+    const noKey = await channel({ signingKey: undefined, dockerConfig: dir, registries: [registry.host] });
     expect(textOf(await say(noKey, PEOPLE.dev, `/package ${registry.host}/team/unsigned:1.0`))).toContain(
       'AITWS_SIGNING_KEY',
     );

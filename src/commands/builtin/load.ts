@@ -3,17 +3,32 @@ import type { AitwsDocument } from '../../document/types.js';
 import { AitwsError, formatFinding, ValidationError } from '../../errors.js';
 import { commitChange, documentTitle, unchanged } from '../draft.js';
 import { privateAnswer, success } from '../reply.js';
+import { REGISTRY_PARAMS, REGISTRY_USAGE } from '../runs/registry-access.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
+import { loadVerified, OCI_SCHEME, type VerifiedSource } from './load-oci.js';
 import { optionalString, rejectUnknownParams } from './params.js';
 
-async function readSource(
-  context: CommandContext,
-  usage: string,
-): Promise<{ label: string; document: AitwsDocument }> {
+interface Source {
+  readonly label: string;
+  readonly document: AitwsDocument;
+  /** A verified artifact's digest and check lines. */
+  readonly verified?: VerifiedSource;
+}
+
+async function readSource(context: CommandContext, usage: string): Promise<Source> {
   const { positionals, params } = context.command;
+  const [path, ...extra] = positionals;
+  if (
+    path?.startsWith(OCI_SCHEME) === true &&
+    extra.length === 0 &&
+    context.invocation.content === undefined
+  ) {
+    rejectUnknownParams(params, [...REGISTRY_PARAMS], usage);
+    const verified = await loadVerified(context, path);
+    return { label: verified.label, document: verified.document, verified };
+  }
   rejectUnknownParams(params, ['name'], usage);
   const name = optionalString(params, 'name');
-  const [path, ...extra] = positionals;
   const { content } = context.invocation;
   const sources = [name, path, content].filter((source) => source !== undefined).length;
   if (extra.length > 0 || sources > 1) {
@@ -64,11 +79,11 @@ export const loadCommand: CommandDefinition = {
   group: 'files',
   privilege: 'write',
   summary: 'Replace the draft with a TOML file or a saved workflow',
-  usage: '/load PATH | /load name=NAME',
+  usage: `/load PATH | /load name=NAME | /load oci://HOST/REPO:TAG ${REGISTRY_USAGE}`,
   description:
-    'Reads an aiTWS TOML document and makes it the channel draft (/undo restores the previous one). In the console PATH is relative to the current directory and may not leave it; name=NAME loads from the workspace library (see /save name=…). A document with errors is refused with the list of what to fix.',
-  accepts: { params: ['name'], words: 1 },
-  examples: ['/load ai.toml', '/load name="baseline"'],
+    'Reads an aiTWS TOML document and makes it the channel draft (/undo restores the previous one). In the console PATH is relative to the current directory and may not leave it; name=NAME loads from the workspace library (see /save name=…). oci://REF loads a workflow artifact (see /package) only after it verifies against the key AITWS_VERIFY_KEY and the policy AITWS_VERIFY_POLICY, from a registry listed in AITWS_REGISTRIES. A document with errors is refused with the list of what to fix.',
+  accepts: { params: ['name', ...REGISTRY_PARAMS], words: 1 },
+  examples: ['/load ai.toml', '/load name="baseline"', '/load oci://registry.example.com/team/triage:1.0'],
   async run(context) {
     if (wantsForm(context)) {
       return privateAnswer('Paste the aiTWS TOML document into the form.', { form: 'document' });
@@ -85,11 +100,17 @@ export const loadCommand: CommandDefinition = {
     const committed = await commitChange(context, () => ({ document: source.document, result: null }));
     if (!committed.changed) return unchanged(committed.version, `the draft is already ${source.label}`);
     const sections = Object.keys(source.document).length;
+    const { verified } = source;
     return success(
       `Loaded ${source.label} ("${documentTitle(source.document)}", ${sections} sections) · v${committed.version}`,
       {
         warnings: report.warnings.map(formatFinding),
-        data: { version: committed.version, sections },
+        blocks: verified === undefined ? [] : [{ kind: 'list', items: [...verified.checks] }],
+        data: {
+          version: committed.version,
+          sections,
+          ...(verified === undefined ? {} : { digest: verified.digest }),
+        },
       },
     );
   },

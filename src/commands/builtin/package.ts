@@ -10,20 +10,20 @@
 import { changeManagement } from '../../access/review.js';
 import type { PackagingSettings } from '../../config-oci.js';
 import { stringifyDocument } from '../../document/index.js';
+import { SECRET_REF } from '../../document/sections-setup.js';
 import { AitwsError } from '../../errors.js';
 import { readPrivateKey } from '../../oci/keys.js';
 import { buildPackage, DEFAULT_CREATED, type PackageApproval } from '../../oci/package.js';
 import { pushPackage } from '../../oci/package-publish.js';
 import { parseReference } from '../../oci/reference.js';
-import { dockerConfigCredentials } from '../../oci/registry-auth.js';
-import { RegistryClient } from '../../oci/registry-client.js';
 import type { AuditEntry, AuditKind } from '../../session/access-port.js';
+import { recordDone } from '../draft.js';
 import { success } from '../reply.js';
+import { REGISTRY_PARAMS, REGISTRY_USAGE, registryClientFor } from '../runs/registry-access.js';
 import { type RunnableVersion, runnableVersion } from '../runs/runnable.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
-import { optionalBoolean } from './params.js';
 
-const USAGE = '/package HOST/REPO:TAG [plain_http=true]';
+const USAGE = `/package HOST/REPO:TAG ${REGISTRY_USAGE}`;
 
 /** What the referrers say of a version packaged from a channel that does not require review. */
 export const NOT_REVIEWED =
@@ -96,16 +96,19 @@ export const packageCommand: CommandDefinition = {
   summary: 'Sign and push the workflow (the approved version) as an OCI artifact',
   usage: USAGE,
   description:
-    "Pushes the version /run would run (the last approved one when [change_management] review_required = true) to an OCI registry as a signed artifact, with a signed SBOM and a signed provenance attached. The approvers and the review's audit entries go with it, so `aitws verify REF --key KEY.pub --policy` can require a number of approvers. Signs with the key at AITWS_SIGNING_KEY; registry credentials come from `docker login` (DOCKER_CONFIG). Plain HTTP only for localhost or with plain_http=true.",
-  accepts: { params: ['plain_http'], words: 1 },
+    'Pushes the version /run would run (the last approved one when [change_management] review_required = true) to an OCI registry as a signed artifact, with a signed SBOM and a signed provenance attached. The approvers and the review\'s audit entries go with it, so `aitws verify REF --key KEY.pub --policy` can require a number of approvers. Signs with the key at AITWS_SIGNING_KEY. Only registries listed in AITWS_REGISTRIES; credentials from credentials="' +
+    SECRET_REF +
+    '" (a secret holding USER:PASSWORD) or `docker login` (DOCKER_CONFIG). Plain HTTP only for localhost or with plain_http=true.',
+  accepts: { params: [...REGISTRY_PARAMS], words: 1 },
   examples: [
     '/package registry.example.com/team/triage:1.0',
     '/package 10.0.0.5:5000/team/triage:1.0 plain_http=true',
+    `/package registry.example.com/team/triage:1.0 credentials="${SECRET_REF}"`,
   ],
   async run(context) {
-    const plainHttp = optionalBoolean(context.command.params, 'plain_http') ?? false;
     const reference = referenceOf(context);
     const keyFile = signingKeyOf(context.packaging);
+    const client = registryClientFor(context, reference);
     const runnable = await runnableVersion(context);
     const approval = await approvalOf(context, runnable);
     const pkg = buildPackage({
@@ -116,12 +119,13 @@ export const packageCommand: CommandDefinition = {
       limits: context.limits,
       ...(approval === undefined ? { noApproval: NOT_REVIEWED } : { approval }),
     });
-    const dockerConfig = context.packaging?.dockerConfig;
-    const client = new RegistryClient({
-      plainHttp,
-      credentials: dockerConfigCredentials(dockerConfig === undefined ? { env: {} } : { dir: dockerConfig }),
-    });
     const lines = await pushPackage(client, reference, pkg);
+    const { version, hash } = runnable.workflow;
+    await recordDone(
+      context,
+      { kind: 'package', versionAfter: version, hash, detail: `${lines[0]?.where ?? ''} ${pkg.digest}` },
+      `v${version} is packaged as ${pkg.digest}`,
+    );
     return replyOf(runnable, approval, pkg.digest, lines);
   },
 };
