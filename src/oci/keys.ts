@@ -11,7 +11,8 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import { type FileHandle, open, readFile, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import path from 'node:path';
 import { AitwsError } from '../errors.js';
 
 /** OpenSSL's name for P-256 (secp256r1), as node:crypto reports it. */
@@ -45,6 +46,12 @@ export function keyId(publicKey: KeyObject): string {
 }
 
 async function createExclusive(file: string, mode: number): Promise<FileHandle> {
+  try {
+    // `--out keys/team` in a fresh checkout: the folder is made, closed to others like the key.
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new AitwsError('FILE_IO', `Could not create ${file}: ${messageOf(error)}`, { cause: error });
+  }
   try {
     // O_EXCL: never follows a planted symlink and never replaces a key someone relies on; the mode
     // is applied at creation, so the private key is not readable by others even for a moment.

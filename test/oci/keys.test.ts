@@ -115,8 +115,12 @@ describe('writeKeyPair', () => {
     await expect(stat(target)).rejects.toThrow(/ENOENT/);
   });
 
-  it('says so when the directory does not exist', async () => {
-    const error = await rejection(writeKeyPair(path.join(dir, 'missing', 'k')));
+  it('makes a missing folder, closed to others, and says so when it cannot', async () => {
+    await writeKeyPair(path.join(dir, 'made', 'deeper', 'k'));
+    expect((await stat(path.join(dir, 'made', 'deeper', 'k.key'))).mode & 0o777).toBe(0o600);
+    expect((await stat(path.join(dir, 'made', 'deeper'))).mode & 0o777).toBe(0o700);
+    await writeFile(path.join(dir, 'plain-file'), 'not a folder');
+    const error = await rejection(writeKeyPair(path.join(dir, 'plain-file', 'k')));
     expect(error.code).toBe('FILE_IO');
     expect(error.message).toMatch(/Could not create .*k\.key/);
   });
