@@ -28,6 +28,8 @@ function maskBlock(block: ReplyBlock): ReplyBlock {
 }
 
 function maskAttachment(attachment: ReplyAttachment): ReplyAttachment {
+  // Bytes (a picture) cannot be masked after the fact: whoever draws one masks its text first.
+  if (typeof attachment.content !== 'string') return attachment;
   const content = maskSecrets(attachment.content);
   return content === attachment.content ? attachment : { ...attachment, content };
 }

@@ -23,7 +23,8 @@ export interface ReplyButton {
 export interface ReplyAttachment {
   readonly filename: string;
   readonly contentType: string;
-  readonly content: string;
+  /** Text (UTF-8 when sent), or bytes for a picture (/graph's PNG). */
+  readonly content: string | Uint8Array;
 }
 
 export interface Reply {

@@ -69,7 +69,11 @@ export interface FileAccess {
    * Returns the path as written, relative to the root. Unless `replace`, an existing file is left
    * alone and the write fails with ALREADY_EXISTS.
    */
-  write(path: string, content: string, options?: { readonly replace?: boolean }): Promise<string>;
+  write(
+    path: string,
+    content: string | Uint8Array,
+    options?: { readonly replace?: boolean },
+  ): Promise<string>;
 }
 
 export interface CommandContext {

@@ -133,12 +133,16 @@ async function readConfined(confinement: Confinement, maxBytes: number, requeste
  * fails if the name exists, with no window in which another writer's file could be lost), so a
  * crash never leaves half a file.
  */
-async function writeAtomically(resolved: string, content: string, replace: boolean): Promise<void> {
+async function writeAtomically(
+  resolved: string,
+  content: string | Uint8Array,
+  replace: boolean,
+): Promise<void> {
   const temporary = `${resolved}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const handle = await open(temporary, 'wx');
     try {
-      await handle.writeFile(content, 'utf8');
+      await handle.writeFile(content);
       await handle.sync();
     } finally {
       await handle.close();
@@ -153,7 +157,7 @@ async function writeAtomically(resolved: string, content: string, replace: boole
 async function writeConfined(
   confinement: Confinement,
   requested: string,
-  content: string,
+  content: string | Uint8Array,
   replace: boolean,
 ): Promise<string> {
   const resolved = await confine(confinement, requested);

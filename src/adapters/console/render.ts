@@ -59,6 +59,12 @@ function renderExtras(reply: Reply, style: Style): string[] {
     paint(wrapText(`⚠ ${inert(warning)}`, width, '  '), 'yellow', colour),
   );
   for (const attachment of reply.attachments) {
+    if (typeof attachment.content !== 'string') {
+      // Bytes are not for a terminal; the command that made them said where it wrote them.
+      const size = `${attachment.contentType}, ${attachment.content.byteLength} bytes`;
+      lines.push(paint(`── ${inert(attachment.filename)} (${size}) ──`, 'dim', colour));
+      continue;
+    }
     const content = inert(attachment.content.replace(/\n$/, ''));
     lines.push(
       paint(`── ${inert(attachment.filename)} ──`, 'dim', colour),

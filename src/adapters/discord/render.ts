@@ -109,7 +109,7 @@ function cut(text: string, max: number): string {
 export function renderReply(reply: Reply): RenderedMessage {
   const files: OutgoingFile[] = reply.attachments.map((a) => ({
     name: a.filename,
-    data: Buffer.from(a.content, 'utf8'),
+    data: typeof a.content === 'string' ? Buffer.from(a.content, 'utf8') : Buffer.from(a.content),
     contentType: a.contentType,
   }));
   const attached = new Map<ReplyBlock, string>();

@@ -27,7 +27,7 @@ const CONTEXT_LIMIT = 300;
 export interface Upload {
   readonly filename: string;
   readonly title: string;
-  readonly content: string;
+  readonly content: string | Uint8Array;
 }
 
 export interface RenderedMessage {

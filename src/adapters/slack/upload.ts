@@ -21,7 +21,8 @@ export async function uploadFiles(
 ): Promise<void> {
   const files: { id: string; title: string }[] = [];
   for (const upload of uploads) {
-    const bytes = Buffer.from(upload.content, 'utf8');
+    const bytes =
+      typeof upload.content === 'string' ? Buffer.from(upload.content, 'utf8') : Buffer.from(upload.content);
     const granted = await client.files.getUploadURLExternal({
       filename: upload.filename,
       length: bytes.byteLength,
