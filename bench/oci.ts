@@ -6,17 +6,22 @@
  * Distribution 2.8 has no referrers API), then pull and verify it from A as `aitws pull` does
  * (every manifest, blob, referrer and signature read back and checked). (b) is the peer:
  * `skopeo copy --all` of the same artifact from A to B, the artifact manifest and its two blobs
- * only (skopeo 1.9 copies no referrers or signatures), a skopeo process per copy. It makes 15
- * requests (seen through a logging proxy) against our 64, which is most of the ratio.
+ * only (skopeo 1.9 copies no referrers or signatures), a skopeo process per copy. Both sides'
+ * requests are counted once, outside the timed rounds: ours on a counting fetch (push apart from
+ * pull + verify), skopeo's through a counting proxy in front of each registry.
  *
  * Both registries are Debian's docker-registry on loopback, started here. Neither side finds its
  * blobs already there: ours pushes to a repository of its own each round (a registry answers a
- * blob HEAD per repository), skopeo's copy is deleted from B after each round (resetCopy). The two
+ * blob mount per repository), skopeo's copy is deleted from B after each round (resetCopy). Ours
+ * makes a new client each cycle, as `aitws package --push` and `aitws verify` each do (a client
+ * remembers which repositories have no referrers API). The two
  * sides take turns, the order swapped every round, and the verdict is the median of each round's
  * own ratio, so drift hits them alike.
  */
 
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateKeyPair } from '../src/oci/keys.js';
@@ -43,8 +48,11 @@ const COPY_REPOSITORY = 'bench/copy';
 
 interface Cycle {
   readonly text: string;
-  readonly client: RegistryClient;
   readonly registry: TestRegistry;
+  /** Counting requests (requestsPerCycle); Node's fetch otherwise. */
+  readonly fetch?: FetchLike;
+  /** Told when the push is done and pull + verify begin. */
+  readonly pushed?: () => void;
 }
 
 interface Phases {
@@ -57,6 +65,7 @@ interface Phases {
 async function ourCycle(cycle: Cycle, repository: string): Promise<Phases> {
   const reference: Reference = { registry: cycle.registry.host, repository, tag: TAG };
   const started = performance.now();
+  const client = new RegistryClient(cycle.fetch === undefined ? {} : { fetch: cycle.fetch });
   const pkg = buildPackage({
     text: cycle.text,
     name: `${reference.registry}/${reference.repository}`,
@@ -64,12 +73,16 @@ async function ourCycle(cycle: Cycle, repository: string): Promise<Phases> {
     created: DEFAULT_CREATED,
   });
   const built = performance.now();
-  await pushPackage(cycle.client, reference, pkg);
+  await pushPackage(client, reference, pkg);
   const pushed = performance.now();
-  const result = await verifyArtifact(registrySource(cycle.client, reference), {
-    publicKey: KEY.publicKey,
-    keyName: 'bench key',
-  });
+  cycle.pushed?.();
+  const result = await verifyArtifact(
+    registrySource(new RegistryClient(cycle.fetch === undefined ? {} : { fetch: cycle.fetch }), reference),
+    {
+      publicKey: KEY.publicKey,
+      keyName: 'bench key',
+    },
+  );
   const verified = performance.now();
   const failed = result.checks.filter((check) => check.status === 'fail').map((check) => check.text);
   if (!result.ok || result.digest !== pkg.digest || result.toml === undefined)
@@ -89,15 +102,85 @@ async function skopeoCopy(source: string, target: string): Promise<void> {
   );
 }
 
-/** Requests one cycle makes, counted on a client of its own (outside the timed rounds). */
-async function requestsPerCycle(cycle: Cycle): Promise<number> {
-  let requests = 0;
+interface Requests {
+  readonly push: number;
+  readonly verify: number;
+  readonly skopeo: number;
+}
+
+/** Requests one cycle of each side makes (outside the timed rounds). */
+async function requestsPerCycle(cycle: Cycle, b: TestRegistry): Promise<Requests> {
+  const counts = { push: 0, verify: 0 };
+  let phase: keyof typeof counts = 'push';
   const counting: FetchLike = (input, init) => {
-    requests++;
+    counts[phase]++;
     return fetch(input, init);
   };
-  await ourCycle({ ...cycle, client: new RegistryClient({ fetch: counting }) }, 'bench/counted');
-  return requests;
+  await ourCycle(
+    {
+      ...cycle,
+      fetch: counting,
+      pushed: () => {
+        phase = 'verify';
+      },
+    },
+    'bench/counted',
+  );
+  const [fromA, toB] = await Promise.all([countingProxy(cycle.registry.host), countingProxy(b.host)]);
+  try {
+    await skopeoCopy(`${fromA.host}/bench/counted:${TAG}`, `${toB.host}/${COPY_REPOSITORY}:${TAG}`);
+  } finally {
+    await Promise.all([fromA.close(), toB.close()]);
+  }
+  const source = await new RegistryClient().pullManifest({
+    registry: cycle.registry.host,
+    repository: 'bench/counted',
+    tag: TAG,
+  });
+  await resetCopy(b, source);
+  return { ...counts, skopeo: fromA.requests() + toB.requests() };
+}
+
+interface CountingProxy {
+  readonly host: string;
+  requests(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Passes every request on to `target` as it came (the Host header too, so the registry's upload
+ * locations point back through the proxy), counting them.
+ */
+async function countingProxy(target: string): Promise<CountingProxy> {
+  const [hostname, port] = target.split(':');
+  let requests = 0;
+  const server = http.createServer((incoming, outgoing) => {
+    requests++;
+    const forwarded = http.request(
+      {
+        hostname,
+        port: Number(port),
+        method: incoming.method,
+        path: incoming.url,
+        headers: incoming.headers,
+      },
+      (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      },
+    );
+    forwarded.on('error', () => outgoing.destroy());
+    incoming.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => requests,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 interface Samples {
@@ -108,7 +191,7 @@ interface Samples {
 async function rounds(cycle: Cycle, b: TestRegistry): Promise<Samples> {
   const seed = `${cycle.registry.host}/bench/seed:${TAG}`;
   await ourCycle(cycle, 'bench/seed');
-  const source = await cycle.client.pullManifest({
+  const source = await new RegistryClient().pullManifest({
     registry: cycle.registry.host,
     repository: 'bench/seed',
     tag: TAG,
@@ -120,7 +203,7 @@ async function rounds(cycle: Cycle, b: TestRegistry): Promise<Samples> {
       const started = performance.now();
       await skopeoCopy(seed, `${b.host}/${COPY_REPOSITORY}:${TAG}`);
       const ms = performance.now() - started;
-      await resetCopy(cycle.client, b, source);
+      await resetCopy(b, source);
       return ms;
     };
     let phases: Phases;
@@ -146,8 +229,12 @@ async function rounds(cycle: Cycle, b: TestRegistry): Promise<Samples> {
  * unlinked, every round's copy uploads them as the first one did (checked through a logging
  * proxy: the same 15 requests each time).
  */
-async function resetCopy(client: RegistryClient, b: TestRegistry, source: StoredManifest): Promise<void> {
-  const copied = await client.pullManifest({ registry: b.host, repository: COPY_REPOSITORY, tag: TAG });
+async function resetCopy(b: TestRegistry, source: StoredManifest): Promise<void> {
+  const copied = await new RegistryClient().pullManifest({
+    registry: b.host,
+    repository: COPY_REPOSITORY,
+    tag: TAG,
+  });
   const digest = source.descriptor.digest;
   if (copied.descriptor.digest !== digest)
     throw new Error(`oci bench: skopeo's copy is ${copied.descriptor.digest}, not ${digest}`);
@@ -162,7 +249,7 @@ async function resetCopy(client: RegistryClient, b: TestRegistry, source: Stored
 
 const total = (phases: Phases): number => phases.build + phases.push + phases.verify;
 
-function report(samples: Samples, requests: number): void {
+function report(samples: Samples, requests: Requests): void {
   const ours = samples.ours.map(total);
   const peer = median(samples.peer);
   const ratios = ours.map((ms, index) => ms / (samples.peer[index] ?? ms));
@@ -171,12 +258,14 @@ function report(samples: Samples, requests: number): void {
     `  sample: test/fixtures/ai.toml; ${ROUNDS} paired rounds (order swapped each round), ${WARMUP} warm-up`,
   );
   console.log(
-    `  (a) package + push to A + pull + verify from A   median ${fmt(median(ours), 1)} ms  (${requests} HTTP requests)`,
+    `  (a) package + push to A + pull + verify from A   median ${fmt(median(ours), 1)} ms  (${requests.push + requests.verify} HTTP requests)`,
   );
   console.log(
-    `      build ${phase('build')} ms, push ${phase('push')} ms, pull + verify ${phase('verify')} ms`,
+    `      build ${phase('build')} ms, push ${phase('push')} ms (${requests.push} requests), pull + verify ${phase('verify')} ms (${requests.verify} requests)`,
   );
-  console.log(`  (b) skopeo copy --all A -> B (artifact manifest only)   median ${fmt(peer, 1)} ms`);
+  console.log(
+    `  (b) skopeo copy --all A -> B (artifact manifest only)   median ${fmt(peer, 1)} ms  (${requests.skopeo} HTTP requests)`,
+  );
   console.log(
     `  (a)/(b): ${fmt(median(ratios), 2)}x (median of paired ratios; rounds ${fmt(Math.min(...ratios), 2)}-${fmt(Math.max(...ratios), 2)}x; ratio of medians ${fmt(median(ours) / peer, 2)}x)`,
   );
@@ -185,12 +274,8 @@ function report(samples: Samples, requests: number): void {
 export async function benchOci(): Promise<void> {
   const [a, b] = await Promise.all([startRegistry(), startRegistry()]);
   try {
-    const cycle: Cycle = {
-      text: await readFile(SAMPLE_TOML, 'utf8'),
-      client: new RegistryClient(),
-      registry: a,
-    };
-    const requests = await requestsPerCycle(cycle);
+    const cycle: Cycle = { text: await readFile(SAMPLE_TOML, 'utf8'), registry: a };
+    const requests = await requestsPerCycle(cycle, b);
     const samples = await rounds(cycle, b);
     report(samples, requests);
   } finally {

@@ -6,7 +6,9 @@
  * (Debian's docker-registry) has no referrers API, so there it is always the tag.
  *
  * Updating the fallback index is read-modify-write: two clients attaching to the same subject at
- * the same instant can lose one entry (the spec accepts this; a retry re-adds it).
+ * the same instant can lose one entry (the spec accepts this; a retry re-adds it). Within one
+ * client, referrers of the same subject go into the index in one update (indexReferrers), never
+ * in concurrent ones.
  */
 import { AitwsError } from '../errors.js';
 import { formatReference } from './reference.js';
@@ -88,15 +90,36 @@ async function fallbackIndex(
   return stored.manifest;
 }
 
+/** A referrer pushed, not yet in the fallback index (indexReferrers puts it there when needed). */
+export interface PushedReferrer {
+  /** Its entry in a referrers index. */
+  readonly descriptor: Descriptor;
+  readonly subject: Digest;
+  /** The registry processed the subject itself (OCI-Subject): its referrers API lists it. */
+  readonly subjectProcessed: boolean;
+}
+
 /**
- * Pushes a manifest that has a `subject` (by digest, untagged) and makes it findable: done when
- * the registry processed the subject itself (OCI-Subject header), else the fallback index gets it.
+ * Pushes a manifest that has a `subject` and makes it findable: done when the registry processed
+ * the subject itself (OCI-Subject header), else the fallback index gets it.
  */
 export async function attachReferrer(
   registry: ReferrerRegistry,
   reference: Reference,
   bytes: Uint8Array,
 ): Promise<AttachedReferrer> {
+  const [attached] = await indexReferrers(registry, reference, [
+    await pushReferrer(registry, reference, bytes),
+  ]);
+  return attached as AttachedReferrer;
+}
+
+/** Pushes a manifest that has a `subject` by digest, untagged; the fallback index is not touched. */
+export async function pushReferrer(
+  registry: ReferrerRegistry,
+  reference: Reference,
+  bytes: Uint8Array,
+): Promise<PushedReferrer> {
   const manifest = parseManifest(bytes, undefined, 'The referrer');
   const subject = 'subject' in manifest ? manifest.subject : undefined;
   if (subject === undefined)
@@ -104,7 +127,7 @@ export async function attachReferrer(
   // By digest only: the reference's tag names the subject, which a referrer must never replace.
   const untagged = { registry: reference.registry, repository: reference.repository };
   const pushed = await registry.putManifest(untagged, bytes, manifest.mediaType);
-  const entry: Descriptor = {
+  const descriptor: Descriptor = {
     mediaType: manifest.mediaType,
     digest: pushed.descriptor.digest,
     size: bytes.byteLength,
@@ -115,24 +138,51 @@ export async function attachReferrer(
         : {}),
     ...(manifest.annotations === undefined ? {} : { annotations: manifest.annotations }),
   };
-  if (pushed.subjectProcessed) return { descriptor: entry, via: 'api' };
-  await addToFallbackIndex(registry, reference, subject.digest, entry);
-  return { descriptor: entry, via: 'tag' };
+  return { descriptor, subject: subject.digest, subjectProcessed: pushed.subjectProcessed };
+}
+
+/**
+ * Puts the pushed referrers the registry did not process into their subject's fallback index:
+ * one read and one write per subject however many there are (a registry checks that an index's
+ * manifests exist, so this comes after they were pushed). In the order given.
+ */
+export async function indexReferrers(
+  registry: ReferrerRegistry,
+  reference: Reference,
+  pushed: readonly PushedReferrer[],
+): Promise<AttachedReferrer[]> {
+  const bySubject = new Map<Digest, Descriptor[]>();
+  for (const referrer of pushed) {
+    if (referrer.subjectProcessed) continue;
+    const entries = bySubject.get(referrer.subject) ?? [];
+    entries.push(referrer.descriptor);
+    bySubject.set(referrer.subject, entries);
+  }
+  await Promise.all(
+    [...bySubject].map(([subject, entries]) => addToFallbackIndex(registry, reference, subject, entries)),
+  );
+  return pushed.map((referrer) => ({
+    descriptor: referrer.descriptor,
+    via: referrer.subjectProcessed ? 'api' : 'tag',
+  }));
 }
 
 async function addToFallbackIndex(
   registry: ReferrerRegistry,
   reference: Reference,
   subject: Digest,
-  entry: Descriptor,
+  entries: readonly Descriptor[],
 ): Promise<void> {
   const current = await fallbackIndex(registry, reference, subject);
-  const manifests = current?.manifests ?? [];
-  if (manifests.some((existing) => existing.digest === entry.digest)) return;
+  const manifests = [...(current?.manifests ?? [])];
+  const before = manifests.length;
+  for (const entry of entries)
+    if (!manifests.some((existing) => existing.digest === entry.digest)) manifests.push(entry);
+  if (manifests.length === before) return;
   const index: ImageIndex = {
     schemaVersion: 2,
     mediaType: MEDIA_TYPES.index,
-    manifests: [...manifests, entry],
+    manifests,
     ...(current?.annotations === undefined ? {} : { annotations: current.annotations }),
   };
   const bytes = new TextEncoder().encode(JSON.stringify(index));

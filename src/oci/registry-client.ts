@@ -8,7 +8,7 @@ import { AitwsError } from '../errors.js';
 import { sha256Digest } from './digest.js';
 import { formatReference, manifestKey } from './reference.js';
 import { type AttachedReferrer, attachReferrer, listReferrers, type ReferrerList } from './referrers.js';
-import { readCapped } from './registry-body.js';
+import { expectStatus, readCapped, statusError } from './registry-body.js';
 import { RegistryHttp, type RegistryHttpOptions } from './registry-http.js';
 import { digestMismatch, parseManifest, storedManifest } from './registry-manifest.js';
 import type { Blob, Descriptor, Digest, ImageIndex, Reference, StoredManifest } from './types.js';
@@ -28,13 +28,23 @@ const MANIFEST_ACCEPT = [MEDIA_TYPES.manifest, MEDIA_TYPES.index].join(', ');
 export class RegistryClient {
   readonly #http: RegistryHttp;
   readonly #maxBlobBytes: number;
+  /**
+   * Repositories whose registry answered 404 to the referrers API: it has none (OCI 1.1 forbids
+   * that answer where it has one), so the next listing goes straight to the referrers tag.
+   */
+  readonly #noReferrersApi = new Set<string>();
 
   constructor(options: RegistryClientOptions = {}) {
     this.#http = new RegistryHttp(options);
     this.#maxBlobBytes = options.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES;
   }
 
-  /** Uploads unless the registry has it already (`exists`); the content is checked first. */
+  /**
+   * Uploads unless the registry has it already (`exists`); the content is checked first. One
+   * request finds out: a mount of the blob from this same repository answers 201 when it is there
+   * and otherwise starts the upload (202), where HEAD then POST take two. Distribution 2.8 takes no
+   * monolithic POST (it answers 202 to `?digest=` with a body), so the upload is POST then PUT.
+   */
   async pushBlob(reference: Reference, blob: Blob): Promise<'exists' | 'uploaded'> {
     const { digest, size } = blob.descriptor;
     const actual = sha256Digest(blob.content);
@@ -45,10 +55,24 @@ export class RegistryClient {
         `The blob ${digest} has ${blob.content.byteLength} bytes, not ${size}.`,
       );
     if (size > this.#maxBlobBytes) throw blobTooLarge(digest, size, this.#maxBlobBytes);
-    const head = await this.#http.send(reference, { method: 'HEAD', path: `blobs/${digest}`, push: true });
-    if (head.ok || (head.status >= 300 && head.status < 400)) return 'exists';
-    if (head.status !== 404) throw statusError(reference, head, `checking blob ${digest}`, new Uint8Array());
-    const started = await this.#http.send(reference, { method: 'POST', path: 'blobs/uploads/', push: true });
+    const mount = new URLSearchParams({ mount: digest, from: reference.repository });
+    let started = await this.#http.send(reference, {
+      method: 'POST',
+      path: `blobs/uploads/?${mount}`,
+      push: true,
+    });
+    if (started.status === 201) {
+      await started.body?.cancel();
+      const stored = started.headers.get('docker-content-digest');
+      if (stored !== null && stored !== digest)
+        throw digestMismatch(`The blob the registry has`, digest, stored);
+      return 'exists';
+    }
+    if (started.status !== 202) {
+      // A registry that will not hear of mounting: a plain upload.
+      await started.body?.cancel();
+      started = await this.#http.send(reference, { method: 'POST', path: 'blobs/uploads/', push: true });
+    }
     await expectStatus(reference, started, 202, `starting the upload of ${digest}`);
     const location = this.#http.resolveLocation(reference, started.headers.get('location'));
     location.searchParams.set('digest', digest);
@@ -179,6 +203,9 @@ export class RegistryClient {
     digest: Digest,
     artifactType?: string,
   ): Promise<ImageIndex | undefined> {
+    // A registry with the API never answers it 404, so one 404 says for the repository.
+    const repository = `${reference.registry}/${reference.repository}`;
+    if (this.#noReferrersApi.has(repository)) return undefined;
     const query = artifactType === undefined ? '' : `?artifactType=${encodeURIComponent(artifactType)}`;
     const response = await this.#http.send(reference, {
       method: 'GET',
@@ -187,6 +214,7 @@ export class RegistryClient {
     });
     if (response.status === 404) {
       await response.body?.cancel();
+      this.#noReferrersApi.add(repository);
       return undefined;
     }
     const what = `The referrers of ${digest}`;
@@ -204,47 +232,4 @@ function blobTooLarge(digest: string, size: number, max: number): AitwsError {
   return new AitwsError('LIMIT', `The blob ${digest} has ${size} bytes; the limit is ${max}.`, {
     hint: 'Raise maxBlobBytes if this artifact is expected to be that large.',
   });
-}
-
-async function expectStatus(
-  reference: Reference,
-  response: Response,
-  status: number,
-  doing: string,
-): Promise<void> {
-  if (response.status === status) {
-    await response.body?.cancel();
-    return;
-  }
-  const body = await readCapped(response, 64 * 1024, 'The error').catch(() => new Uint8Array());
-  throw statusError(reference, response, doing, body);
-}
-
-/** The registry's own error codes (`MANIFEST_INVALID: …`) as details; never headers (they may echo tokens). */
-function statusError(reference: Reference, response: Response, doing: string, body: Uint8Array): AitwsError {
-  const details: string[] = [];
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(body));
-    const errors =
-      typeof parsed === 'object' && parsed !== null && 'errors' in parsed ? parsed.errors : undefined;
-    for (const entry of Array.isArray(errors) ? errors.slice(0, 5) : []) {
-      const { code, message } = entry as { code?: unknown; message?: unknown };
-      if (typeof code === 'string')
-        details.push(`${code}${typeof message === 'string' ? `: ${message.slice(0, 200)}` : ''}`);
-    }
-  } catch {
-    // Not the registry's JSON error format: nothing more to say.
-  }
-  const auth = response.status === 401 || response.status === 403;
-  return new AitwsError(
-    'HTTP_STATUS',
-    `The registry ${reference.registry} answered ${response.status} ${doing} in ${reference.repository}.`,
-    {
-      retryable: response.status >= 500 || response.status === 429,
-      details,
-      ...(auth
-        ? { hint: 'Check the credentials for this registry and their push/pull rights on the repository.' }
-        : {}),
-    },
-  );
 }

@@ -36,6 +36,11 @@ export class RegistryHttp {
   readonly #plainHttp: boolean;
   readonly #fetch: FetchLike;
   readonly #auth: RegistryAuth;
+  /**
+   * Per registry and scope: the first request while it is under way (any that come meanwhile wait
+   * for it, so concurrent requests earn one token, not one each), then `true` once one went through.
+   */
+  readonly #opened = new Map<string, Promise<unknown> | true>();
 
   constructor(options: RegistryHttpOptions = {}) {
     this.#plainHttp = options.plainHttp === true;
@@ -61,6 +66,27 @@ export class RegistryHttp {
   /** The registry's response (any status but an unanswerable 401); the caller reads the body. */
   async send(reference: Reference, request: RegistryRequest): Promise<Response> {
     const scope = `repository:${reference.repository}:${request.push === true ? 'pull,push' : 'pull'}`;
+    const key = `${reference.registry} ${scope}`;
+    const opened = this.#opened.get(key);
+    if (opened === true) return this.#exchange(reference, request, scope);
+    if (opened !== undefined) {
+      await opened.catch(() => undefined);
+      return this.send(reference, request);
+    }
+    const first = this.#exchange(reference, request, scope);
+    this.#opened.set(key, first);
+    try {
+      const response = await first;
+      this.#opened.set(key, true);
+      return response;
+    } catch (error) {
+      // The next request tries afresh (its own 401 and token when that is what failed).
+      this.#opened.delete(key);
+      throw error;
+    }
+  }
+
+  async #exchange(reference: Reference, request: RegistryRequest, scope: string): Promise<Response> {
     const origin = this.base(reference).origin;
     let url = this.#resolve(reference, request.path);
     let authorization = this.#auth.cached(reference.registry, scope);

@@ -9,6 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AitwsError } from '../../src/errors.js';
+import { generateKeyPair } from '../../src/oci/keys.js';
+import { buildPackage, DEFAULT_CREATED } from '../../src/oci/package.js';
+import { pushPackage } from '../../src/oci/package-publish.js';
 import {
   type CredentialSource,
   dockerConfigCredentials,
@@ -19,6 +22,7 @@ import { RegistryClient } from '../../src/oci/registry-client.js';
 import { MEDIA_TYPES, type Reference } from '../../src/oci/types.js';
 import { sampleArtifact, startRegistry, type TestRegistry } from '../support/registry.js';
 import { startTokenServer, type TokenServer } from '../support/registry-token.js';
+import { sampleToml } from './artifact-fixture.js';
 
 const PASSWORD = 'pa55-w0rd-never-shown';
 
@@ -108,6 +112,31 @@ describe('Bearer token flow against docker-registry with token auth', () => {
       service: tokens.service,
       scope: 'repository:team/auth:pull',
     });
+  });
+
+  it('earns one token for a whole package push, its uploads concurrent', async () => {
+    const reference = at('team/package', '1.0');
+    const before = tokens.requests.length;
+    const statuses: number[] = [];
+    const client = new RegistryClient({
+      credentials: explicitCredentials(registry.host, { username: 'alice', password: PASSWORD }),
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (new URL(String(input)).host === registry.host) statuses.push(response.status);
+        return response;
+      },
+    });
+    const pkg = buildPackage({
+      text: sampleToml(),
+      name: `${registry.host}/team/package`,
+      privateKey: generateKeyPair().privateKey,
+      created: DEFAULT_CREATED,
+    });
+    await pushPackage(client, reference, pkg);
+    expect(tokens.requests.slice(before)).toEqual([
+      { user: 'alice', service: tokens.service, scope: 'repository:team/package:pull,push' },
+    ]);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(1);
   });
 
   it('says credentials are missing when pushing anonymously, and never sends them to another registry', async () => {

@@ -7,10 +7,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AitwsError } from '../../src/errors.js';
+import { generateKeyPair } from '../../src/oci/keys.js';
+import { buildPackage, DEFAULT_CREATED } from '../../src/oci/package.js';
+import { PUSH_CONCURRENCY, pushPackage } from '../../src/oci/package-publish.js';
 import { explicitCredentials } from '../../src/oci/registry-auth.js';
 import { MAX_MANIFEST_BYTES, RegistryClient } from '../../src/oci/registry-client.js';
 import { MEDIA_TYPES, type Reference } from '../../src/oci/types.js';
 import { sampleArtifact } from '../support/registry.js';
+import { sampleToml } from './artifact-fixture.js';
 
 interface Seen {
   readonly method: string;
@@ -243,5 +247,45 @@ describe('a registry with the referrers API', () => {
     expect(registry.seen.filter((request) => request.method === 'PUT').map((request) => request.url)).toEqual(
       [`/v2/team/wf/manifests/${sbom.manifestDigest}`],
     );
+  });
+});
+
+describe('blob uploads', () => {
+  it('uploads plainly to a registry that will not hear of mounting', async () => {
+    const registry = await fake((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://x');
+      if (request.method === 'POST' && url.searchParams.has('mount')) response.writeHead(400).end();
+      else if (request.method === 'POST')
+        response.writeHead(202, { location: '/v2/team/wf/uploads/1' }).end();
+      else response.writeHead(201, { 'docker-content-digest': artifact.layer.descriptor.digest }).end();
+    });
+    expect(await new RegistryClient().pushBlob(ref(registry.host), artifact.layer)).toBe('uploaded');
+    const mount = new URLSearchParams({ mount: artifact.layer.descriptor.digest, from: 'team/wf' });
+    expect(registry.seen.map((request) => `${request.method} ${request.url}`)).toEqual([
+      `POST /v2/team/wf/blobs/uploads/?${mount}`,
+      'POST /v2/team/wf/blobs/uploads/',
+      `PUT /v2/team/wf/uploads/1?digest=${encodeURIComponent(artifact.layer.descriptor.digest)}`,
+    ]);
+  });
+
+  it('stops a package push at the first failed upload: no manifest, no further upload', async () => {
+    const registry = await fake((request, response) => {
+      if (request.method === 'POST')
+        response.writeHead(202, { location: `/v2/team/wf/uploads/${Math.random()}` }).end();
+      else response.writeHead(500).end('{"errors":[{"code":"UNKNOWN","message":"disk full"}]}');
+    });
+    const pkg = buildPackage({
+      text: sampleToml(),
+      name: `${registry.host}/team/wf`,
+      privateKey: generateKeyPair().privateKey,
+      created: DEFAULT_CREATED,
+    });
+    const error = await refusal(pushPackage(new RegistryClient(), ref(registry.host), pkg));
+    expect(error.code).toBe('HTTP_STATUS');
+    expect(error.message).toMatch(/answered 500 uploading sha256:/);
+    expect(error.details).toEqual(['UNKNOWN: disk full']);
+    expect(registry.seen.filter((request) => request.url.includes('/manifests/'))).toEqual([]);
+    // The first uploads started together; once one failed, none of the others queued behind them.
+    expect(registry.seen.filter((request) => request.method === 'POST')).toHaveLength(PUSH_CONCURRENCY);
   });
 });
