@@ -8,6 +8,7 @@ import { AI_ENV_SHAPE, AI_VARIABLES, type AiConfig, aiConfig } from './config-ai
 import { OCI_ENV_SHAPE, OCI_VARIABLES, type PackagingSettings, packagingConfig } from './config-oci.js';
 import { DEFAULT_LIMITS, type Limits } from './document/types.js';
 import { AitwsError } from './errors.js';
+import type { PageSettings } from './http/page-links.js';
 import { DEFAULT_LIBRARY_LIMITS, type LibraryLimits } from './session/names.js';
 
 const positiveInt = z.coerce.number().int().positive();
@@ -100,6 +101,8 @@ const EnvSchema = z.object({
     .min(32, 'must be at least 32 characters (openssl rand -hex 32)')
     .optional(),
   AITWS_PUBLIC_URL: z.url().optional(),
+  AITWS_PAGE_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+  AITWS_PAGE_LINK_TTL: positiveInt.default(24 * 3600),
   ...AI_ENV_SHAPE,
   ...OCI_ENV_SHAPE,
 });
@@ -159,6 +162,8 @@ export interface RuntimeConfig {
   readonly workerConcurrency: number;
   /** The signed webhook (POST /hooks/…): undefined when AITWS_WEBHOOK_SECRET is unset. */
   readonly webhooks: { readonly secret: string; readonly baseUrl: string } | undefined;
+  /** Run and workflow pages (signed links): undefined when AITWS_PAGE_SECRET is unset. */
+  readonly pages?: PageSettings;
   /** AI steps: budget, prices, what the Anthropic provider may receive, cache and token limits. */
   readonly ai: AiConfig;
   /** /package: the signing key and where the registry credentials are. */
@@ -298,6 +303,8 @@ const PART_VARIABLES: Readonly<Record<ConfigPart, readonly EnvName[]>> = {
     'AITWS_WORKER_CONCURRENCY',
     'AITWS_WEBHOOK_SECRET',
     'AITWS_PUBLIC_URL',
+    'AITWS_PAGE_SECRET',
+    'AITWS_PAGE_LINK_TTL',
     ...AI_VARIABLES,
     ...OCI_VARIABLES,
   ],
@@ -392,6 +399,7 @@ export function loadConfig(
               secret: e.AITWS_WEBHOOK_SECRET,
               baseUrl: (e.AITWS_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
             },
+      ...pagesConfig(e),
       ai: aiConfig(e),
       packaging: packagingConfig(e),
     },
@@ -404,4 +412,11 @@ function secretVariables(env: Readonly<Record<string, string | undefined>>): Rec
     if (name.startsWith(SECRET_VARIABLE_PREFIX) && value !== undefined && value !== '')
       secrets[name.slice(SECRET_VARIABLE_PREFIX.length)] = value;
   return secrets;
+}
+
+/** Run pages are on only with AITWS_PAGE_SECRET; links point at AITWS_PUBLIC_URL. */
+function pagesConfig(e: z.infer<typeof EnvSchema>): { pages?: PageSettings } {
+  if (e.AITWS_PAGE_SECRET === undefined) return {};
+  const baseUrl = (e.AITWS_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return { pages: { secret: e.AITWS_PAGE_SECRET, baseUrl, ttlSeconds: e.AITWS_PAGE_LINK_TTL } };
 }
