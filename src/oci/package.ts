@@ -12,41 +12,26 @@
  * comes with its `approval`: the approvers go into the artifact's annotations, the provenance (with
  * the audit entries of that review) and the referrers' annotation.
  */
-import { createPublicKey, type KeyObject, sign } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { contentHash } from '../access/content-hash.js';
 import { isTable, parseDocument, stringifyDocument, validateDocument } from '../document/index.js';
 import type { AitwsDocument, Limits } from '../document/types.js';
 import { AitwsError, formatFinding } from '../errors.js';
 import { ProviderRegistry } from '../runtime/ai/capabilities.js';
-import { ANNOTATIONS, type Approver } from './annotations.js';
+import type { Approver } from './annotations.js';
 import {
   type ArtifactFile,
   buildWorkflowArtifact,
-  EMPTY_CONFIG,
-  EMPTY_CONFIG_BYTES,
   storedManifest,
   type WorkflowArtifact,
 } from './artifact.js';
 import { signatureManifest } from './cosign.js';
-import { canonicalManifestBytes, describeBlob, sha256Digest } from './digest.js';
-import { dsseSign, envelopeBytes } from './dsse.js';
-import { keyId } from './keys.js';
-import {
-  buildProvenance,
-  IN_TOTO_MEDIA_TYPE,
-  type ProvenanceApprover,
-  type ProvenanceAuditEntry,
-  type ProvenanceInput,
-  SLSA_PROVENANCE_TYPE,
-} from './provenance.js';
+import { describeBlob, sha256Digest } from './digest.js';
+import { manifestOf, provenanceReferrer, referrer } from './package-referrers.js';
+import type { ProvenanceAuditEntry } from './provenance.js';
 import { buildSbom, registryProviderOf } from './sbom.js';
-import { type Blob, type Digest, type ImageManifest, MEDIA_TYPES, type StoredManifest } from './types.js';
+import { type Blob, type Digest, MEDIA_TYPES, type StoredManifest } from './types.js';
 
-/** What the referrers say about approval when the package was made from a file. */
-export const APPROVAL_ANNOTATION = 'dev.aitws.approval';
-export const NO_APPROVAL = 'none: packaged from a file; approvals are recorded only from a channel review';
-/** cosign's annotation naming an attestation's predicate (what `cosign download attestation` shows). */
-export const PREDICATE_TYPE_ANNOTATION = 'in-toto.io/predicate-type';
 /** The fixed time used when neither --created nor SOURCE_DATE_EPOCH says otherwise. */
 export const DEFAULT_CREATED = '1970-01-01T00:00:00Z';
 
@@ -204,120 +189,5 @@ function signaturePart(part: PackagePart, input: PackageInput): PackagePart {
     stored: manifestOf(signature.manifest, signature.manifestBytes),
     blobs: signature.blobs,
     tag: signature.tag,
-  };
-}
-
-function manifestOf(manifest: ImageManifest, bytes: Uint8Array): StoredManifest {
-  const artifactType = manifest.artifactType;
-  return {
-    descriptor: {
-      mediaType: MEDIA_TYPES.manifest,
-      digest: sha256Digest(bytes),
-      size: bytes.byteLength,
-      ...(artifactType === undefined ? {} : { artifactType }),
-    },
-    bytes,
-    manifest,
-  };
-}
-
-/** An OCI 1.1 referrer: the empty config, one layer, the artifact as `subject`. */
-function referrer(
-  role: 'sbom' | 'provenance',
-  label: string,
-  artifact: WorkflowArtifact,
-  layer: Blob['descriptor'],
-  content: Uint8Array,
-  input: PackageInput,
-  artifactType: string = layer.mediaType,
-): PackagePart {
-  const manifest: ImageManifest = {
-    schemaVersion: 2,
-    mediaType: MEDIA_TYPES.manifest,
-    artifactType,
-    config: EMPTY_CONFIG,
-    layers: [layer],
-    subject: artifact.descriptor,
-    annotations: { [ANNOTATIONS.created]: input.created, [APPROVAL_ANNOTATION]: approvalLine(input) },
-  };
-  return {
-    role,
-    label,
-    stored: manifestOf(manifest, canonicalManifestBytes(manifest)),
-    blobs: [
-      { descriptor: EMPTY_CONFIG, content: EMPTY_CONFIG_BYTES },
-      { descriptor: layer, content },
-    ],
-  };
-}
-
-function provenanceReferrer(
-  artifact: WorkflowArtifact,
-  workflow: { name: string; version: string; contentHash: string },
-  input: PackageInput,
-): PackagePart {
-  const materials = artifact.manifest.layers.map((layer) => ({
-    name: layer.annotations?.[ANNOTATIONS.title] ?? layer.digest,
-    digest: layer.digest,
-    mediaType: layer.mediaType,
-  }));
-  const provenance = buildProvenance({
-    subjects: [{ name: input.name, digest: artifact.digest }],
-    ...approvalFacts(input),
-    workflow: { ...workflow, approvedVersion: input.approval?.version ?? 1 },
-    ...(input.source === undefined
-      ? {}
-      : {
-          source: {
-            uri: input.source,
-            ...(input.revision === undefined ? {} : { revision: input.revision }),
-          },
-        }),
-    materials,
-    // Derived from the artifact, not random: a rebuild must give the same provenance bytes.
-    run: {
-      invocationId: `${artifact.digest}@${input.created}`,
-      startedOn: input.created,
-      finishedOn: input.created,
-    },
-  });
-  const publicKey = createPublicKey(input.privateKey);
-  const envelope = dsseSign(
-    IN_TOTO_MEDIA_TYPE,
-    provenance.bytes,
-    (bytes) => sign('sha256', bytes, { key: input.privateKey, dsaEncoding: 'der' }),
-    keyId(publicKey),
-  );
-  const bytes = envelopeBytes(envelope);
-  const layer = describeBlob(MEDIA_TYPES.inTotoDsse, bytes, {
-    annotations: { [PREDICATE_TYPE_ANNOTATION]: SLSA_PROVENANCE_TYPE },
-  });
-  return referrer('provenance', 'provenance', artifact, layer, bytes, input, IN_TOTO_MEDIA_TYPE);
-}
-
-/** `v4 approved by Ann, Abe at 2026-…`: what a referrer says of the approval it carries. */
-export function approvalLine(input: Pick<PackageInput, 'approval' | 'noApproval'>): string {
-  const { approval } = input;
-  if (approval === undefined) return input.noApproval ?? NO_APPROVAL;
-  return `v${approval.version} approved by ${approval.by.map((person) => person.name).join(', ')} at ${approval.at}`;
-}
-
-/** Each approver with the time of their last vote to approve, when the audit entries show it. */
-function approversOf(approval: PackageApproval): ProvenanceApprover[] {
-  return approval.by.map((person) => {
-    const votes = approval.audit.filter((entry) => entry.kind === 'approve' && entry.actor.id === person.id);
-    const at = votes.at(-1)?.at;
-    return { id: person.id, name: person.name, ...(at === undefined ? {} : { at }) };
-  });
-}
-
-function approvalFacts(input: PackageInput): Pick<ProvenanceInput, 'approval' | 'audit'> {
-  const { approval } = input;
-  // A file has no review: version 1 of itself, approved by nobody (required: 0).
-  if (approval === undefined)
-    return { approval: { approvers: [], approvedAt: input.created, required: 0 }, audit: [] };
-  return {
-    approval: { approvers: approversOf(approval), approvedAt: approval.at, required: approval.required },
-    audit: approval.audit,
   };
 }

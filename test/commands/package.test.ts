@@ -17,7 +17,7 @@ import { DEFAULT_LIMITS } from '../../src/document/types.js';
 import { silentLogger } from '../../src/logging.js';
 import { ANNOTATIONS } from '../../src/oci/annotations.js';
 import { type KeyPair, writeKeyPair } from '../../src/oci/keys.js';
-import { APPROVAL_ANNOTATION } from '../../src/oci/package.js';
+import { APPROVAL_ANNOTATION } from '../../src/oci/package-referrers.js';
 import type { Policy } from '../../src/oci/policy.js';
 import { IN_TOTO_MEDIA_TYPE, type InTotoStatement } from '../../src/oci/provenance.js';
 import { parseReference } from '../../src/oci/reference.js';

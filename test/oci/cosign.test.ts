@@ -10,14 +10,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   COSIGN_SIGNATURE_ANNOTATION,
-  type SignatureCheck,
   signatureManifest,
   signatureTag,
   signBlob,
   simpleSigningPayload,
   verifyBlob,
-  verifySignatures,
 } from '../../src/oci/cosign.js';
+import { type SignatureCheck, verifySignatures } from '../../src/oci/cosign-verify.js';
 import { sha256Digest } from '../../src/oci/digest.js';
 import { generateKeyPair, readPrivateKey, readPublicKey } from '../../src/oci/keys.js';
 import type { Blob, Descriptor, Digest, ImageManifest } from '../../src/oci/types.js';

@@ -2,10 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { AitwsError } from '../../src/errors.js';
 import { ANNOTATIONS } from '../../src/oci/annotations.js';
-import { verifySignatures } from '../../src/oci/cosign.js';
+import { verifySignatures } from '../../src/oci/cosign-verify.js';
 import { generateKeyPair } from '../../src/oci/keys.js';
 import {
-  APPROVAL_ANNOTATION,
   buildPackage,
   DEFAULT_CREATED,
   defaultCreated,
@@ -13,6 +12,7 @@ import {
   type PackageInput,
   type WorkflowPackage,
 } from '../../src/oci/package.js';
+import { APPROVAL_ANNOTATION } from '../../src/oci/package-referrers.js';
 import { IN_TOTO_MEDIA_TYPE, type InTotoStatement } from '../../src/oci/provenance.js';
 import { type ImageManifest, MEDIA_TYPES } from '../../src/oci/types.js';
 import { AI_WORKFLOW, sampleToml } from './artifact-fixture.js';
