@@ -6,7 +6,7 @@
  * `created` is `--created`, else `SOURCE_DATE_EPOCH`, else 1970-01-01T00:00:00Z: never the clock,
  * so packaging the same file twice gives the same digest.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
@@ -19,6 +19,7 @@ import { buildPackage, defaultCreated } from '../oci/package.js';
 import { type PublishedLine, pushPackage, writePackageLayout } from '../oci/package-publish.js';
 import { parseReference } from '../oci/reference.js';
 import { RegistryClient } from '../oci/registry-client.js';
+import { skillLayer } from '../oci/skill-folder.js';
 import { MEDIA_TYPES } from '../oci/types.js';
 import { parseLayoutReference } from '../oci/verify-source.js';
 import type { Output } from '../output.js';
@@ -47,19 +48,34 @@ const OPTIONS = {
   file: { type: 'string', multiple: true },
 } as const;
 
-/** By extension: .tar is a skill (agentskills.io folder, tarred), .js/.mjs a plugin, else a prompt. */
+/** By extension: .tar is a skill (an agentskills.io folder, tarred), .js/.mjs a plugin, else a prompt. */
 function mediaTypeOf(file: string): string {
   if (file.endsWith('.tar')) return MEDIA_TYPES.skill;
   if (file.endsWith('.js') || file.endsWith('.mjs')) return MEDIA_TYPES.plugin;
   return MEDIA_TYPES.promptFile;
 }
 
-/** Files named relative to the workflow file's folder, and stored under that relative path. */
+async function isFolder(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isDirectory();
+  } catch {
+    return false; // Reported by the read that follows, with the file's name.
+  }
+}
+
+/**
+ * Files named relative to the workflow file's folder, and stored under that relative path; a
+ * folder is a skill (agentskills.io layout), stored as a reproducible tar.
+ */
 async function readFiles(workflowFile: string, paths: readonly string[]): Promise<ArtifactFile[]> {
   const base = path.dirname(workflowFile);
   const files: ArtifactFile[] = [];
   for (const relative of paths) {
     const shown = relative.split(path.sep).join('/');
+    if (await isFolder(path.join(base, relative))) {
+      files.push(await skillLayer(path.join(base, relative), shown));
+      continue;
+    }
     let content: Uint8Array;
     try {
       content = new Uint8Array(await readFile(path.join(base, relative)));

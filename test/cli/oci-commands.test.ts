@@ -4,7 +4,7 @@
  * referrers (one by one, by digest: skopeo 1.9 copies no referrers itself) and its signature tags
  * into an OCI layout that `aitws verify oci-layout:DIR` still passes.
  */
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { packageCommand } from '../../src/cli/package-command.js';
 import { pullCommand } from '../../src/cli/pull-command.js';
 import { verifyCommand } from '../../src/cli/verify-command.js';
 import { writeKeyPair } from '../../src/oci/keys.js';
+import { type ImageManifest, MEDIA_TYPES } from '../../src/oci/types.js';
+import { layoutSource } from '../../src/oci/verify-source.js';
 import type { Output } from '../../src/output.js';
 import { skopeo, startRegistry, type TestRegistry } from '../support/registry.js';
 import { startTokenServer } from '../support/registry-token.js';
@@ -188,5 +190,38 @@ describe('aitws package, verify, pull', () => {
       await guarded.stop();
       await tokens.stop();
     }
+  });
+
+  it('packages a skill folder as one skill layer the SBOM lists', async () => {
+    const skill = file('skills/triage-helper');
+    await mkdir(path.join(skill, 'scripts'), { recursive: true });
+    await writeFile(
+      path.join(skill, 'SKILL.md'),
+      '---\nname: triage-helper\ndescription: Sorts tickets by urgency.\n---\n',
+    );
+    await writeFile(path.join(skill, 'scripts', 'sort.py'), 'print("sorted")\n');
+    const layout = file('skill-layout');
+    const made = await packageTo(
+      `${registry.host}/team/skill:1.0`,
+      '--file',
+      'skills/triage-helper',
+      '--output',
+      `oci-layout:${layout}`,
+    );
+    expect(made.code, made.err.join('\n')).toBe(0);
+    const source = await layoutSource(layout, '1.0');
+    const manifest = (await source.artifact()).manifest as ImageManifest;
+    const layer = manifest.layers.find((entry) => entry.mediaType === MEDIA_TYPES.skill);
+    expect(layer?.annotations?.['org.opencontainers.image.title']).toBe('skills/triage-helper.tar');
+    const verified = await run(verifyCommand, [`oci-layout:${layout}:1.0`, '--key', file('key.pub')]);
+    expect(verified.code, verified.out.join('\n')).toBe(0);
+    const sbomLine = made.out.find((line) => line.startsWith('wrote SBOM '));
+    const sbomDigest = sbomLine?.split(' ').at(-1) ?? '';
+    const sbomManifest = JSON.parse(
+      await readFile(path.join(layout, 'blobs', 'sha256', sbomDigest.slice(7)), 'utf8'),
+    );
+    const sbomLayer = sbomManifest.layers[0].digest as string;
+    const sbom = await readFile(path.join(layout, 'blobs', 'sha256', sbomLayer.slice(7)), 'utf8');
+    expect(sbom).toContain('skills/triage-helper.tar');
   });
 });
