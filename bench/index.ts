@@ -3,6 +3,7 @@ import { benchAi } from './ai.js';
 import { benchAssistant } from './assistant.js';
 import { benchConsoleAdd, benchDocument } from './core.js';
 import { benchDiscord } from './discord.js';
+import { benchGraph } from './graph.js';
 import { benchOci } from './oci.js';
 import { benchRedisAdd } from './redis.js';
 import { benchRuntime } from './runtime.js';
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<void>> = {
   runtime: benchRuntime,
   ai: benchAi,
   oci: benchOci,
+  graph: benchGraph,
 };
 
 const only = process.argv.slice(2);

@@ -30,6 +30,10 @@ const SUBCOMMANDS: Readonly<Record<string, () => Promise<Subcommand>>> = {
     const m = await import('./cli/validate-command.js');
     return { usage: m.VALIDATE_USAGE, run: m.validateCommand };
   },
+  graph: async () => {
+    const m = await import('./cli/graph-command.js');
+    return { usage: m.GRAPH_USAGE, run: m.graphCommand };
+  },
   fmt: async () => {
     const m = await import('./cli/fmt-command.js');
     return { usage: m.FMT_USAGE, run: m.fmtCommand };

@@ -31,11 +31,14 @@ function loadGraphviz(): Promise<Graphviz> {
 }
 
 /**
- * Graphviz writes `-` in ids as `&#45;` (so `--` never appears in its comments); in an attribute
- * value that is only noise: written plainly, so `id="node-Train/Fit"` is found as text too.
+ * Graphviz writes `-` in ids as `&#45;` (so `--` never appears in its comments); in an id or class
+ * that is only noise: written plainly, so `id="node-Train/Fit"` is found as text too.
  */
 function plainIds(svg: string): string {
-  return svg.replace(/ id="([^"]*)"/g, (_whole, id: string) => ` id="${id.replaceAll('&#45;', '-')}"`);
+  return svg.replace(
+    / (id|class)="([^"]*)"/g,
+    (_whole, name: string, value: string) => ` ${name}="${value.replaceAll('&#45;', '-')}"`,
+  );
 }
 
 export async function dotToSvg(dot: string): Promise<string> {
