@@ -61,7 +61,7 @@ export function problemList(model: GraphModel): string[] {
     ...shown.map((problem) => `• ${problem}`),
     ...(more > 0 ? [`… and ${more} more`] : []),
   ];
-  const label = quoteLines(text, true, 110);
+  const label = quoteLines(text, true, 80);
   return [
     `  problems [shape=note style=filled fillcolor=${quote(PROBLEM.fill)} fontcolor=${quote(PROBLEM.font)} color=${quote(PROBLEM.border)} fontsize=10 id="problems" label=${label}]`,
   ];
