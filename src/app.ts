@@ -11,6 +11,7 @@ import { createAnthropicProvider } from './assistant/provider-anthropic.js';
 import { createDispatcher, type Dispatcher } from './commands/dispatch.js';
 import type { FileAccess, Invocation } from './commands/types.js';
 import type { Config } from './config.js';
+import type { PageLinks } from './http/page-links.js';
 import type { Logger } from './logging.js';
 import type { CommandMetrics } from './metrics.js';
 import { AI_FILE_FOLDERS } from './runtime/ai/store-file.js';
@@ -60,6 +61,8 @@ export interface CoreOptions {
   readonly assistantLimits?: Partial<AssistantLimits>;
   /** Runs workflows for the job commands, with events and schedules (src/app-runtime.ts builds it). */
   readonly runs?: RuntimeSetup;
+  /** Signed links to the run and workflow pages (`aitws serve` with AITWS_PAGE_SECRET). */
+  readonly pageLinks?: PageLinks;
 }
 
 interface BuiltStore {
@@ -194,6 +197,7 @@ export function buildCore(options: CoreOptions): Core {
     ...(events === undefined ? {} : { runtime: events.runtime, events: events.router }),
     ...(config.runtime.webhooks === undefined ? {} : { webhooks: config.runtime.webhooks }),
     packaging: config.runtime.packaging,
+    ...(options.pageLinks === undefined ? {} : { pageLinks: options.pageLinks }),
     secrets: options.runs?.secrets ?? configuredSecrets(config.runtime),
     ...(options.fileRoot === undefined ? {} : { files: consoleFiles(options.fileRoot, options) }),
   });

@@ -11,6 +11,8 @@ import { buildRuntime, type RuntimeSetup, registerRunChats } from './app-runtime
 import type { Config } from './config.js';
 import { AitwsError } from './errors.js';
 import { hooksRoute } from './http/hooks.js';
+import { createPageLinks } from './http/page-links.js';
+import { pageRoutes } from './http/pages/routes.js';
 import { createHttpServer, type HttpRoute, healthRoutes, metricsRoute } from './http/server.js';
 import type { Logger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -149,6 +151,21 @@ function webhookRoutes(config: Config, core: Core, logger: Logger): HttpRoute[] 
   return [hooksRoute({ secret: webhooks.secret, router: core.events, versions: core.versions, logger })];
 }
 
+/** GET /runs/… and /workflows/… when AITWS_PAGE_SECRET is set (see src/http/pages/routes.ts). */
+function pagesRoutes(config: Config, core: Core, runs: RuntimeSetup, logger: Logger): HttpRoute[] {
+  const settings = config.runtime.pages;
+  if (settings === undefined) return [];
+  const { runtime } = runs;
+  return pageRoutes({
+    settings,
+    runs: runtime.store,
+    mask: (run, text) => runtime.mask(run, text),
+    access: core.access,
+    sessions: core.sessions,
+    logger,
+  });
+}
+
 /**
  * Undefined when no platform is configured. A start that fails (a port in use, a token the
  * platform refuses, a platform out of reach) throws, with an AitwsError saying what to change
@@ -167,7 +184,14 @@ export async function startServer(
 ): Promise<RunningServer | undefined> {
   const metrics = createMetrics();
   const runs = await buildRuntime({ config, logger, metrics });
-  const core = buildCore({ config, logger, metrics, runs });
+  const pages = config.runtime.pages;
+  const core = buildCore({
+    config,
+    logger,
+    metrics,
+    runs,
+    ...(pages === undefined ? {} : { pageLinks: createPageLinks(pages) }),
+  });
   const closeAll = async (): Promise<void> => {
     await runs.close();
     await core.close();
@@ -188,6 +212,7 @@ export async function startServer(
         ...healthRoutes(core.ready),
         ...platforms.flatMap((p) => p.routes),
         ...webhookRoutes(config, core, logger),
+        ...pagesRoutes(config, core, runs, logger),
       ],
       metrics: metricsRoute(async () => ({
         contentType: metrics.registry.contentType,

@@ -12,6 +12,7 @@ import type { PackagingSettings } from '../config-oci.js';
 import { maskSecrets } from '../document/redact.js';
 import type { Limits } from '../document/types.js';
 import type { WebhookSettings } from '../http/hooks-sign.js';
+import type { PageLinks } from '../http/page-links.js';
 import type { Logger } from '../logging.js';
 import type { CommandMetrics } from '../metrics.js';
 import type { EventRouter } from '../runtime/events.js';
@@ -52,6 +53,7 @@ export interface DispatcherDeps {
   readonly webhooks?: WebhookSettings;
   readonly packaging?: PackagingSettings;
   readonly secrets?: SecretSource;
+  readonly pageLinks?: PageLinks;
 }
 
 export interface Dispatcher {

@@ -73,6 +73,7 @@ export function contextFor(
     ...(deps.webhooks === undefined ? {} : { webhooks: deps.webhooks }),
     ...(deps.packaging === undefined ? {} : { packaging: deps.packaging }),
     ...(deps.secrets === undefined ? {} : { secrets: deps.secrets }),
+    ...(deps.pageLinks === undefined ? {} : { pageLinks: deps.pageLinks }),
     logger: deps.logger,
   };
 }

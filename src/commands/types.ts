@@ -4,6 +4,7 @@ import type { Assistant } from '../assistant/assistant.js';
 import type { PackagingSettings } from '../config-oci.js';
 import type { Limits, TomlValue } from '../document/types.js';
 import type { WebhookSettings } from '../http/hooks-sign.js';
+import type { PageLinks } from '../http/page-links.js';
 import type { Logger } from '../logging.js';
 import type { EventRouter } from '../runtime/events.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -111,6 +112,8 @@ export interface CommandContext {
   readonly secrets?: SecretSource;
   /** For what a command does after its effect stands and cannot fail on (an approval's commit). */
   readonly logger?: Logger;
+  /** Signed links to the run and workflow pages; absent when pages are off (no AITWS_PAGE_SECRET). */
+  readonly pageLinks?: PageLinks;
 }
 
 /** What decides a command's privilege beyond its name. */

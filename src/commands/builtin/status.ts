@@ -52,10 +52,12 @@ export const statusCommand: CommandDefinition = {
       ...(run.error === undefined ? [] : [{ label: 'Error', value: run.error.message }]),
     ];
     const hint = retryHint(run);
+    const page = context.pageLinks?.runLink(run.id, context.invocation.actor.id);
     return privateAnswer(`Run ${run.id}: ${stateWord(run)}`, {
       blocks: [
         { kind: 'fields', fields },
         ...(hint === undefined ? [] : [{ kind: 'text' as const, text: hint }]),
+        ...(page === undefined ? [] : [{ kind: 'text' as const, text: `Open the run page: ${page}` }]),
       ],
       data: {
         run_id: run.id,
@@ -63,6 +65,7 @@ export const statusCommand: CommandDefinition = {
         progress,
         elapsed_ms: elapsedMs(run, now),
         error: run.error ?? null,
+        ...(page === undefined ? {} : { page_url: page }),
       },
     });
   },
