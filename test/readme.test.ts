@@ -265,6 +265,7 @@ describe('Validate and format files in CI', () => {
     expect(commands.map((c) => c.text)).toEqual([
       'npx aitws validate workflows/*.toml',
       'npx aitws validate --strict workflow.toml',
+      'npx aitws graph workflow.toml -o flow.svg',
       'npx aitws validate --json workflow.toml',
       'npx aitws fmt workflows/*.toml --check',
       'npx aitws fmt workflows/*.toml --write',
@@ -293,6 +294,17 @@ describe('Validate and format files in CI', () => {
     expect(strict.code).toBe(1);
     expect(strict.stdout).toMatch(/workflow\.toml: error: .*unknown stage "ErrorHandling"/);
     expect(draft.code).toBe(0);
+  });
+
+  it('graph -o flow.svg: the picture /graph posts, as SVG', async () => {
+    await copyFile(SAMPLE_TOML, path.join(dir, 'workflow.toml'));
+    const { args, comment } = command('npx aitws graph workflow.toml -o flow.svg');
+    expect(comment).toContain('workflow.png');
+    const result = await aitws(args);
+    expect(result.code).toBe(0);
+    const svg = await readFile(path.join(dir, 'flow.svg'), 'utf8');
+    expect(svg).toContain('<svg');
+    expect(svg).toContain('missing: ErrorHandling');
   });
 
   it('validate --json: machine-readable findings', async () => {

@@ -14,6 +14,7 @@ import { discardCommand } from './builtin/discard.js';
 import { emitCommand } from './builtin/emit.js';
 import { feedbackCommand } from './builtin/feedback.js';
 import { grantCommand } from './builtin/grant.js';
+import { graphCommand } from './builtin/graph.js';
 import { createHelpCommand } from './builtin/help.js';
 import { historyCommand } from './builtin/history.js';
 import { hooksCommand } from './builtin/hooks.js';
@@ -49,6 +50,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   removeCommand,
   showCommand,
   validateCommand,
+  graphCommand,
   loadCommand,
   pullCommand,
   saveCommand,

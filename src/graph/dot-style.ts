@@ -2,6 +2,7 @@
  * How the picture looks: colours per state (text colour chosen for contrast, at least 4.5:1), shapes
  * per kind, and escaping user text for a quoted DOT string.
  */
+import { maskSecrets } from '../document/redact.js';
 import type { EdgeKind, NodeKind, NodeState } from './model-types.js';
 
 export const FONT = 'DejaVu Sans';
@@ -67,11 +68,14 @@ export const EDGE_STYLE: Readonly<Record<EdgeKind, string>> = {
 /** The longest a label line gets; longer user text is cut with an ellipsis. */
 export const MAX_LINE = 60;
 
-/** One line of user text, safe inside a DOT quoted string (no escape of it is live). */
+/**
+ * One line of user text, safe inside a DOT quoted string (no escape of it is live), secrets
+ * masked first: a picture is bytes, and nothing can mask it after it is drawn.
+ */
 export function escapeLine(text: string, max = MAX_LINE): string {
   // Control characters (newlines among them) would start a new line or worse: a space instead.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: they are what is being removed
-  const flat = text.replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g, ' ');
+  const flat = maskSecrets(text).replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g, ' ');
   const chars = [...flat];
   const cut = chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : flat;
   return cut.replace(/\\/g, '\\\\').replace(/"/g, '\\"');

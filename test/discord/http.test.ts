@@ -105,6 +105,18 @@ describe('discord HTTP interactions', () => {
     expect(answer.files[0]?.text).toContain('name = "Filed"');
   });
 
+  it('attaches /graph as a PNG file', async () => {
+    const where = channel('230000000000000009');
+    await post(JSON.stringify(commandPayload('create', [str('name', 'Pictured')], where)));
+    const payload = commandPayload('graph', [], where);
+    const sent = await post(JSON.stringify(payload));
+    const answer = await collectAnswer(fake, String(payload.token), sent.json);
+    expect(answer.files.map((f) => [f.name, f.contentType])).toEqual([['workflow.png', 'image/png']]);
+    const png = Buffer.from(answer.files[0]?.bytes ?? new Uint8Array());
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBeGreaterThan(50);
+  });
+
   it('autocompletes and answers buttons over HTTP', async () => {
     const where = channel('230000000000000003');
     const completed = await post(

@@ -216,6 +216,21 @@ describe('/aitws through HTTP', () => {
     expect(uploaded).not.toContain('hunter2');
   });
 
+  it('posts /aitws graph as a PNG upload of the workflow picture', async () => {
+    const channel = freshChannel();
+    await run('create name="Pictured"', channel);
+    await run('add stages name="Only" order=1', channel);
+    const before = fake.callsOf('files.completeUploadExternal').length;
+    await bot.command({ text: 'graph', channel });
+    const [complete] = (await fake.waitForCalls('files.completeUploadExternal', before + 1)).slice(before);
+    const files = complete?.args.files as { id: string; title: string }[];
+    expect(files[0]?.title).toBe('workflow.png');
+    const png = fake.uploadBytes.get(files[0]?.id ?? '') ?? Buffer.alloc(0);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBeGreaterThan(50);
+    expect(String(complete?.args.initial_comment)).toContain('"Pictured" v2');
+  });
+
   it('tells the person when the file cannot be posted because the bot is not in the channel', async () => {
     const channel = freshChannel();
     await run('create', channel);

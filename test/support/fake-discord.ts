@@ -13,6 +13,7 @@ export interface RecordedFile {
   readonly name: string;
   readonly contentType: string;
   readonly text: string;
+  readonly bytes: Uint8Array;
 }
 
 export type CallKind =
@@ -83,7 +84,13 @@ async function parseBody(request: IncomingMessage): Promise<{ json: unknown; fil
     for (const [key, value] of form.entries()) {
       if (key === 'payload_json' && typeof value === 'string') json = JSON.parse(value);
       else if (typeof value !== 'string') {
-        files.push({ name: value.name, contentType: value.type, text: await value.text() });
+        const bytes = new Uint8Array(await value.arrayBuffer());
+        files.push({
+          name: value.name,
+          contentType: value.type,
+          text: new TextDecoder().decode(bytes),
+          bytes,
+        });
       }
     }
     return { json, files };

@@ -49,6 +49,8 @@ export interface FakeSlack {
   readonly calls: ApiCall[];
   readonly responses: ResponsePost[];
   readonly uploads: Map<string, string>;
+  /** The same uploads as bytes, for files that are not text (a PNG). */
+  readonly uploadBytes: Map<string, Buffer>;
   /** A fresh response_url on the fake. */
   responseUrl(): string;
   /** Posts made to one response_url. */
@@ -103,6 +105,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: ApiCall[] = [];
   const responses: ResponsePost[] = [];
   const uploads = new Map<string, string>();
+  const uploadBytes = new Map<string, Buffer>();
   const files = new Map<string, { file: HostedFile; content: string }>();
   const failures = new Map<string, string[]>();
   const rateLimits = new Map<string, number[]>();
@@ -161,7 +164,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
 
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://fake');
-    const body = (await readBody(request)).toString('utf8');
+    const raw = await readBody(request);
+    const body = raw.toString('utf8');
     if (request.method === 'POST' && url.pathname.startsWith('/api/')) {
       const method = url.pathname.slice('/api/'.length);
       const args = decodeArgs(request, body);
@@ -187,6 +191,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     }
     if (request.method === 'POST' && url.pathname.startsWith('/upload/')) {
       uploads.set(url.pathname.slice('/upload/'.length), body);
+      uploadBytes.set(url.pathname.slice('/upload/'.length), raw);
       response.writeHead(200, { 'content-type': 'text/plain' });
       response.end(`OK - ${Buffer.byteLength(body)}`);
       return;
@@ -240,6 +245,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     calls,
     responses,
     uploads,
+    uploadBytes,
     responseUrl: () => `${base}/response/${next()}-${randomBytes(4).toString('hex')}`,
     postsTo: (target) => responses.filter((r) => `${base}${r.path}` === target),
     hostFile(name, content, declaredSize) {
