@@ -152,7 +152,13 @@ function webhookRoutes(config: Config, core: Core, logger: Logger): HttpRoute[] 
 }
 
 /** GET /runs/… and /workflows/… when AITWS_PAGE_SECRET is set (see src/http/pages/routes.ts). */
-function pagesRoutes(config: Config, core: Core, runs: RuntimeSetup, logger: Logger): HttpRoute[] {
+function pagesRoutes(
+  config: Config,
+  core: Core,
+  runs: RuntimeSetup,
+  logger: Logger,
+  stopping: AbortSignal,
+): HttpRoute[] {
   const settings = config.runtime.pages;
   if (settings === undefined) return [];
   const { runtime } = runs;
@@ -163,6 +169,7 @@ function pagesRoutes(config: Config, core: Core, runs: RuntimeSetup, logger: Log
     access: core.access,
     sessions: core.sessions,
     logger,
+    stopping,
   });
 }
 
@@ -198,6 +205,8 @@ export async function startServer(
   };
   let servers: Listening | undefined;
   let platforms: PlatformAdapter[] = [];
+  // Live run pages hold their connection open: they end when the server stops.
+  const pageStreams = new AbortController();
   try {
     platforms = factories
       .map((factory) => factory({ config, core, logger }))
@@ -212,7 +221,7 @@ export async function startServer(
         ...healthRoutes(core.ready),
         ...platforms.flatMap((p) => p.routes),
         ...webhookRoutes(config, core, logger),
-        ...pagesRoutes(config, core, runs, logger),
+        ...pagesRoutes(config, core, runs, logger, pageStreams.signal),
       ],
       metrics: metricsRoute(async () => ({
         contentType: metrics.registry.contentType,
@@ -250,6 +259,7 @@ export async function startServer(
     port,
     metricsPort,
     async stop() {
+      pageStreams.abort();
       for (const platform of platforms) await platform.stop();
       await Promise.all(all.map(close));
       await closeAll();

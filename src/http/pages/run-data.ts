@@ -26,6 +26,8 @@ export interface PageSources {
   readonly now?: () => Date;
   /** How often a live page's stream looks at the run (ms). */
   readonly pollMs?: number;
+  /** Aborted when the server stops: open live streams end, so closing it need not wait for them. */
+  readonly stopping?: AbortSignal;
 }
 
 export interface StepAi {

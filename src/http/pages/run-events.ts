@@ -106,11 +106,15 @@ export function streamRun(
     if (!stream.closed) response.write(': still here\n\n');
   }, HEARTBEAT_MS);
   heartbeat.unref();
+  const stopping = (): void => finish(stream);
   const stop = (): void => {
     stream.closed = true;
     clearInterval(heartbeat);
+    sources.stopping?.removeEventListener('abort', stopping);
   };
   request.on('close', stop);
   response.on('close', stop);
+  if (sources.stopping?.aborted === true) return finish(stream);
+  sources.stopping?.addEventListener('abort', stopping, { once: true });
   loop(stream, sources.pollMs ?? DEFAULT_POLL_MS);
 }
