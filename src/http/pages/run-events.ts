@@ -114,7 +114,10 @@ export function streamRun(
   };
   request.on('close', stop);
   response.on('close', stop);
-  if (sources.stopping?.aborted === true) return finish(stream);
+  if (sources.stopping?.aborted === true) {
+    finish(stream);
+    return;
+  }
   sources.stopping?.addEventListener('abort', stopping, { once: true });
   loop(stream, sources.pollMs ?? DEFAULT_POLL_MS);
 }
