@@ -176,7 +176,13 @@ export async function buildRuntime(options: RuntimeSetupOptions): Promise<Runtim
     secret: (name) => secrets.get(name),
     now,
   };
-  const progress = new RunProgress({ store, chat, logger, now });
+  const progress = new RunProgress({
+    store,
+    chat,
+    logger,
+    now,
+    openButton: config.runtime.pages !== undefined,
+  });
   const registry = executorRegistry(await executors(config, ai.services, options.metrics));
   const runtime = new Runtime({
     store,

@@ -8,7 +8,7 @@ import type { Caller } from '../access/service.js';
 import { maskSecrets } from '../document/redact.js';
 import { AitwsError } from '../errors.js';
 import { parseRunVoteButton, type RunVoteButton } from '../runtime/executors/human-approval.js';
-import { parseResultsButton } from '../runtime/progress.js';
+import { parseOpenButton, parseResultsButton } from '../runtime/progress.js';
 import type { Decision, PendingAction } from '../session/interaction-port.js';
 import { demandLines } from './authorize.js';
 import { applyBatch } from './batch.js';
@@ -137,12 +137,20 @@ async function showResults(core: Core, click: ButtonClick, runId: string): Promi
   return { ...reply, clickEffect: 'private' };
 }
 
+/** A run's Open button: /status RUN for the person who clicked, with their own page link. */
+async function openRun(core: Core, click: ButtonClick, runId: string): Promise<Reply> {
+  const reply = await run(core, { text: `/status ${runId}`, actor: click.actor, channel: click.channel });
+  return { ...reply, clickEffect: 'private' };
+}
+
 export async function handleButton(core: Core, click: ButtonClick): Promise<Reply> {
   const voteButton = parseVoteButton(click.buttonId);
   const runVoteButton = parseRunVoteButton(click.buttonId);
   const resultsRun = parseResultsButton(click.buttonId);
+  const openedRun = parseOpenButton(click.buttonId);
   try {
     if (resultsRun !== undefined) return maskReply(await showResults(core, click, resultsRun));
+    if (openedRun !== undefined) return maskReply(await openRun(core, click, openedRun));
     if (runVoteButton !== undefined) return maskReply(await voteOnRunStep(core, click, runVoteButton));
     if (voteButton !== undefined)
       return maskReply(await vote(core, click, voteButton.reviewId, voteButton.choice));

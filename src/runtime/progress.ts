@@ -21,6 +21,8 @@ export interface ProgressOptions {
   readonly now: () => Date;
   /** At most one edit per this long, except the final summary. Default 3 s. */
   readonly minEditMs?: number;
+  /** Run pages are served: the message carries an Open button (a link for whoever clicks). */
+  readonly openButton?: boolean;
 }
 
 /** The id of the button that shows a run's results (clicks.ts turns it into /results RUN). */
@@ -32,6 +34,20 @@ const RESULTS_BUTTON = /^aitws:results:([A-Za-z0-9_-]{1,64})$/;
 
 export function parseResultsButton(id: string): string | undefined {
   return RESULTS_BUTTON.exec(id)?.[1];
+}
+
+/**
+ * The id of the button that opens a run's page. A message's link would be the same for everyone,
+ * and a page link is made for one person: the click answers the clicker alone with theirs.
+ */
+export function openButtonId(runId: string): string {
+  return `aitws:open:${runId}`;
+}
+
+const OPEN_BUTTON = /^aitws:open:([A-Za-z0-9_-]{1,64})$/;
+
+export function parseOpenButton(id: string): string | undefined {
+  return OPEN_BUTTON.exec(id)?.[1];
 }
 
 /** A duration as people read it: `45 ms`, `3.2 s`, `12 min`, `2.5 h`. */
@@ -57,7 +73,9 @@ export function progressText(
   steps: readonly StepRecord[],
   planned: number,
   now: Date,
+  openButton = false,
 ): NotifyRequest {
+  const open = openButton ? [{ id: openButtonId(run.id), label: 'Open' }] : [];
   const name = `${run.workflow.name} v${run.workflow.version}`;
   const done = finishedActions(steps);
   if (isFinal(run.state)) {
@@ -66,13 +84,14 @@ export function progressText(
     const why = run.error === undefined ? '' : `: ${run.error.message}`;
     return {
       text: `Run ${run.id} of ${name} ${outcome} in ${took} (${done} of ${actionCount(planned)})${why}`,
-      buttons: [{ id: resultsButtonId(run.id), label: 'Results' }],
+      buttons: [{ id: resultsButtonId(run.id), label: 'Results' }, ...open],
     };
   }
   const at = run.waitingFor !== undefined ? ` · waiting (${run.waitingFor.kind})` : '';
   const elapsed = durationText(now.getTime() - Date.parse(run.createdAt));
   return {
     text: `Run ${run.id} of ${name}: ${run.state}${at} · ${done} of ${actionCount(planned)} · ${elapsed}`,
+    ...(open.length === 0 ? {} : { buttons: open }),
   };
 }
 
@@ -99,7 +118,13 @@ export class RunProgress {
     const lastEdit = typeof memo?.value.at === 'string' ? Date.parse(memo.value.at) : 0;
     if (!final && memo !== null && now().getTime() - lastEdit < (this.#options.minEditMs ?? 3000)) return;
     const steps = await store.steps(run.id);
-    const request = progressText(run, steps, plannedActionCount(run.document), now());
+    const request = progressText(
+      run,
+      steps,
+      plannedActionCount(run.document),
+      now(),
+      this.#options.openButton === true,
+    );
     const message = messageOf(memo?.value.message);
     const at = now().toISOString();
     if (message === undefined) {

@@ -4,7 +4,7 @@
  * the user's files, and a run's picture is the version it ran with its actions' states. Every PNG
  * is decoded (signature, header, inflated pixels), not just found.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -19,6 +19,9 @@ import { MemorySessionStore } from '../../src/session/memory-store.js';
 import type { ChannelKey } from '../../src/session/port.js';
 import { jsonLines, runCli } from '../support/cli.js';
 import { createHarness, type Harness, textOf } from '../support/harness.js';
+import { REPO_ROOT } from '../support/paths.js';
+
+const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 
 const WORKFLOW = [
   '/create name="Greeter" version="1.0.0"',
@@ -145,8 +148,10 @@ describe('/graph in the console', () => {
     for (const line of WORKFLOW) expect((await harness.run(line)).ok).toBe(true);
     const reply = await harness.run('/graph');
     expect(textOf(reply)).toContain('Wrote workflow.png');
-    const decoded = decodePng(await readFile(path.join(harness.workDir, 'workflow.png')));
-    expect(decoded.varied).toBe(true);
+    const png = await readFile(path.join(harness.workDir, 'workflow.png'));
+    expect(decodePng(png).varied).toBe(true);
+    await mkdir(ARTIFACTS, { recursive: true });
+    await writeFile(path.join(ARTIFACTS, 'graph-draft.png'), png);
   });
 
   it('draws a run waiting on its approval with each action coloured by its state', async () => {
@@ -172,6 +177,10 @@ describe('/graph in the console', () => {
     const svg = await readFile(path.join(dir, `run-${id}.svg`), 'utf8');
     expect(svg).toMatch(/id="node-Compose\/Greeting"[^>]*class="[^"]*state-done/);
     expect(svg).toMatch(/id="node-Check\/Sign_20_off"[^>]*class="[^"]*state-waiting/);
-    expect(decodePng(await readFile(path.join(dir, pngReply?.data.file ?? ''))).varied).toBe(true);
+    const png = await readFile(path.join(dir, pngReply?.data.file ?? ''));
+    expect(decodePng(png).varied).toBe(true);
+    // Kept for people to look at (CI keeps test-artifacts/); not compared to anything.
+    await mkdir(ARTIFACTS, { recursive: true });
+    await writeFile(path.join(ARTIFACTS, 'graph-run-waiting.png'), png);
   });
 });
