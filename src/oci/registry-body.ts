@@ -44,11 +44,7 @@ export async function expectStatus(
 }
 
 /** The refusal with what its body says (at most 64 KiB of it read). */
-async function refusedWith(
-  reference: Reference,
-  response: Response,
-  doing: string,
-): Promise<AitwsError> {
+async function refusedWith(reference: Reference, response: Response, doing: string): Promise<AitwsError> {
   const body = await readCapped(response, 64 * 1024, 'The error').catch(() => new Uint8Array());
   return statusError(reference, response, doing, body);
 }
