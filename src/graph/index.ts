@@ -43,6 +43,7 @@ export interface RenderedGraph {
   readonly problems: readonly string[];
 }
 
+export { type Paint, STATE_PAINT } from './dot-style.js';
 export { actionNodeId, stageNodeId, stateKey } from './ids.js';
 export { COLLAPSE_ABOVE } from './model.js';
 export { MAX_PNG_SIDE } from './render.js';

@@ -1,26 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
-import { createTwoFilesPatch } from 'diff';
 import { formatBytes, maskDocument, sectionNames, stringifyDocument } from '../../document/index.js';
 import type { AitwsDocument } from '../../document/types.js';
+import { MAX_CHANGED_LINES, versionPatch } from '../../document/version-patch.js';
 import { AitwsError } from '../../errors.js';
 import type { SessionRecord } from '../../session/port.js';
 import { privateAnswer, type Reply, type ReplyAttachment } from '../reply.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 import { parseVersionWord, rejectUnknownParams } from './params.js';
-
-/**
- * Myers' diff costs about (changed lines)²: two 232 KB versions that differ everywhere took seconds
- * of CPU, and no other channel got an answer meanwhile. A patch with more changed lines than this
- * is past reading in chat anyway, so the diff gives up there (some 20 ms of CPU on two versions at
- * the size limit; 1,000 lines took 70 ms, too long a pause for the other channels) and the reply
- * summarises instead.
- */
-const MAX_CHANGED_LINES = 500;
-/**
- * Wall-clock backstop for what the line bound does not catch (very long lines). A busy machine can
- * hit it on a diff that would otherwise fit: the reply is then the summary, which is still right.
- */
-const DIFF_TIMEOUT_MS = 100;
 
 /** One side of the comparison, masked and rendered once for the patch, the summary and the files. */
 interface Side {
@@ -60,22 +46,6 @@ async function documentAt(
     );
   }
   return entry.document;
-}
-
-/** The unified diff without its file header, or undefined when it would cost more than the bounds. */
-function boundedPatch(from: Side, to: Side): string | undefined {
-  const patch = createTwoFilesPatch(`v${from.version}`, `v${to.version}`, from.text, to.text, '', '', {
-    context: 3,
-    maxEditLength: MAX_CHANGED_LINES,
-    timeout: DIFF_TIMEOUT_MS,
-  });
-  if (patch === undefined) return undefined;
-  // Drop the patch's own header (index line, ---/+++ names): ours says v-numbers instead.
-  const lines = patch.split('\n');
-  return lines
-    .slice(lines.findIndex((line) => line.startsWith('+++')) + 1)
-    .join('\n')
-    .trim();
 }
 
 /** Top-level sections of either side, known ones in registry order, then the others by name. */
@@ -177,7 +147,7 @@ export async function compareVersions(
   const after = await documentAt(context, to, current);
   const fromSide = await sideOf(from, before);
   const toSide = await sideOf(to, after);
-  const body = boundedPatch(fromSide, toSide);
+  const body = versionPatch(fromSide, toSide);
   if (body === undefined) return summary(fromSide, toSide);
   if (body.length === 0)
     return privateAnswer(`No differences between v${from} and v${to}.`, { data: { from, to } });

@@ -3,12 +3,23 @@
  * so a page needs no second request and an error page is the same bytes every time.
  */
 import { createHash } from 'node:crypto';
+import { STATE_PAINT } from '../../graph/index.js';
 
 /**
- * Colours meet WCAG AA on their backgrounds; state colours are paired with words, never alone. The
- * graph's node colours repeat src/graph's palette (STATE_PAINT), so a node the live stream
- * recolours looks as the picture would have drawn it.
+ * The graph's node colours come from src/graph's own palette, so a node the live stream recolours
+ * looks as the picture would have drawn it.
  */
+function graphStateRules(): string {
+  return Object.entries(STATE_PAINT)
+    .map(
+      ([state, paint]) =>
+        `.graph g[data-state=${state}] :is(polygon,ellipse,path,polyline){fill:${paint.fill};stroke:${paint.border}}` +
+        `.graph g[data-state=${state}] text{fill:${paint.font}}`,
+    )
+    .join('\n');
+}
+
+/** Colours meet WCAG AA on their backgrounds; state colours are paired with words, never alone. */
 export const CSS = `
 :root{color-scheme:light;--fg:#1b1f24;--muted:#4d5561;--bg:#fff;--line:#d0d7de;--accent:#0a58ca;
 --ok:#1a7f37;--ok-bg:#dafbe1;--bad:#b42318;--bad-bg:#ffebe9;--run:#0a58ca;--run-bg:#ddf4ff;
@@ -36,12 +47,7 @@ pre{background:#f6f8fa;border:1px solid var(--line);padding:.75rem;overflow-x:au
 .meta dt{font-weight:600}.meta dd{margin:0}
 details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}
 .graph{overflow-x:auto;border:1px solid var(--line);padding:.5rem}.graph svg{max-width:100%;height:auto}
-.graph g[data-state=done] :is(polygon,ellipse,path,polyline){fill:#2E7D32;stroke:#1B5E20}.graph g[data-state=done] text{fill:#FFFFFF}
-.graph g[data-state=running] :is(polygon,ellipse,path,polyline){fill:#1565C0;stroke:#0D47A1}.graph g[data-state=running] text{fill:#FFFFFF}
-.graph g[data-state=waiting] :is(polygon,ellipse,path,polyline){fill:#FFC107;stroke:#FF8F00}.graph g[data-state=waiting] text{fill:#000000}
-.graph g[data-state=failed] :is(polygon,ellipse,path,polyline){fill:#C62828;stroke:#8E0000}.graph g[data-state=failed] text{fill:#FFFFFF}
-.graph g[data-state=skipped] :is(polygon,ellipse,path,polyline){fill:#BDBDBD;stroke:#616161}.graph g[data-state=skipped] text{fill:#000000}
-.graph g[data-state=pending] :is(polygon,ellipse,path,polyline){fill:#FFFFFF;stroke:#90A4AE}.graph g[data-state=pending] text{fill:#37474F}
+${graphStateRules()}
 .tok-comment{color:#57606a}.tok-key{color:#0550ae}.tok-string{color:#0a3069}.tok-number{color:#953800}
 .tok-table{color:#6f42c1;font-weight:600}.tok-bool{color:#cf222e}
 .diff-add{color:#116329;background:#e6ffec;display:block}.diff-del{color:#82071e;background:#ffebe9;display:block}

@@ -1,16 +1,12 @@
 /**
- * A version's change as a unified diff, the way /diff computes it (src/commands/builtin/diff.ts):
- * both sides masked and rendered as TOML, the `diff` package with the same bounds on changed
- * lines and time, and the patch's own header dropped. Lines are coloured by kind and escaped.
+ * A version's change as a unified diff, computed as /diff does (src/document/version-patch.ts):
+ * both sides masked and rendered as TOML, within the same bounds. Lines are coloured by kind and
+ * escaped.
  */
-import { createTwoFilesPatch } from 'diff';
 import { maskDocument, stringifyDocument } from '../../document/index.js';
 import type { AitwsDocument } from '../../document/types.js';
+import { versionPatch } from '../../document/version-patch.js';
 import { type Html, html, join } from './html.js';
-
-/** The same bounds as /diff: past them a patch is not worth reading and costs too much. */
-const MAX_CHANGED_LINES = 500;
-const DIFF_TIMEOUT_MS = 100;
 
 export function documentText(document: AitwsDocument | null): string {
   return document === null ? '' : stringifyDocument(maskDocument(document));
@@ -23,17 +19,7 @@ export function patchOf(
   toVersion: number,
   after: string,
 ): string | undefined {
-  const patch = createTwoFilesPatch(`v${fromVersion}`, `v${toVersion}`, before, after, '', '', {
-    context: 3,
-    maxEditLength: MAX_CHANGED_LINES,
-    timeout: DIFF_TIMEOUT_MS,
-  });
-  if (patch === undefined) return undefined;
-  const lines = patch.split('\n');
-  return lines
-    .slice(lines.findIndex((each) => each.startsWith('+++')) + 1)
-    .join('\n')
-    .trim();
+  return versionPatch({ version: fromVersion, text: before }, { version: toVersion, text: after });
 }
 
 function diffLine(text: string): Html {
