@@ -167,6 +167,7 @@ function pagesRoutes(
     runs: runtime.store,
     mask: (run, text) => runtime.mask(run, text),
     access: core.access,
+    policy: config.access,
     sessions: core.sessions,
     logger,
     stopping,

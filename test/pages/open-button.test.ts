@@ -61,4 +61,20 @@ describe('the Open button', () => {
       expect(await page.text()).not.toContain(SECRET_VALUE);
     }
   });
+
+  it('stops serving a link to someone who may no longer read the channel', async () => {
+    const linkFor = async (actor: { id: string; name: string }) =>
+      ((await h.command(`/status ${runId}`, actor)).data as { page_url: string }).page_url;
+    const [adaLink, bobLink] = [await linkFor(ADA), await linkFor(BOB)];
+    expect((await fetch(h.local(bobLink))).status).toBe(200);
+    for (const line of [
+      '/add roles name="Runner" privileges=["execute"]',
+      '/revoke bob Approver',
+      '/grant bob Runner',
+    ])
+      expect((await h.command(line)).ok, line).toBe(true);
+    const refused = await fetch(h.local(bobLink));
+    expect(refused.status).toBe(404);
+    expect((await fetch(h.local(adaLink))).status).toBe(200);
+  });
 });

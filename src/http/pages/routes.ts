@@ -11,6 +11,7 @@
  * the same person with the same expiry, so following them never extends a link's life.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { standingOf } from '../../access/privileges.js';
 import { readRunSnapshot } from '../../runtime/ai/run-snapshot.js';
 import type { ChannelKey } from '../../session/port.js';
 import { checkLink, linkSignature, type PageKind, pagePath, queryOf, workflowId } from '../page-links.js';
@@ -59,6 +60,16 @@ function open(
   return undefined;
 }
 
+/**
+ * Whether the link's person may still read the channel: a link outlives nothing it was made
+ * for, so someone whose grant was revoked (or changed to hold no `read`) gets the 404 too.
+ */
+async function mayRead(sources: PageSources, channel: ChannelKey, user: string): Promise<boolean> {
+  const [record, session] = await Promise.all([sources.access.read(channel), sources.sessions.read(channel)]);
+  const standing = standingOf(sources.policy, session.document, record.grants, channel.platform, user);
+  return standing.privileges.has('read');
+}
+
 /** A relative link to another page, for the same person until the same time. */
 function linkTo(sources: PageSources, kind: PageKind, id: string, opened: Opened, suffix = ''): string {
   const signature = linkSignature(sources.settings.secret, kind, id, opened.user, opened.expiry);
@@ -76,6 +87,8 @@ async function runRoute(
   if (runId === undefined || runId === '' || extra.length > 0) return sendNotFound(response);
   const opened = open(sources, 'run', runId, url, response, runId);
   if (opened === undefined) return;
+  const run = await sources.runs.read(runId);
+  if (run === null || !(await mayRead(sources, run.channel, opened.user))) return sendNotFound(response);
   if (sub === 'events') return streamRun(sources, request, response, runId, opened.expiry);
   const view = await readRunView(sources, runId);
   if (view === null) return sendNotFound(response);
@@ -112,7 +125,9 @@ async function workflowRoute(
   const url = urlOf(request);
   const channel = channelOf(segments(url, '/workflows/'));
   if (channel === undefined) return sendNotFound(response);
-  if (open(sources, 'workflow', workflowId(channel), url, response) === undefined) return;
+  const opened = open(sources, 'workflow', workflowId(channel), url, response);
+  if (opened === undefined) return;
+  if (!(await mayRead(sources, channel, opened.user))) return sendNotFound(response);
   const [session, history, access] = await Promise.all([
     sources.sessions.read(channel),
     sources.sessions.history(channel, 20),

@@ -4,6 +4,7 @@
  * the run or the version it runs. Nothing here is masked yet: the renderers mask every text with
  * the run's secret values (PageSources.mask) before escaping it.
  */
+import type { AccessPolicy } from '../../access/privileges.js';
 import { isTable } from '../../document/tree.js';
 import type { AitwsDocument } from '../../document/types.js';
 import type { Logger } from '../../logging.js';
@@ -21,6 +22,8 @@ export interface PageSources {
   /** The run's secret values and the usual patterns masked (Runtime.mask). */
   readonly mask: (run: RunRecord, text: string) => string;
   readonly access: AccessStore;
+  /** Who holds what by default (admins, default privileges), to check `read` on every request. */
+  readonly policy: AccessPolicy;
   readonly sessions: Pick<SessionStore, 'read' | 'history' | 'historyEntry'>;
   readonly logger: Logger;
   readonly now?: () => Date;
