@@ -5,6 +5,7 @@ import { benchConsoleAdd, benchDocument } from './core.js';
 import { benchDiscord } from './discord.js';
 import { benchGraph } from './graph.js';
 import { benchOci } from './oci.js';
+import { benchPages } from './pages.js';
 import { benchRedisAdd } from './redis.js';
 import { benchRuntime } from './runtime.js';
 import { benchSlack } from './slack.js';
@@ -20,6 +21,7 @@ const benches: Record<string, () => Promise<void>> = {
   ai: benchAi,
   oci: benchOci,
   graph: benchGraph,
+  pages: benchPages,
 };
 
 const only = process.argv.slice(2);

@@ -75,16 +75,36 @@ function typeOf(actions: ReadonlyMap<string, Readonly<Record<string, unknown>>>,
   return String(actions.get(actionKey(step.key))?.type ?? '');
 }
 
+/** How many step memos a page reads at once: a 1,000-action run has hundreds of them. */
+const MEMO_READS_AT_ONCE = 16;
+
+/** `read` for each step, at most MEMO_READS_AT_ONCE at a time, results in step order. */
+async function readEach<T>(
+  steps: readonly StepRecord[],
+  read: (step: StepRecord) => Promise<T | undefined>,
+): Promise<T[]> {
+  const results: (T | undefined)[] = new Array(steps.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < steps.length; index = next++) {
+      const step = steps[index];
+      if (step !== undefined) results[index] = await read(step);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(MEMO_READS_AT_ONCE, steps.length) }, worker));
+  return results.filter((result): result is T => result !== undefined);
+}
+
 async function aiOf(store: RunStore, run: RunRecord, steps: readonly StepRecord[]): Promise<StepAi[]> {
   const actions = actionsOf(run.document);
-  const found: StepAi[] = [];
-  for (const step of steps) {
-    if (typeOf(actions, step) !== 'ai.invoke' && !step.key.startsWith('handler:')) continue;
+  const candidates = steps.filter(
+    (step) => typeOf(actions, step) === 'ai.invoke' || step.key.startsWith('handler:'),
+  );
+  return readEach(candidates, async (step) => {
     const memo = await store.readStepMemo(run.id, aiRecordKey(step.key));
     const record = memo === null ? undefined : readAiStepRecord(memo.value);
-    if (record !== undefined) found.push({ step, record });
-  }
-  return found;
+    return record === undefined ? undefined : { step, record };
+  });
 }
 
 async function approvalsOf(
@@ -93,14 +113,12 @@ async function approvalsOf(
   steps: readonly StepRecord[],
 ): Promise<StepApproval[]> {
   const actions = actionsOf(run.document);
-  const found: StepApproval[] = [];
-  for (const step of steps) {
-    if (typeOf(actions, step) !== 'human.approval') continue;
+  const candidates = steps.filter((step) => typeOf(actions, step) === 'human.approval');
+  return readEach(candidates, async (step) => {
     const memo = await store.readStepMemo(run.id, step.key);
     const approval = memo === null ? undefined : readApprovalMemo(memo.value);
-    if (approval !== undefined) found.push({ step, memo: approval });
-  }
-  return found;
+    return approval === undefined ? undefined : { step, memo: approval };
+  });
 }
 
 /** Entries that name the run, or are about the version it runs (its submission and approval). */
