@@ -126,6 +126,9 @@ describe('/graph in chat', () => {
     const bad = await say('/graph format=gif');
     expect(bad.ok).toBe(false);
     expect(textOf(bad)).toContain('format=png');
+    const twice = await say('/graph r0000000000 run=r0000000001');
+    expect(twice.ok).toBe(false);
+    expect(textOf(twice)).toContain('Name the run once');
     const run = await say('/graph r0000000000');
     expect(run.ok).toBe(false);
     expect(textOf(run)).toContain('no runtime');
@@ -166,7 +169,7 @@ describe('/graph in the console', () => {
     const id = run.data.run_id;
     const second = await runCli(['console', '--json', '--user', 'ada'], {
       cwd: dir,
-      input: `/graph ${id} format=svg\n/graph ${id}\n`,
+      input: `/graph run=${id} format=svg\n/graph ${id}\n`,
     });
     const [svgReply, pngReply] = jsonLines(second.stdout).filter((line) => 'command' in line) as {
       ok: boolean;

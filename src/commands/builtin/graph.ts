@@ -32,8 +32,17 @@ function formatOf(context: CommandContext): Format {
   });
 }
 
+/** `/graph RUN` or `/graph run=RUN`, not both. */
+function runIdOf(context: CommandContext): string | undefined {
+  const [word] = context.command.positionals;
+  const param = optionalString(context.command.params, 'run');
+  if (word !== undefined && param !== undefined)
+    throw new AitwsError('USAGE', 'Name the run once: /graph RUN or /graph run=RUN.');
+  return word ?? param;
+}
+
 async function subjectOf(context: CommandContext): Promise<Subject> {
-  const [runId] = context.command.positionals;
+  const runId = runIdOf(context);
   if (runId !== undefined) {
     const runtime = runtimeOf(context);
     const run = await runtime.find(context.invocation.channel, runId);
@@ -90,11 +99,11 @@ export const graphCommand: CommandDefinition = {
   group: 'draft',
   privilege: 'read',
   summary: 'Draw the workflow (or a run, coloured by state) as a picture',
-  usage: '/graph [RUN] [format=png|svg]',
+  usage: '/graph [run=RUN] [format=png|svg]',
   description:
-    'Draws the draft as a graph: stages in order with their actions, branches with their true/false edges, parallel groups, triggers and handlers, approval and AI steps marked, and structural problems (an unreachable stage, a branch to nowhere) in red. With a run id, draws the version that run executes with each action coloured by its state (done, running, waiting, failed, skipped). Very large workflows are collapsed to one box per stage. In chat the picture is posted; the console writes workflow.png (or run-RUN.png) in the current directory.',
-  accepts: { params: ['format'], words: 1 },
-  examples: ['/graph', '/graph r7k2m9qxa4b', '/graph format=svg'],
+    'Draws the draft as a graph: stages in order with their actions, branches with their true/false edges, parallel groups, triggers and handlers, approval and AI steps marked, and structural problems (an unreachable stage, a branch to nowhere) in red. With run=RUN (or the run id alone), draws the version that run executes with each action coloured by its state (done, running, waiting, failed, skipped). Very large workflows are collapsed to one box per stage. In chat the picture is posted; the console writes workflow.png (or run-RUN.png) in the current directory.',
+  accepts: { params: ['run', 'format'], words: 1 },
+  examples: ['/graph', '/graph run=r7k2m9qxa4b', '/graph format=svg'],
   async run(context) {
     const format = formatOf(context);
     const subject = await subjectOf(context);
