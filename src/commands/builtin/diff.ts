@@ -56,12 +56,14 @@ function sectionsOf(from: Side, to: Side): string[] {
 }
 
 /** Each section compared as a value (one linear walk each), so no patch is needed to say which differ. */
-function sectionChanges(from: Side, to: Side): { changed: string[]; same: string[] } {
+async function sectionChanges(from: Side, to: Side): Promise<{ changed: string[]; same: string[] }> {
   const changed: string[] = [];
   const same: string[] = [];
   for (const name of sectionsOf(from, to)) {
     const before = from.masked?.[name];
     const after = to.masked?.[name];
+    // A section at the size limit takes milliseconds to compare: other channels go in between.
+    await nextTurn();
     if (isDeepStrictEqual(before, after)) same.push(name);
     else if (before === undefined) changed.push(`${name} (only in v${to.version})`);
     else if (after === undefined) changed.push(`${name} (only in v${from.version})`);
@@ -83,8 +85,8 @@ function attachment(side: Side): ReplyAttachment[] {
 }
 
 /** Sizes, the sections that differ and both versions as files: what a too-long patch is replaced by. */
-function summary(from: Side, to: Side): Reply {
-  const { changed, same } = sectionChanges(from, to);
+async function summary(from: Side, to: Side): Promise<Reply> {
+  const { changed, same } = await sectionChanges(from, to);
   return privateAnswer(
     `v${from.version} and v${to.version} differ too much to show as a patch (more than ${MAX_CHANGED_LINES} changed lines, or too long to compute); both versions are attached.`,
     {
@@ -148,6 +150,7 @@ export async function compareVersions(
   const fromSide = await sideOf(from, before);
   const toSide = await sideOf(to, after);
   const body = versionPatch(fromSide, toSide);
+  await nextTurn();
   if (body === undefined) return summary(fromSide, toSide);
   if (body.length === 0)
     return privateAnswer(`No differences between v${from} and v${to}.`, { data: { from, to } });
