@@ -26,6 +26,7 @@ import { COMMANDS } from '../src/commands/registry.js';
 import type { TomlValue } from '../src/document/types.js';
 import { aiInvokeParams } from '../src/runtime/ai/invoke-params.js';
 import { checkAiInvoke } from '../src/runtime/executors/ai-invoke.js';
+import { type Block, fencedBlocks, linePattern } from './docs/replay.js';
 import { type CliResult, jsonLines, runCli } from './support/cli.js';
 import { REPO_ROOT, SAMPLE_TOML } from './support/paths.js';
 
@@ -41,29 +42,6 @@ const NOT_CHECKED: Readonly<Record<string, string>> = {
 
 const PROMPT = 'aitws:local> ';
 const CI_HEADING = 'Validate and format files in CI';
-
-interface Block {
-  readonly heading: string;
-  readonly language: string;
-  readonly lines: readonly string[];
-}
-
-/** The fenced code blocks of a Markdown text, each with the `##` heading it sits under. */
-function fencedBlocks(markdown: string): Block[] {
-  const blocks: Block[] = [];
-  let heading = '';
-  let open: { language: string; lines: string[] } | undefined;
-  for (const line of markdown.split('\n')) {
-    if (open === undefined && line.startsWith('## ')) heading = line.slice(3).trim();
-    else if (open === undefined && line.startsWith('```'))
-      open = { language: line.slice(3).trim(), lines: [] };
-    else if (open !== undefined && line.startsWith('```')) {
-      blocks.push({ heading, ...open });
-      open = undefined;
-    } else open?.lines.push(line);
-  }
-  return blocks;
-}
 
 const BLOCKS = fencedBlocks(readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8'));
 
@@ -81,15 +59,6 @@ function onlyBlock(check: (block: Block) => boolean): Block {
   if (found.length !== 1 || found[0] === undefined)
     throw new Error(`expected one such block, found ${found.length}`);
   return found[0];
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** A README line as a pattern: `…` is any text, everything else literal. */
-function linePattern(expected: string): RegExp {
-  return new RegExp(`^${expected.split('…').map(escapeRegExp).join('.*')}$`);
 }
 
 interface Step {

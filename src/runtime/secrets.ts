@@ -55,6 +55,9 @@ export function documentSecretNames(document: AitwsDocument): Set<string> {
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
+/** Where no secret is configured: every `${secret:…}` is reported missing. */
+export const NO_SECRETS: SecretSource = { has: () => false, get: () => undefined };
+
 /** The secrets the configuration names: AITWS_SECRET_* read once at start, and the secrets directory. */
 export function configuredSecrets(settings: {
   readonly secretVariables: Readonly<Record<string, string>>;

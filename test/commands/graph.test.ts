@@ -66,16 +66,19 @@ function decodePng(bytes: Uint8Array): { width: number; height: number; varied: 
 
 describe('/graph in chat', () => {
   const channel: ChannelKey = { platform: 'slack', workspace: 'T1', channel: 'CGRAPH' };
-  const dispatcher = createDispatcher({
-    sessions: new MemorySessionStore(),
-    interactions: new MemoryInteractionStore(),
-    accessStore: new MemoryAccessStore(),
-    accessPolicy: { admins: new Set(), defaultPrivileges: ['read', 'write'] },
-    limits: DEFAULT_LIMITS,
-    logger: silentLogger,
-  });
-  const say = (text: string): Promise<Reply> =>
-    dispatcher.handle({ text, actor: { id: 'U1', name: 'Ada' }, channel });
+  /** A fresh chat channel (memory stores, no files): what Ada types there. */
+  function chat(): (text: string) => Promise<Reply> {
+    const dispatcher = createDispatcher({
+      sessions: new MemorySessionStore(),
+      interactions: new MemoryInteractionStore(),
+      accessStore: new MemoryAccessStore(),
+      accessPolicy: { admins: new Set(), defaultPrivileges: ['read', 'write'] },
+      limits: DEFAULT_LIMITS,
+      logger: silentLogger,
+    });
+    return (text) => dispatcher.handle({ text, actor: { id: 'U1', name: 'Ada' }, channel });
+  }
+  const say = chat();
 
   it('posts the draft as a PNG image to the channel, and as SVG with the node ids on request', async () => {
     expect((await say('/graph')).ok).toBe(false);
@@ -100,16 +103,7 @@ describe('/graph in chat', () => {
   });
 
   it('masks a secret in what it draws: a picture cannot be masked once drawn', async () => {
-    const other = createDispatcher({
-      sessions: new MemorySessionStore(),
-      interactions: new MemoryInteractionStore(),
-      accessStore: new MemoryAccessStore(),
-      accessPolicy: { admins: new Set(), defaultPrivileges: ['read', 'write'] },
-      limits: DEFAULT_LIMITS,
-      logger: silentLogger,
-    });
-    const tell = (text: string): Promise<Reply> =>
-      other.handle({ text, actor: { id: 'U1', name: 'Ada' }, channel });
+    const tell = chat();
     expect((await tell('/create name="Sync"')).ok).toBe(true);
     expect((await tell('/add stages name="Copy" order=1')).ok).toBe(true);
     const named = await tell(

@@ -14,13 +14,10 @@ import { AitwsError } from '../../errors.js';
 import { type CommitResult, commitFile, type GitOptions } from '../../gitops/git-sync.js';
 import { maskUrl } from '../../gitops/git-url.js';
 import { type VersionControl, versionControlOf } from '../../gitops/version-control.js';
-import type { SecretSource } from '../../runtime/secrets.js';
+import { NO_SECRETS } from '../../runtime/secrets.js';
 import { recordDone } from '../draft.js';
 import type { CommandContext } from '../types.js';
 import { type RunnableVersion, runnableVersion } from './runnable.js';
-
-/** No secrets configured: every `${secret:…}` is reported missing, with how to configure it. */
-const NO_SECRETS: SecretSource = { has: () => false, get: () => undefined };
 
 export interface GitHandoff {
   readonly runnable: RunnableVersion;
@@ -62,8 +59,13 @@ export function commitMessage(runnable: RunnableVersion, approvers: readonly str
 }
 
 /** Commits the runnable version; the audit trail gets a `push` entry when a commit was made. */
-export async function commitRunnable(context: CommandContext, git?: GitOptions): Promise<GitHandoff> {
-  const { runnable, control } = await gitTargetOf(context);
+export async function commitRunnable(
+  context: CommandContext,
+  git?: GitOptions,
+  known?: RunnableVersion,
+): Promise<GitHandoff> {
+  const runnable = known ?? (await runnableVersion(context));
+  const control = versionControlOf(runnable.document, context.secrets ?? NO_SECRETS);
   const message = commitMessage(runnable, await approversOf(context, runnable));
   const result = await commitFile(control.target, stringifyDocument(runnable.document), message, git);
   const { branch, path } = control.target;
@@ -109,7 +111,7 @@ export async function commitOnApproval(context: CommandContext, git?: GitOptions
   }
   if (!commitsOnApproval(runnable)) return;
   try {
-    const handoff = await commitRunnable(context, git);
+    const handoff = await commitRunnable(context, git, runnable);
     const commit = handoff.result.commit.slice(0, 12);
     context.notices.push(
       handoff.result.changed

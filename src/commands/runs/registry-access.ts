@@ -13,6 +13,7 @@ import {
   secretCredentials,
 } from '../../oci/registry-credentials.js';
 import type { Reference } from '../../oci/types.js';
+import { NO_SECRETS } from '../../runtime/secrets.js';
 import { optionalBoolean, optionalString } from '../builtin/params.js';
 import type { CommandContext } from '../types.js';
 
@@ -39,10 +40,7 @@ export function registryClientFor(context: CommandContext, reference: Reference)
   const plainHttp = optionalBoolean(params, 'plain_http') ?? false;
   const credentialsRef = optionalString(params, 'credentials');
   if (credentialsRef !== undefined) {
-    const credentials = secretCredentials(
-      credentialsRef,
-      context.secrets ?? { has: () => false, get: () => undefined },
-    );
+    const credentials = secretCredentials(credentialsRef, context.secrets ?? NO_SECRETS);
     return new RegistryClient({
       plainHttp,
       credentials: explicitCredentials(reference.registry, credentials),
